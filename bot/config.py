@@ -1,0 +1,58 @@
+"""Typed settings, read once from the environment and an optional `.env` file.
+
+Everything an operator can change lives here, so the README's settings table and
+`.env.example` have one place to agree with.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The checkout (or image) root: `flows/` and `locales/` live beside the package."""
+
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'netwerkcoach.db'}"
+
+
+class Settings(BaseSettings):
+    """All settings; field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str | None = Field(default=None, alias="TELEGRAM_API_BASE_URL")
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="DATABASE_URL")
+    env: Literal["development", "production"] = Field(default="development", alias="BOT_ENV")
+    default_language: Literal["nl", "en"] = Field(default="nl", alias="BOT_DEFAULT_LANGUAGE")
+    timezone: str = Field(default="Europe/Amsterdam", alias="BOT_TIMEZONE")
+    log_level: str = Field(default="INFO", alias="BOT_LOG_LEVEL")
+    concurrent_updates: int = Field(default=256, ge=1, alias="BOT_CONCURRENT_UPDATES")
+    rate_limit_overall: float = Field(default=30.0, ge=0, alias="BOT_RATE_LIMIT")
+    rate_limit_chat: float = Field(default=1.0, ge=0, alias="BOT_CHAT_RATE")
+    callback_secret: SecretStr | None = Field(default=None, alias="BOT_CALLBACK_SECRET")
+    flows_dir: Path = Field(default=PROJECT_ROOT / "flows", alias="BOT_FLOWS_DIR")
+    locales_dir: Path = Field(default=PROJECT_ROOT / "locales", alias="BOT_LOCALES_DIR")
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        """An empty `TELEGRAM_BOT_TOKEN=` line in `.env` means: no token, use the console."""
+        return None if value in ("", None) else value
+
+    @field_validator("telegram_api_base_url", mode="before")
+    @classmethod
+    def _empty_url_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own `Settings(...)` instead."""
+    return Settings()

@@ -1,0 +1,369 @@
+"""Apply one event of one practitioner: load, fire, commit, then answer.
+
+The order is the promise the bot makes: the new step and everything recorded are committed
+in one transaction before any reply leaves, so a crash at any moment either loses the
+event (Telegram delivers it again) or keeps all of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from transitions.extensions.asyncio import AsyncMachine
+
+from bot.config import Settings
+from bot.engine.errors import Reject
+from bot.engine.events import Command, Event, Identity, Outcome, Press, Reply, Text, Unsupported
+from bot.engine.loader import FlowSet
+from bot.engine.locks import KeyedLock
+from bot.engine.machines import INPUT, OPTION, build_machine, button_trigger, fire
+from bot.engine.registry import Registry
+from bot.engine.render import Renderer, fill
+from bot.engine.signing import Signer
+from bot.engine.spec import Flow, Step
+from bot.engine.turn import Turn
+from bot.i18n import N_, Catalogs, language_for, using
+from bot.store.models import Conversation, Practitioner
+from bot.store.repo import NO_SCOPE, Repo, case_scope
+
+log = logging.getLogger(__name__)
+
+MENU, ONBOARDING, CASES = "menu", "onboarding", "cases"
+START, CANCEL = "start", "annuleer"
+SYSTEM_COMMANDS = {START, CANCEL, "cancel"}
+
+STALE = N_("That button belongs to an earlier step. This is where you are now:")
+STALE_NOTICE = N_("That button belongs to an earlier step.")
+UNKNOWN_BUTTON = N_("That button is not valid (any more). Nothing was changed.")
+UNKNOWN_COMMAND = N_("I don't know that command. Send /hulp for the list, or use the buttons.")
+USE_BUTTONS = N_("Please choose one of the buttons below.")
+UNSUPPORTED = N_("I can only read text and buttons, so I did not keep that.")
+TOO_LONG = N_("That is too long: at most {max} characters. Please try a shorter text.")
+TOO_SHORT = N_("Please type at least {min} characters.")
+EMPTY = N_("I did not get any text. Please type an answer.")
+INVALID = N_("That does not look right. Please try again.")
+CANCELLED = N_("Stopped. Nothing of that step was saved.")
+NEEDS_CASE = N_("This works per family. First choose or add a family.")
+NOTHING_TO_CANCEL = N_("There was nothing to stop.")
+
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def clean_text(text: str) -> str:
+    """What we keep of typed text: no control or invisible characters, single spaces."""
+    text = _INVISIBLE.sub("", text)
+    text = "".join(ch for ch in text if ch in "\n" or unicodedata.category(ch) != "Cc")
+    return " ".join(text.split())
+
+
+@dataclass
+class _Result:
+    """What a turn produced before rendering."""
+
+    flash: list[str] = field(default_factory=list)
+    notice: str | None = None
+    edit: bool = False
+    changed: bool = False
+
+
+class Engine:
+    """Holds the flows and their machines; stateless per practitioner between events."""
+
+    def __init__(self, flows: FlowSet, registry: Registry, catalogs: Catalogs,
+                 sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:  # fmt: skip
+        self.flows = flows
+        self.registry = registry
+        self.catalogs = catalogs
+        self.sessions = sessions
+        self.settings = settings
+        self.machines: dict[str, AsyncMachine] = {
+            flow.id: build_machine(flow, registry) for flow in flows
+        }
+        self.locks = KeyedLock()
+        self._renderer: Renderer | None = None
+
+    async def start(self) -> None:
+        """Load the installation's signing secret (made on first start)."""
+        secret = self.settings.callback_secret
+        if secret is not None:
+            key = secret.get_secret_value()
+        else:
+            async with self.sessions() as session, session.begin():
+                key = await Repo(session).meta_value("callback_key", create=True) or ""
+        self._renderer = Renderer(self.registry, Signer(key))
+
+    @property
+    def renderer(self) -> Renderer:
+        if self._renderer is None:
+            raise RuntimeError("Engine.start() was not awaited")
+        return self._renderer
+
+    async def handle(self, who: Identity, event: Event) -> Outcome:
+        """Apply `event`, commit, and return what to show. Events of one practitioner are
+        applied one after another."""
+        async with self.locks.hold(who.key):
+            try:
+                async with self.sessions() as session, session.begin():
+                    return await self._apply(Repo(session), who, event)
+            except Reject as rejected:
+                # Everything of the turn was rolled back; show the step as it still is.
+                async with self.sessions() as session, session.begin():
+                    return await self._refuse(Repo(session), who, rejected, event)
+
+    # --- one turn ------------------------------------------------------------------------
+
+    async def _practitioner(self, repo: Repo, who: Identity) -> Practitioner:
+        found = await repo.practitioner(who.key)
+        if found is not None:
+            return found
+        language = language_for(who.language_code)
+        return await repo.add_practitioner(who.key, language, self.settings.timezone)
+
+    def _turn(self, repo: Repo, p: Practitioner, flow: Flow, conv: Conversation) -> Turn:
+        return Turn(repo=repo, practitioner=p, translator=self.catalogs.get(p.language),
+                    catalogs=self.catalogs, flows=self.flows, settings=self.settings, flow=flow, conversation=conv)  # fmt: skip
+
+    async def _current(self, repo: Repo, p: Practitioner) -> Conversation | None:
+        conv = await repo.conversation_by_id(p, p.current_conversation_id)
+        if conv is not None and (conv.flow not in self.flows.flows or
+                                 conv.step not in self.flows[conv.flow].steps):  # fmt: skip
+            # A flow changed under a paused conversation: start that practitioner afresh
+            # at the menu rather than crash (aiogram-dialog does the same).
+            await repo.delete_conversation(conv)
+            return None
+        return conv
+
+    async def _apply(self, repo: Repo, who: Identity, event: Event) -> Outcome:
+        p = await self._practitioner(repo, who)
+        with using(self.catalogs.get(p.language)):
+            conv = await self._current(repo, p)
+            result = _Result()
+            turn: Turn | None = None
+            if isinstance(event, Command):
+                turn = await self._command(repo, p, conv, event, result)
+            elif conv is None:
+                if isinstance(event, Unsupported):
+                    result.flash.append(self._t(p, UNSUPPORTED))
+                turn = await self._enter(repo, p, MENU, result)
+            elif isinstance(event, Press):
+                turn = await self._press(repo, p, conv, event, result)
+            elif isinstance(event, Text):
+                turn = await self._text(repo, p, conv, event, result)
+            else:
+                result.flash.append(self._t(p, UNSUPPORTED))
+                turn = self._turn(repo, p, self.flows[conv.flow], conv)
+            if result.changed:
+                p.seq += 1
+            reply = await self._render(turn, result.flash)
+            return Outcome((reply,), notice=result.notice, edit=result.edit, language=p.language)
+
+    async def _refuse(self, repo: Repo, who: Identity, rejected: Reject, event: Event) -> Outcome:
+        p = await self._practitioner(repo, who)
+        with using(self.catalogs.get(p.language)):
+            conv = await self._current(repo, p)
+            result = _Result()
+            if conv is None:
+                turn = await self._enter(repo, p, MENU, result)
+            else:
+                turn = self._turn(repo, p, self.flows[conv.flow], conv)
+            line = fill(turn.t(rejected.msgid), rejected.values)
+            reply = await self._render(turn, [line])
+            return Outcome((reply,), edit=isinstance(event, Press), language=p.language)
+
+    def _t(self, p: Practitioner, msgid: str) -> str:
+        return self.catalogs.get(p.language).gettext(msgid)
+
+    async def _render(self, turn: Turn, flash: list[str]) -> Reply:
+        step = turn.flow.step(turn.conversation.step)
+        return await self.renderer.step(turn, turn.flow, step, flash=flash)
+
+    # --- entering flows ------------------------------------------------------------------
+
+    async def _enter(self, repo: Repo, p: Practitioner, flow_id: str, result: _Result,
+                     *, resume: bool | None = None) -> Turn:  # fmt: skip
+        """Make `flow_id` the current flow. Case flows resume where they were paused;
+        other flows start at their first step."""
+        flow = self.flows[flow_id]
+        case_id: int | None = None
+        scope = NO_SCOPE
+        if flow.scope == "case":
+            case = await repo.case(p, p.active_case_id)
+            if case is None or case.status != "open":
+                result.flash.append(self._t(p, NEEDS_CASE))
+                return await self._enter(repo, p, CASES, result)
+            case_id, scope = case.id, case_scope(case.id)
+        if resume is None:
+            resume = flow.scope == "case"
+        conv = await repo.conversation(p, flow.id, scope)
+        if conv is None:
+            conv = await repo.add_conversation(p, flow.id, scope, flow.start, case_id)
+        elif not resume or conv.status != "active" or conv.step not in flow.steps:
+            conv.step, conv.status, conv.data, conv.trail = flow.start, "active", {}, {"steps": []}
+        await self._leave_current(repo, p, keep=conv.id)
+        p.current_conversation_id = conv.id
+        result.changed = True
+        turn = self._turn(repo, p, flow, conv)
+        step = flow.step(conv.step)
+        if step.is_end:  # a flow may consist of a message and a way on
+            return await self._finish(turn, step, result)
+        return turn
+
+    async def _leave_current(self, repo: Repo, p: Practitioner, *, keep: int | None) -> None:
+        """Leaving a flow for another: case flows wait (paused); the rest is dropped."""
+        current = await repo.conversation_by_id(p, p.current_conversation_id)
+        if current is None or current.id == keep:
+            return
+        if current.case_id is None:
+            await repo.delete_conversation(current)
+
+    async def _finish(self, turn: Turn, step: Step, result: _Result) -> Turn:
+        """An end step: say its text above the next flow's first step."""
+        if step.say:
+            values = await self.renderer.values(turn, step)
+            result.flash.append(fill(turn.t(step.say), values))
+        conv = turn.conversation
+        if conv.case_id is not None:
+            conv.status = "done"
+            turn.record("flow.done")
+        assert step.end is not None
+        return await self._enter(turn.repo, turn.practitioner, step.end, result)
+
+    # --- events --------------------------------------------------------------------------
+
+    async def _command(self, repo: Repo, p: Practitioner, conv: Conversation | None,
+                       event: Command, result: _Result) -> Turn:  # fmt: skip
+        if event.name == START:
+            if conv is not None and conv.flow == ONBOARDING:
+                return self._turn(repo, p, self.flows[ONBOARDING], conv)  # resume
+            return await self._enter(repo, p, MENU if p.onboarded else ONBOARDING, result)
+        if event.name in (CANCEL, "cancel"):
+            if conv is None or conv.flow == MENU:
+                result.flash.append(self._t(p, NOTHING_TO_CANCEL))
+            else:
+                if conv.case_id is not None:
+                    # Drop the draft of this flow; what was recorded stays recorded.
+                    conv.status = "cancelled"
+                else:
+                    await repo.delete_conversation(conv)
+                p.current_conversation_id = None
+                result.flash.append(self._t(p, CANCELLED))
+            return await self._enter(repo, p, MENU, result)
+        flow = self.flows.by_command(event.name)
+        if flow is None:
+            result.flash.append(self._t(p, UNKNOWN_COMMAND))
+            if conv is None:
+                return await self._enter(repo, p, MENU, result)
+            return self._turn(repo, p, self.flows[conv.flow], conv)
+        return await self._enter(repo, p, flow.id, result)
+
+    async def _press(self, repo: Repo, p: Practitioner, conv: Conversation, event: Press,
+                     result: _Result) -> Turn:  # fmt: skip
+        flow = self.flows[conv.flow]
+        turn = self._turn(repo, p, flow, conv)
+        payload = self.renderer.signer.verify(p.external_key, event.data)
+        seq, _, code = (payload or "").partition(":")
+        if payload is None or not seq.isdigit():
+            result.notice = self._t(p, UNKNOWN_BUTTON)
+            result.flash.append(self._t(p, UNKNOWN_BUTTON))
+            return turn
+        if int(seq) != p.seq:
+            result.notice = self._t(p, STALE_NOTICE)
+            result.flash.append(self._t(p, STALE))
+            return turn
+        result.edit = True
+        step = flow.step(conv.step)
+        kind, _, arg = code.partition(":")
+        if code == "back":
+            return self._back(turn, result)
+        if code == "skip" and step.skip:
+            return await self._move(turn, step, step.skip, result)
+        if kind == "b" and any(b.id == arg for b in step.buttons):
+            return await self._fire(turn, button_trigger(arg), result)
+        if kind == "o" and step.options is not None:
+            options = await self.renderer.options(turn, step)
+            chosen = next((o for o in options if o.key == arg), None)
+            if chosen is not None:
+                turn.value, turn.option = chosen.key, chosen
+                if step.options.save:
+                    conv.data = {**conv.data, step.options.save: chosen.key}
+                return await self._fire(turn, OPTION, result)
+        result.notice = self._t(p, UNKNOWN_BUTTON)
+        result.flash.append(self._t(p, UNKNOWN_BUTTON))
+        result.edit = False
+        return turn
+
+    async def _text(self, repo: Repo, p: Practitioner, conv: Conversation, event: Text,
+                    result: _Result) -> Turn:  # fmt: skip
+        flow = self.flows[conv.flow]
+        turn = self._turn(repo, p, flow, conv)
+        spec = flow.step(conv.step).input
+        if spec is None:
+            result.flash.append(self._t(p, USE_BUTTONS))
+            return turn
+        text = clean_text(event.text)
+        problem: str | None = None
+        if not text:
+            problem = turn.t(EMPTY) if spec.required else None
+        elif len(text) > spec.max_length:
+            problem = fill(turn.t(TOO_LONG), {"max": str(spec.max_length)})
+        elif len(text) < spec.min_length:
+            problem = fill(turn.t(TOO_SHORT), {"min": str(spec.min_length)})
+        elif spec.pattern and not re.fullmatch(spec.pattern, text):
+            problem = turn.t(spec.invalid or INVALID)
+        if problem is not None:
+            result.flash.append(problem)
+            return turn
+        turn.value = text
+        if spec.save:
+            conv.data = {**conv.data, spec.save: text}
+        return await self._fire(turn, INPUT, result)
+
+    async def _fire(self, turn: Turn, trigger: str, result: _Result) -> Turn:
+        conv = turn.conversation
+        before = conv.step
+        model = await fire(self.machines[turn.flow.id], turn, before, trigger)
+        branch = model.branch
+        result.flash.extend(turn.flash)
+        result.changed = True
+        if branch is None:  # cannot happen with a fallback branch; keep the step
+            return turn
+        if branch.say:
+            result.flash.append(fill(turn.t(branch.say), await self.renderer.values(
+                turn, turn.flow.step(before))))  # fmt: skip
+        if branch.warn:
+            tip = self.flows.tips()[branch.warn][1]
+            result.flash.append(f"⚠️ {turn.t(tip.text)}")
+        if conv.data:
+            conv.data = dict(conv.data)  # a new object, so the JSON column is saved
+        if branch.flow is not None:
+            return await self._enter(turn.repo, turn.practitioner, branch.flow, result)
+        if model.state != before:
+            conv.trail = {"steps": [*conv.trail.get("steps", []), before]}
+            conv.step = model.state
+            step = turn.flow.step(model.state)
+            if step.is_end:
+                return await self._finish(turn, step, result)
+        return turn
+
+    async def _move(self, turn: Turn, step: Step, target: str, result: _Result) -> Turn:
+        conv = turn.conversation
+        conv.trail = {"steps": [*conv.trail.get("steps", []), step.name]}
+        conv.step = target
+        result.changed = True
+        new = turn.flow.step(target)
+        if new.is_end:
+            return await self._finish(turn, new, result)
+        return turn
+
+    def _back(self, turn: Turn, result: _Result) -> Turn:
+        conv = turn.conversation
+        steps = list(conv.trail.get("steps", []))
+        if steps:
+            conv.step = steps.pop()
+            conv.trail = {"steps": steps}
+            result.changed = True
+        return turn

@@ -1,0 +1,77 @@
+"""What a channel tells the engine: who did what. No Telegram types here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The practitioner behind an event: a stable key per channel user, and the language
+    their app reports (used only on first contact)."""
+
+    key: str
+    language_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Command:
+    """`/name arg` typed by the practitioner (name without slash, lower case)."""
+
+    name: str
+    arg: str = ""
+
+
+@dataclass(frozen=True)
+class Text:
+    """Free text typed by the practitioner."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button pressed; `data` is the signed callback data the engine made."""
+
+    data: str
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """Something the bot cannot read here: a photo, sticker, voice note, location, ..."""
+
+    kind: str
+
+
+Event = Command | Text | Press | Unsupported
+
+
+@dataclass(frozen=True)
+class ReplyButton:
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to show. `text` is HTML-lite (<b>, <i>) with every user value escaped;
+    `tips` lists the ids of the parents' tips shown in it (internal, for tests and logs)."""
+
+    text: str
+    buttons: tuple[tuple[ReplyButton, ...], ...] = ()
+    tips: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The engine's answer to one event, already committed to the database.
+
+    `notice` is a short line for the button press itself (a Telegram callback answer);
+    `replies` are the messages; `edit` says the first reply may replace the message whose
+    button was pressed.
+    """
+
+    replies: tuple[Reply, ...]
+    notice: str | None = None
+    edit: bool = False
+    language: str = "nl"

@@ -1,0 +1,106 @@
+"""One `transitions` machine per flow, built once; a short-lived model per event.
+
+The machine holds the flow's structure (states, triggers, guarded transitions). For each
+event the engine attaches a fresh `StepModel` at the conversation's stored step, fires one
+trigger and detaches it, so nothing grows with the number of practitioners. Because every
+event gets its own model, `AsyncMachine`'s habit of cancelling a running transition when
+a second event reaches the same model can never cancel another event's step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from transitions.extensions.asyncio import AsyncMachine
+
+from bot.engine.registry import Registry
+from bot.engine.spec import Branch, Flow
+from bot.engine.turn import Turn
+
+INPUT = "input"
+OPTION = "option"
+
+
+def button_trigger(button_id: str) -> str:
+    return f"press_{button_id}"
+
+
+class StepModel:
+    """What the machine moves: the current step, the turn, and which branch was taken."""
+
+    state: str
+
+    def __init__(self, turn: Turn) -> None:
+        self.turn = turn
+        self.branch: Branch | None = None
+
+
+def _guard(registry: Registry, name: str) -> Callable[[Any], Awaitable[bool]]:
+    guard = registry.guards[name]
+
+    async def condition(event: Any) -> bool:
+        return await guard(event.model.turn)
+
+    condition.__name__ = f"guard_{name}"
+    return condition
+
+
+def _take(registry: Registry, branch: Branch) -> Callable[[Any], Awaitable[None]]:
+    """Runs before the step changes: record the branch, its fixed values, then its actions.
+    An action that raises `Reject` stops the transition; the engine then rolls back."""
+    actions = [registry.actions[name] for name in branch.run]
+
+    async def before(event: Any) -> None:
+        model: StepModel = event.model
+        model.branch = branch
+        for key, value in branch.set:
+            model.turn.data[key] = value
+        for action in actions:
+            await action(model.turn)
+
+    return before
+
+
+def build_machine(flow: Flow, registry: Registry) -> AsyncMachine:
+    machine = AsyncMachine(
+        model=None,
+        states=list(flow.steps),
+        initial=flow.start,
+        auto_transitions=False,
+        send_event=True,
+        ignore_invalid_triggers=False,
+        name=f"{flow.id}: ",
+    )
+
+    def add(trigger: str, source: str, branches: tuple[Branch, ...]) -> None:
+        for branch in branches:
+            machine.add_transition(
+                trigger,
+                source,
+                branch.to,  # None: an internal transition, the step stays
+                conditions=[_guard(registry, g) for g in branch.when],
+                unless=[_guard(registry, g) for g in branch.unless],
+                before=[_take(registry, branch)],
+            )
+
+    for step in flow.steps.values():
+        for button in step.buttons:
+            add(button_trigger(button.id), step.name, button.branches)
+        if step.input:
+            add(INPUT, step.name, step.input.branches)
+        if step.options:
+            add(OPTION, step.name, step.options.branches)
+    return machine
+
+
+async def fire(machine: AsyncMachine, turn: Turn, step: str, trigger: str) -> StepModel:
+    """Attach a model at `step`, fire `trigger`, detach. Returns the model: its `state` is
+    the new step and its `branch` the branch taken (None if no guard let anything pass)."""
+    model = StepModel(turn)
+    machine.add_model(model, initial=step)
+    try:
+        await model.trigger(trigger)  # type: ignore[attr-defined]
+    finally:
+        machine.remove_model(model)
+    return model

@@ -1,0 +1,70 @@
+"""Named pieces of behaviour that flows refer to: guards, actions, option providers, views.
+
+A flow says `when: has_cases` or `run: create_case`; the Python lives here once, and the
+loader refuses a flow that names something unknown. Registering with a decorator keeps each
+piece next to the code it belongs with (`bot/actions/*`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from bot.engine.turn import Turn
+
+
+@dataclass(frozen=True)
+class Option:
+    """A button made at run time. `key` travels in callback data; never a bare database id
+    that would mean something to another practitioner: the engine signs it and looks it up
+    again in this practitioner's own options before acting on it."""
+
+    key: str
+    label: str
+    attrs: dict[str, str] = field(default_factory=dict)
+
+
+Guard = Callable[["Turn"], Awaitable[bool]]
+Action = Callable[["Turn"], Awaitable[None]]
+Provider = Callable[["Turn"], Awaitable[list[Option]]]
+View = Callable[["Turn"], Awaitable[dict[str, str]]]
+
+F = TypeVar("F")
+
+
+@dataclass
+class Registry:
+    """The four name spaces a flow can refer to."""
+
+    guards: dict[str, Guard] = field(default_factory=dict)
+    actions: dict[str, Action] = field(default_factory=dict)
+    providers: dict[str, Provider] = field(default_factory=dict)
+    views: dict[str, View] = field(default_factory=dict)
+
+    def guard(self, name: str) -> Callable[[Guard], Guard]:
+        return self._register(self.guards, name)
+
+    def action(self, name: str) -> Callable[[Action], Action]:
+        return self._register(self.actions, name)
+
+    def provider(self, name: str) -> Callable[[Provider], Provider]:
+        return self._register(self.providers, name)
+
+    def view(self, name: str) -> Callable[[View], View]:
+        return self._register(self.views, name)
+
+    @staticmethod
+    def _register(table: dict[str, F], name: str) -> Callable[[F], F]:
+        def decorate(func: F) -> F:
+            if name in table:
+                raise ValueError(f"{name!r} is registered twice")
+            table[name] = func
+            return func
+
+        return decorate
+
+
+registry = Registry()
+"""The registry the application uses; `bot.actions` fills it on import."""

@@ -1,0 +1,145 @@
+"""Turn a step into a `Reply`: text in the practitioner's language and signed buttons.
+
+Rendering only reads; it never changes state. User values are HTML-escaped here, once,
+so a label like `<b>Fam</b>` is shown literally on every channel.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import Any
+
+from bot.engine.events import Reply, ReplyButton
+from bot.engine.registry import Option, Registry
+from bot.engine.signing import Signer
+from bot.engine.spec import Flow, Step
+from bot.engine.turn import Turn
+from bot.i18n import N_
+
+SHORT_LABEL = 16
+BACK_LABEL = N_("‹ Back")
+SKIP_LABEL = N_("Skip ›")
+STEP_OF = N_("Step {number} of {total}")
+SOURCE = N_(
+    "<i>Tips from parents of families with complex problems (factsheet of the "
+    "Expertisecentrum GMCP / RUG and partners).</i>"
+)
+DO_MARK = "💡"
+DONT_MARK = "⚠️"
+
+
+class _Values(dict[str, str]):
+    """Missing placeholders stay visible instead of crashing a translated string."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def fill(text: str, values: Mapping[str, str]) -> str:
+    try:
+        return text.format_map(_Values(values))
+    except (ValueError, IndexError):
+        return text
+
+
+def escape(value: Any) -> str:
+    return html.escape(str(value), quote=False)
+
+
+class Renderer:
+    def __init__(self, registry: Registry, signer: Signer) -> None:
+        self.registry = registry
+        self.signer = signer
+
+    def data(self, turn: Turn, payload: str) -> str:
+        seq = turn.practitioner.seq
+        return self.signer.sign(turn.practitioner.external_key, f"{seq}:{payload}")
+
+    async def values(self, turn: Turn, step: Step) -> dict[str, str]:
+        case = await turn.active_case()
+        values = {k: escape(v) for k, v in turn.data.items() if isinstance(v, str | int)}
+        values["case"] = escape(case.label) if case else "—"
+        for view in step.views:
+            values.update(await self.registry.views[view](turn))
+        return values
+
+    async def options(self, turn: Turn, step: Step) -> list[Option]:
+        if step.options is None:
+            return []
+        return await self.registry.providers[step.options.provider](turn)
+
+    async def step(self, turn: Turn, flow: Flow, step: Step, *, flash: list[str]) -> Reply:
+        t = turn.t
+        values = await self.values(turn, step)
+        parts: list[str] = [line for line in flash if line]
+        tips: list[str] = []
+        numbered = flow.numbered_steps()
+        if flow.phase is not None and step.name in numbered:
+            where = fill(t(STEP_OF), {"number": str(numbered.index(step.name) + 1),
+                                      "total": str(len(numbered))})  # fmt: skip
+            parts.append(f"<i>{escape(t(flow.title))} · {where}</i>")
+        if step.say:
+            parts.append(fill(t(step.say), values))
+        if step.card is not None:
+            card, shown = self.card(turn, step.card)
+            parts.append(card)
+            tips.extend(shown)
+        all_tips = turn.flows.tips()
+        for tid in (*step.do, *step.dont):
+            tip = all_tips[tid][1]
+            mark = DO_MARK if tip.kind == "do" else DONT_MARK
+            parts.append(f"{mark} {fill(t(tip.text), values)}")
+            tips.append(tid)
+        options = await self.options(turn, step)
+        if step.options and not options and step.options.empty:
+            parts.append(fill(t(step.options.empty), values))
+        rows: list[tuple[ReplyButton, ...]] = [
+            (ReplyButton(escape_label(o.label), self.data(turn, f"o:{o.key}")),) for o in options
+        ]
+        rows.extend(self._button_rows(turn, step))
+        return Reply("\n\n".join(parts), tuple(rows), tuple(tips))
+
+    def _button_rows(self, turn: Turn, step: Step) -> list[tuple[ReplyButton, ...]]:
+        t = turn.t
+        buttons = [ReplyButton(t(b.label), self.data(turn, f"b:{b.id}")) for b in step.buttons]
+        extra: list[ReplyButton] = []
+        if step.back and turn.conversation.trail.get("steps"):
+            extra.append(ReplyButton(t(BACK_LABEL), self.data(turn, "back")))
+        if step.skip:
+            extra.append(ReplyButton(t(SKIP_LABEL), self.data(turn, "skip")))
+        rows: list[tuple[ReplyButton, ...]] = []
+        row: list[ReplyButton] = []
+        for button in buttons:
+            if len(button.label) > SHORT_LABEL:
+                if row:
+                    rows.append(tuple(row))
+                    row = []
+                rows.append((button,))
+                continue
+            row.append(button)
+            if len(row) == 2:
+                rows.append(tuple(row))
+                row = []
+        if row:
+            rows.append(tuple(row))
+        if extra:
+            rows.append(tuple(extra))
+        return rows
+
+    def card(self, turn: Turn, phase: int) -> tuple[str, list[str]]:
+        """The quick-reminder card of one phase, made from the tips in the flows."""
+        t = turn.t
+        tips = [tip for _, tip in turn.flows.tips().values() if tip.phase == phase]
+        lines = [f"{DO_MARK} {t(tip.text)}" for tip in tips if tip.kind == "do"]
+        lines += [f"{DONT_MARK} {t(tip.text)}" for tip in tips if tip.kind == "dont"]
+        if not any(tip.kind == "dont" for tip in tips):
+            lines.append(t(N_("Parents named no don'ts for this phase.")))
+        lines.append(t(SOURCE))
+        return "\n".join(lines), [tip.id for tip in tips]
+
+
+def escape_label(label: str) -> str:
+    """Button labels are plain text on Telegram; keep them short and single-line."""
+    flat = " ".join(label.split())
+    return flat if len(flat) <= 60 else flat[:59] + "…"

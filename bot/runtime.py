@@ -1,0 +1,52 @@
+"""Build everything a channel needs, in one place: database, catalogs, flows, engine."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import bot.actions  # noqa: F401 - registers the guards, actions, providers and views
+from bot.config import Settings
+from bot.engine.engine import Engine
+from bot.engine.loader import FlowSet, load_flows
+from bot.engine.registry import registry
+from bot.i18n import Catalogs
+from bot.store.db import make_engine, make_sessionmaker
+from bot.store.migrate import upgrade_async
+
+log = logging.getLogger(__name__)
+
+
+def load_content(settings: Settings) -> tuple[FlowSet, Catalogs]:
+    """Catalogs first: a flow whose text has no Dutch translation does not load."""
+    catalogs = Catalogs(settings.locales_dir)
+    flows = load_flows(settings.flows_dir, registry, catalogs.is_translated)
+    return flows, catalogs
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: AsyncEngine
+    engine: Engine
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Runtime]:
+    """Migrate the database, load and validate the flows, start the engine; close the
+    database on the way out."""
+    flows, catalogs = load_content(settings)
+    if migrate:
+        await upgrade_async(settings.database_url)
+    db = make_engine(settings.database_url)
+    try:
+        engine = Engine(flows, registry, catalogs, make_sessionmaker(db), settings)
+        await engine.start()
+        log.info("engine ready: %d flows, %d tips", len(flows.flows), len(flows.tips()))
+        yield Runtime(settings, db, engine)
+    finally:
+        await db.dispose()

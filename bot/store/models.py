@@ -1,0 +1,130 @@
+"""The tables. Alembic migrations in `migrations/versions` create them; never `create_all`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.store.types import SensitiveJSON, SensitiveText
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention so migrations get stable constraint names."""
+
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+Base.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Practitioner(Base):
+    """A hulpverlener using the bot; `external_key` is e.g. `telegram:123` or `console:local`."""
+
+    __tablename__ = "practitioners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_key: Mapped[str] = mapped_column(String(64), unique=True)
+    language: Mapped[str] = mapped_column(String(8))
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam")
+    settings: Mapped[dict[str, Any]] = mapped_column(SensitiveJSON, default=dict)
+    onboarded: Mapped[bool] = mapped_column(default=False)
+    # Plain ids, not foreign keys: the two tables point at each other, and the repository
+    # clears these when it deletes a case or a conversation.
+    active_case_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    current_conversation_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Bumped on every change of state; buttons carry it, so an old button is recognised."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Case(Base):
+    """A family, known to the bot only by the practitioner's pseudonymous label."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("practitioners.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(SensitiveText)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (Index("ix_cases_owner_id", "owner_id"),)
+
+
+class Conversation(Base):
+    """Where a practitioner is in one flow (for one case, when the flow is about a case).
+
+    `scope` is `-` for flows about the practitioner and `case:<id>` for case flows, so a
+    phase paused in one family waits there while another family is worked on.
+    """
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    practitioner_id: Mapped[int] = mapped_column(
+        ForeignKey("practitioners.id", ondelete="CASCADE")
+    )
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), default=None
+    )
+    flow: Mapped[str] = mapped_column(String(32))
+    scope: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    data: Mapped[dict[str, Any]] = mapped_column(SensitiveJSON, default=dict)
+    trail: Mapped[dict[str, Any]] = mapped_column(SensitiveJSON, default=dict)
+    """`{"steps": [...]}`: the steps behind this one, for the back button."""
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("practitioner_id", "flow", "scope"),)
+
+
+class AuditEntry(Base):
+    """Append-only record of what was recorded or changed: who, when, what."""
+
+    __tablename__ = "audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    practitioner_id: Mapped[int] = mapped_column(
+        ForeignKey("practitioners.id", ondelete="CASCADE")
+    )
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), default=None
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    event: Mapped[str] = mapped_column(String(48))
+    flow: Mapped[str | None] = mapped_column(String(32), default=None)
+    field: Mapped[str | None] = mapped_column(String(48), default=None)
+    value: Mapped[str | None] = mapped_column(SensitiveText, default=None)
+
+    __table_args__ = (Index("ix_audit_case_id", "case_id"),)
+
+
+class Meta(Base):
+    """Small installation-wide values, such as the key that signs button data."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(512))

@@ -1,0 +1,154 @@
+"""The small repository API the engine and the actions use; no SQL elsewhere.
+
+Every query that touches a case takes the owner, so a practitioner can only ever read or
+change their own cases: ownership is part of the query, not a check someone may forget.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.store.models import AuditEntry, Case, Conversation, Meta, Practitioner, utcnow
+
+NO_SCOPE = "-"
+
+
+def case_scope(case_id: int) -> str:
+    return f"case:{case_id}"
+
+
+class Repo:
+    """Queries for one unit of work; the caller owns the transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # practitioners ---------------------------------------------------------------------
+
+    async def practitioner(self, external_key: str, *, lock: bool = True) -> Practitioner | None:
+        """Load a practitioner; `lock` takes a row lock on PostgreSQL (a no-op on SQLite) so
+        that two processes never apply events of one practitioner side by side."""
+        query = select(Practitioner).where(Practitioner.external_key == external_key)
+        if lock:
+            query = query.with_for_update()
+        result = await self.session.execute(query)
+        return result.scalar_one_or_none()
+
+    async def add_practitioner(self, external_key: str, language: str, timezone: str) -> Practitioner:
+        practitioner = Practitioner(
+            external_key=external_key, language=language, timezone=timezone, settings={}
+        )
+        self.session.add(practitioner)
+        await self.session.flush()
+        return practitioner
+
+    # cases -----------------------------------------------------------------------------
+
+    async def cases(self, owner: Practitioner, *, status: str | None = "open") -> Sequence[Case]:
+        query = select(Case).where(Case.owner_id == owner.id).order_by(Case.created_at, Case.id)
+        if status is not None:
+            query = query.where(Case.status == status)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def count_cases(self, owner: Practitioner, *, status: str | None = None) -> int:
+        query = select(func.count(Case.id)).where(Case.owner_id == owner.id)
+        if status is not None:
+            query = query.where(Case.status == status)
+        return int((await self.session.execute(query)).scalar_one())
+
+    async def case(self, owner: Practitioner, case_id: int | None) -> Case | None:
+        """The case with this id if, and only if, it belongs to `owner`."""
+        if case_id is None:
+            return None
+        query = select(Case).where(Case.id == case_id, Case.owner_id == owner.id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def add_case(self, owner: Practitioner, label: str) -> Case:
+        case = Case(owner_id=owner.id, label=label, status="open")
+        self.session.add(case)
+        await self.session.flush()
+        return case
+
+    async def close_case(self, case: Case) -> None:
+        case.status = "closed"
+        case.closed_at = utcnow()
+
+    async def delete_case(self, owner: Practitioner, case: Case) -> None:
+        """Delete a case with everything recorded about it (conversations, audit)."""
+        await self.session.execute(delete(Conversation).where(Conversation.case_id == case.id))
+        await self.session.execute(delete(AuditEntry).where(AuditEntry.case_id == case.id))
+        await self.session.delete(case)
+        if owner.active_case_id == case.id:
+            owner.active_case_id = None
+        await self.session.flush()
+
+    # conversations ---------------------------------------------------------------------
+
+    async def conversation_by_id(self, owner: Practitioner, conv_id: int | None) -> Conversation | None:
+        if conv_id is None:
+            return None
+        query = select(Conversation).where(
+            Conversation.id == conv_id, Conversation.practitioner_id == owner.id
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def conversation(self, owner: Practitioner, flow: str, scope: str) -> Conversation | None:
+        query = select(Conversation).where(
+            Conversation.practitioner_id == owner.id,
+            Conversation.flow == flow,
+            Conversation.scope == scope,
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def conversations_for_case(self, owner: Practitioner, case_id: int) -> Sequence[Conversation]:
+        query = select(Conversation).where(
+            Conversation.practitioner_id == owner.id, Conversation.case_id == case_id
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def add_conversation(self, owner: Practitioner, flow: str, scope: str, step: str,
+                               case_id: int | None) -> Conversation:  # fmt: skip
+        conv = Conversation(
+            practitioner_id=owner.id, flow=flow, scope=scope, step=step, case_id=case_id,
+            status="active", data={}, trail={"steps": []},
+        )  # fmt: skip
+        self.session.add(conv)
+        await self.session.flush()
+        return conv
+
+    async def delete_conversation(self, conv: Conversation) -> None:
+        await self.session.delete(conv)
+        await self.session.flush()
+
+    # audit -----------------------------------------------------------------------------
+
+    def audit(self, owner: Practitioner, event: str, *, case_id: int | None = None,
+              flow: str | None = None, field: str | None = None, value: Any = None) -> None:  # fmt: skip
+        self.session.add(
+            AuditEntry(
+                practitioner_id=owner.id, case_id=case_id, event=event, flow=flow, field=field,
+                value=None if value is None else str(value),
+            )  # fmt: skip
+        )
+
+    async def audit_entries(self, owner: Practitioner, case_id: int | None = None) -> Sequence[AuditEntry]:
+        query = select(AuditEntry).where(AuditEntry.practitioner_id == owner.id)
+        if case_id is not None:
+            query = query.where(AuditEntry.case_id == case_id)
+        return (await self.session.execute(query.order_by(AuditEntry.id))).scalars().all()
+
+    # meta ------------------------------------------------------------------------------
+
+    async def meta_value(self, key: str, *, create: bool = False) -> str | None:
+        """An installation-wide value; with `create`, a random one is made on first use."""
+        row = await self.session.get(Meta, key)
+        if row is None and create:
+            row = Meta(key=key, value=secrets.token_urlsafe(32))
+            self.session.add(row)
+            await self.session.flush()
+        return None if row is None else row.value
