@@ -21,10 +21,14 @@ from bot.store.migrate import upgrade_async
 log = logging.getLogger(__name__)
 
 
-def load_content(settings: Settings) -> tuple[FlowSet, Catalogs]:
-    """Catalogs first: a flow whose text has no Dutch translation does not load."""
+def load_content(
+    settings: Settings, *, check_translations: bool = True
+) -> tuple[FlowSet, Catalogs]:
+    """Catalogs first: a flow whose text has no Dutch translation does not load (unless
+    `check_translations` is off, for tests of engine logic while a catalog is being filled)."""
     catalogs = Catalogs(settings.locales_dir)
-    flows = load_flows(settings.flows_dir, registry, catalogs.is_translated)
+    translated = catalogs.is_translated if check_translations else None
+    flows = load_flows(settings.flows_dir, registry, translated)
     return flows, catalogs
 
 
@@ -36,10 +40,12 @@ class Runtime:
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Runtime]:
+async def open_runtime(
+    settings: Settings, *, migrate: bool = True, check_translations: bool = True
+) -> AsyncIterator[Runtime]:
     """Migrate the database, load and validate the flows, start the engine; close the
-    database on the way out."""
-    flows, catalogs = load_content(settings)
+    database on the way out. `check_translations=False` skips the Dutch-catalog check."""
+    flows, catalogs = load_content(settings, check_translations=check_translations)
     if migrate:
         await upgrade_async(settings.database_url)
     db = make_engine(settings.database_url)

@@ -24,4 +24,3 @@ async def set_language(turn: Turn) -> None:
     turn.use_language(code)
     turn.record("practitioner.language", "language", code)
     turn.flash.append(turn.t(CHANGED))
-

@@ -42,6 +42,7 @@ UNKNOWN_BUTTON = N_("That button is not valid (any more). Nothing was changed.")
 UNKNOWN_COMMAND = N_("I don't know that command. Send /hulp for the list, or use the buttons.")
 USE_BUTTONS = N_("Please choose one of the buttons below.")
 UNSUPPORTED = N_("I can only read text and buttons, so I did not keep that.")
+EDITED = N_("I don't read edited messages. Please send the corrected text as a new message.")
 TOO_LONG = N_("That is too long: at most {max} characters. Please try a shorter text.")
 TOO_SHORT = N_("Please type at least {min} characters.")
 EMPTY = N_("I did not get any text. Please type an answer.")
@@ -60,6 +61,10 @@ def clean_text(text: str) -> str:
     return " ".join(text.split())
 
 
+def _unsupported(event: Unsupported) -> str:
+    return EDITED if event.kind == "edited" else UNSUPPORTED
+
+
 @dataclass
 class _Result:
     """What a turn produced before rendering."""
@@ -73,8 +78,14 @@ class _Result:
 class Engine:
     """Holds the flows and their machines; stateless per practitioner between events."""
 
-    def __init__(self, flows: FlowSet, registry: Registry, catalogs: Catalogs,
-                 sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:  # fmt: skip
+    def __init__(
+        self,
+        flows: FlowSet,
+        registry: Registry,
+        catalogs: Catalogs,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+    ) -> None:
         self.flows = flows
         self.registry = registry
         self.catalogs = catalogs
@@ -124,13 +135,22 @@ class Engine:
         return await repo.add_practitioner(who.key, language, self.settings.timezone)
 
     def _turn(self, repo: Repo, p: Practitioner, flow: Flow, conv: Conversation) -> Turn:
-        return Turn(repo=repo, practitioner=p, translator=self.catalogs.get(p.language),
-                    catalogs=self.catalogs, flows=self.flows, settings=self.settings, flow=flow, conversation=conv)  # fmt: skip
+        return Turn(
+            repo=repo,
+            practitioner=p,
+            translator=self.catalogs.get(p.language),
+            catalogs=self.catalogs,
+            flows=self.flows,
+            settings=self.settings,
+            flow=flow,
+            conversation=conv,
+        )
 
     async def _current(self, repo: Repo, p: Practitioner) -> Conversation | None:
         conv = await repo.conversation_by_id(p, p.current_conversation_id)
-        if conv is not None and (conv.flow not in self.flows.flows or
-                                 conv.step not in self.flows[conv.flow].steps):  # fmt: skip
+        if conv is not None and (
+            conv.flow not in self.flows.flows or conv.step not in self.flows[conv.flow].steps
+        ):
             # A flow changed under a paused conversation: start that practitioner afresh
             # at the menu rather than crash (aiogram-dialog does the same).
             await repo.delete_conversation(conv)
@@ -147,14 +167,14 @@ class Engine:
                 turn = await self._command(repo, p, conv, event, result)
             elif conv is None:
                 if isinstance(event, Unsupported):
-                    result.flash.append(self._t(p, UNSUPPORTED))
+                    result.flash.append(self._t(p, _unsupported(event)))
                 turn = await self._enter(repo, p, MENU, result)
             elif isinstance(event, Press):
                 turn = await self._press(repo, p, conv, event, result)
             elif isinstance(event, Text):
                 turn = await self._text(repo, p, conv, event, result)
             else:
-                result.flash.append(self._t(p, UNSUPPORTED))
+                result.flash.append(self._t(p, _unsupported(event)))
                 turn = self._turn(repo, p, self.flows[conv.flow], conv)
             if result.changed:
                 p.seq += 1
@@ -183,8 +203,15 @@ class Engine:
 
     # --- entering flows ------------------------------------------------------------------
 
-    async def _enter(self, repo: Repo, p: Practitioner, flow_id: str, result: _Result,
-                     *, resume: bool | None = None) -> Turn:  # fmt: skip
+    async def _enter(
+        self,
+        repo: Repo,
+        p: Practitioner,
+        flow_id: str,
+        result: _Result,
+        *,
+        resume: bool | None = None,
+    ) -> Turn:
         """Make `flow_id` the current flow. Case flows resume where they were paused;
         other flows start at their first step."""
         flow = self.flows[flow_id]
@@ -234,8 +261,14 @@ class Engine:
 
     # --- events --------------------------------------------------------------------------
 
-    async def _command(self, repo: Repo, p: Practitioner, conv: Conversation | None,
-                       event: Command, result: _Result) -> Turn:  # fmt: skip
+    async def _command(
+        self,
+        repo: Repo,
+        p: Practitioner,
+        conv: Conversation | None,
+        event: Command,
+        result: _Result,
+    ) -> Turn:
         if event.name == START:
             if conv is not None and conv.flow == ONBOARDING:
                 return self._turn(repo, p, self.flows[ONBOARDING], conv)  # resume
@@ -260,8 +293,9 @@ class Engine:
             return self._turn(repo, p, self.flows[conv.flow], conv)
         return await self._enter(repo, p, flow.id, result)
 
-    async def _press(self, repo: Repo, p: Practitioner, conv: Conversation, event: Press,
-                     result: _Result) -> Turn:  # fmt: skip
+    async def _press(
+        self, repo: Repo, p: Practitioner, conv: Conversation, event: Press, result: _Result
+    ) -> Turn:
         flow = self.flows[conv.flow]
         turn = self._turn(repo, p, flow, conv)
         payload = self.renderer.signer.verify(p.external_key, event.data)
@@ -296,8 +330,9 @@ class Engine:
         result.edit = False
         return turn
 
-    async def _text(self, repo: Repo, p: Practitioner, conv: Conversation, event: Text,
-                    result: _Result) -> Turn:  # fmt: skip
+    async def _text(
+        self, repo: Repo, p: Practitioner, conv: Conversation, event: Text, result: _Result
+    ) -> Turn:
         flow = self.flows[conv.flow]
         turn = self._turn(repo, p, flow, conv)
         spec = flow.step(conv.step).input
@@ -332,8 +367,9 @@ class Engine:
         if branch is None:  # cannot happen with a fallback branch; keep the step
             return turn
         if branch.say:
-            result.flash.append(fill(turn.t(branch.say), await self.renderer.values(
-                turn, turn.flow.step(before))))  # fmt: skip
+            result.flash.append(
+                fill(turn.t(branch.say), await self.renderer.values(turn, turn.flow.step(before)))
+            )
         if branch.warn:
             tip = self.flows.tips()[branch.warn][1]
             result.flash.append(f"⚠️ {turn.t(tip.text)}")

@@ -19,7 +19,7 @@ class FlowError(NetwerkcoachError):
         super().__init__(f"{self.path}:{line}: {message}")
 
 
-class FlowErrors(NetwerkcoachError):
+class FlowErrors(NetwerkcoachError):  # noqa: N818 - a list of FlowError
     """All problems found in one validation pass, so an author sees them at once."""
 
     def __init__(self, errors: list[FlowError]) -> None:

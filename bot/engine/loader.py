@@ -23,18 +23,43 @@ TIP_ID = re.compile(r"^[a-z0-9]+(\.[a-z0-9_]+)+$")
 COMMAND = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 FLOW_KEYS = {
-    "flow", "title", "command", "description", "scope", "phase", "menu", "start", "tips",
-    "steps", "rank",
-}  # fmt: skip
+    "flow",
+    "title",
+    "command",
+    "description",
+    "scope",
+    "phase",
+    "menu",
+    "start",
+    "tips",
+    "steps",
+    "rank",
+}
 STEP_KEYS = {
-    "say", "buttons", "input", "options", "views", "card", "do", "dont", "back", "skip",
-    "end", "counted",
-}  # fmt: skip
+    "say",
+    "buttons",
+    "input",
+    "options",
+    "views",
+    "card",
+    "do",
+    "dont",
+    "back",
+    "skip",
+    "end",
+    "counted",
+}
 BRANCH_KEYS = {"when", "unless", "to", "flow", "run", "set", "say", "warn"}
 BUTTON_KEYS = {"id", "label", "next"} | BRANCH_KEYS
 INPUT_KEYS = {
-    "save", "required", "min_length", "max_length", "pattern", "invalid", "next",
-} | BRANCH_KEYS  # fmt: skip
+    "save",
+    "required",
+    "min_length",
+    "max_length",
+    "pattern",
+    "invalid",
+    "next",
+} | BRANCH_KEYS
 OPTIONS_KEYS = {"from", "save", "empty", "next"} | BRANCH_KEYS
 TIP_KEYS = {"id", "kind", "text", "phase"}
 RESERVED_BUTTONS = {"back", "skip"}
@@ -400,8 +425,9 @@ def _step_branches(step: Step) -> Iterator[Branch]:
         yield from step.options.branches
 
 
-def _check_flow(flow: Flow, flows: dict[str, Flow], registry: Registry, tips: dict[str, Tip],
-                err: _Collector) -> None:  # fmt: skip
+def _check_flow(
+    flow: Flow, flows: dict[str, Flow], registry: Registry, tips: dict[str, Tip], err: _Collector
+) -> None:
     steps = flow.steps
     if flow.start not in steps:
         err.add(flow.line, f"'start' names unknown step {flow.start!r}")
@@ -460,8 +486,9 @@ def _check_flow(flow: Flow, flows: dict[str, Flow], registry: Registry, tips: di
             err.add(step.line, f"unreachable step {name!r}: no way leads here from 'start'")
 
 
-def load_flows(directory: Path, registry: Registry,
-               translated: Callable[[str], bool] | None = None) -> FlowSet:  # fmt: skip
+def load_flows(
+    directory: Path, registry: Registry, translated: Callable[[str], bool] | None = None
+) -> FlowSet:
     """Load and validate every `*.yaml` in `directory`; raise `FlowErrors` listing all problems.
 
     `translated(msgid)` says whether the Dutch catalog has a finished translation; when

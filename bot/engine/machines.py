@@ -9,7 +9,7 @@ a second event reaches the same model can never cancel another event's step.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from transitions.extensions.asyncio import AsyncMachine
@@ -36,7 +36,7 @@ class StepModel:
         self.branch: Branch | None = None
 
 
-def _guard(registry: Registry, name: str) -> Callable[[Any], Awaitable[bool]]:
+def _guard(registry: Registry, name: str) -> Callable[[Any], Coroutine[Any, Any, bool]]:
     guard = registry.guards[name]
 
     async def condition(event: Any) -> bool:
@@ -46,7 +46,7 @@ def _guard(registry: Registry, name: str) -> Callable[[Any], Awaitable[bool]]:
     return condition
 
 
-def _take(registry: Registry, branch: Branch) -> Callable[[Any], Awaitable[None]]:
+def _take(registry: Registry, branch: Branch) -> Callable[[Any], Coroutine[Any, Any, None]]:
     """Runs before the step changes: record the branch, its fixed values, then its actions.
     An action that raises `Reject` stops the transition; the engine then rolls back."""
     actions = [registry.actions[name] for name in branch.run]

@@ -76,8 +76,10 @@ class Renderer:
         tips: list[str] = []
         numbered = flow.numbered_steps()
         if flow.phase is not None and step.name in numbered:
-            where = fill(t(STEP_OF), {"number": str(numbered.index(step.name) + 1),
-                                      "total": str(len(numbered))})  # fmt: skip
+            where = fill(
+                t(STEP_OF),
+                {"number": str(numbered.index(step.name) + 1), "total": str(len(numbered))},
+            )
             parts.append(f"<i>{escape(t(flow.title))} · {where}</i>")
         if step.say:
             parts.append(fill(t(step.say), values))

@@ -67,10 +67,19 @@ class Turn:
         """Call after changing the active case, so the next read loads it again."""
         self._case, self._case_loaded = None, False
 
-    def record(self, event: str, field_name: str | None = None, value: Any = None,
-               case_id: int | None = None) -> None:  # fmt: skip
+    def record(
+        self,
+        event: str,
+        field_name: str | None = None,
+        value: Any = None,
+        case_id: int | None = None,
+    ) -> None:
         """Append to the audit trail; the value is stored like all family data."""
         self.repo.audit(
-            self.practitioner, event, case_id=case_id or self.conversation.case_id,
-            flow=self.flow.id, field=field_name, value=value,
-        )  # fmt: skip
+            self.practitioner,
+            event,
+            case_id=case_id or self.conversation.case_id,
+            flow=self.flow.id,
+            field=field_name,
+            value=value,
+        )

@@ -11,9 +11,12 @@ from pathlib import Path
 from typing import IO, Any
 
 
-def extract_flows(fileobj: IO[bytes], keywords: Mapping[str, Any],
-                  comment_tags: Collection[str], options: Mapping[str, Any],
-                  ) -> Iterator[tuple[int, str, str, list[str]]]:  # fmt: skip
+def extract_flows(
+    fileobj: IO[bytes],
+    keywords: Mapping[str, Any],
+    comment_tags: Collection[str],
+    options: Mapping[str, Any],
+) -> Iterator[tuple[int, str, str, list[str]]]:
     from bot.engine.loader import flow_msgids, parse_flow
 
     flow, _errors = parse_flow(Path(fileobj.name))

@@ -14,12 +14,12 @@ def local(moment: datetime, timezone: str) -> datetime:
 
 
 def date_long(moment: datetime, language: str, timezone: str) -> str:
-    """"14 september 2026" / "September 14, 2026"."""
+    """ "14 september 2026" / "September 14, 2026"."""
     return format_date(local(moment, timezone), format="long", locale=language)
 
 
 def datetime_medium(moment: datetime, language: str, timezone: str) -> str:
-    """"dinsdag 3 december om 09:00" style: weekday, day, month and time."""
+    """ "dinsdag 3 december om 09:00" style: weekday, day, month and time."""
     pattern = "EEEE d MMMM 'om' HH:mm" if language == "nl" else "EEEE, MMMM d 'at' h:mm a"
     return format_datetime(local(moment, timezone), pattern, locale=language)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -26,7 +26,7 @@ def utcnow() -> datetime:
 class Base(DeclarativeBase):
     """Declarative base with a naming convention so migrations get stable constraint names."""
 
-    type_annotation_map = {datetime: DateTime(timezone=True)}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: DateTime(timezone=True)}
 
 
 Base.metadata.naming_convention = {
@@ -82,9 +82,7 @@ class Conversation(Base):
     __tablename__ = "conversations"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    practitioner_id: Mapped[int] = mapped_column(
-        ForeignKey("practitioners.id", ondelete="CASCADE")
-    )
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioners.id", ondelete="CASCADE"))
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), default=None
     )
@@ -106,9 +104,7 @@ class AuditEntry(Base):
     __tablename__ = "audit"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    practitioner_id: Mapped[int] = mapped_column(
-        ForeignKey("practitioners.id", ondelete="CASCADE")
-    )
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioners.id", ondelete="CASCADE"))
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), default=None
     )
@@ -128,3 +124,54 @@ class Meta(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(512))
+
+
+class Person(Base):
+    """Someone from the family's network, by first name, initials or role ("oma").
+
+    `decision` is the parent's answer to "may I contact this person?": `yes`, `no` or
+    `open` (not discussed yet). Only `yes` ever allows an approach (fase 3).
+    """
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(SensitiveText)
+    group: Mapped[str] = mapped_column(String(16))
+    """`household` (huishouden/familie), `friends`, `community` (buurt/school/werk/club),
+    `professional`."""
+    closeness: Mapped[str] = mapped_column(String(8))
+    """`close`, `middle`, `far`."""
+    meaning: Mapped[str | None] = mapped_column(SensitiveText, default=None)
+    decision: Mapped[str] = mapped_column(String(8), default="open")
+    approached_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_people_case_id", "case_id"),)
+
+
+class Agreement(Base):
+    """An agreement for the shared plan: who does what, until when, in which phase."""
+
+    __tablename__ = "agreements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    phase: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(24), default="agreement")
+    """What the agreement is about, e.g. `decision`, `approach`, `problem_plan`,
+    `expectation`, `check_in`, `agreement`."""
+    text: Mapped[str] = mapped_column(SensitiveText)
+    who: Mapped[str | None] = mapped_column(SensitiveText, default=None)
+    """`parent`, `practitioner`, or a network member's name as noted."""
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), default=None
+    )
+    due: Mapped[str | None] = mapped_column(SensitiveText, default=None)
+    """Until when, as agreed (free text such as "eind maart"), or None."""
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (Index("ix_agreements_case_id", "case_id"),)

@@ -13,7 +13,16 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.store.models import AuditEntry, Case, Conversation, Meta, Practitioner, utcnow
+from bot.store.models import (
+    Agreement,
+    AuditEntry,
+    Case,
+    Conversation,
+    Meta,
+    Person,
+    Practitioner,
+    utcnow,
+)
 
 NO_SCOPE = "-"
 
@@ -39,7 +48,9 @@ class Repo:
         result = await self.session.execute(query)
         return result.scalar_one_or_none()
 
-    async def add_practitioner(self, external_key: str, language: str, timezone: str) -> Practitioner:
+    async def add_practitioner(
+        self, external_key: str, language: str, timezone: str
+    ) -> Practitioner:
         practitioner = Practitioner(
             external_key=external_key, language=language, timezone=timezone, settings={}
         )
@@ -89,7 +100,9 @@ class Repo:
 
     # conversations ---------------------------------------------------------------------
 
-    async def conversation_by_id(self, owner: Practitioner, conv_id: int | None) -> Conversation | None:
+    async def conversation_by_id(
+        self, owner: Practitioner, conv_id: int | None
+    ) -> Conversation | None:
         if conv_id is None:
             return None
         query = select(Conversation).where(
@@ -105,18 +118,27 @@ class Repo:
         )
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def conversations_for_case(self, owner: Practitioner, case_id: int) -> Sequence[Conversation]:
+    async def conversations_for_case(
+        self, owner: Practitioner, case_id: int
+    ) -> Sequence[Conversation]:
         query = select(Conversation).where(
             Conversation.practitioner_id == owner.id, Conversation.case_id == case_id
         )
         return (await self.session.execute(query)).scalars().all()
 
-    async def add_conversation(self, owner: Practitioner, flow: str, scope: str, step: str,
-                               case_id: int | None) -> Conversation:  # fmt: skip
+    async def add_conversation(
+        self, owner: Practitioner, flow: str, scope: str, step: str, case_id: int | None
+    ) -> Conversation:
         conv = Conversation(
-            practitioner_id=owner.id, flow=flow, scope=scope, step=step, case_id=case_id,
-            status="active", data={}, trail={"steps": []},
-        )  # fmt: skip
+            practitioner_id=owner.id,
+            flow=flow,
+            scope=scope,
+            step=step,
+            case_id=case_id,
+            status="active",
+            data={},
+            trail={"steps": []},
+        )
         self.session.add(conv)
         await self.session.flush()
         return conv
@@ -127,20 +149,122 @@ class Repo:
 
     # audit -----------------------------------------------------------------------------
 
-    def audit(self, owner: Practitioner, event: str, *, case_id: int | None = None,
-              flow: str | None = None, field: str | None = None, value: Any = None) -> None:  # fmt: skip
+    def audit(
+        self,
+        owner: Practitioner,
+        event: str,
+        *,
+        case_id: int | None = None,
+        flow: str | None = None,
+        field: str | None = None,
+        value: Any = None,
+    ) -> None:
         self.session.add(
             AuditEntry(
-                practitioner_id=owner.id, case_id=case_id, event=event, flow=flow, field=field,
+                practitioner_id=owner.id,
+                case_id=case_id,
+                event=event,
+                flow=flow,
+                field=field,
                 value=None if value is None else str(value),
-            )  # fmt: skip
+            )
         )
 
-    async def audit_entries(self, owner: Practitioner, case_id: int | None = None) -> Sequence[AuditEntry]:
+    async def audit_entries(
+        self, owner: Practitioner, case_id: int | None = None
+    ) -> Sequence[AuditEntry]:
         query = select(AuditEntry).where(AuditEntry.practitioner_id == owner.id)
         if case_id is not None:
             query = query.where(AuditEntry.case_id == case_id)
         return (await self.session.execute(query.order_by(AuditEntry.id))).scalars().all()
+
+    # people of a case -------------------------------------------------------------------
+
+    async def people(self, case: Case) -> Sequence[Person]:
+        query = select(Person).where(Person.case_id == case.id).order_by(Person.id)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def person(self, owner: Practitioner, person_id: int | None) -> Person | None:
+        """The person if, and only if, they belong to one of `owner`'s cases."""
+        if person_id is None:
+            return None
+        query = (
+            select(Person)
+            .join(Case, Case.id == Person.case_id)
+            .where(Person.id == person_id, Case.owner_id == owner.id)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def add_person(
+        self, case: Case, name: str, group: str, closeness: str, meaning: str | None, decision: str
+    ) -> Person:
+        person = Person(
+            case_id=case.id,
+            name=name,
+            group=group,
+            closeness=closeness,
+            meaning=meaning,
+            decision=decision,
+        )
+        self.session.add(person)
+        await self.session.flush()
+        return person
+
+    async def delete_person(self, person: Person) -> None:
+        await self.session.delete(person)
+        await self.session.flush()
+
+    # agreements --------------------------------------------------------------------------
+
+    async def agreements(self, case: Case, phase: int | None = None) -> Sequence[Agreement]:
+        query = select(Agreement).where(Agreement.case_id == case.id)
+        if phase is not None:
+            query = query.where(Agreement.phase == phase)
+        return (
+            (await self.session.execute(query.order_by(Agreement.phase, Agreement.id)))
+            .scalars()
+            .all()
+        )
+
+    async def agreement(self, owner: Practitioner, agreement_id: int | None) -> Agreement | None:
+        """The agreement if, and only if, it belongs to one of `owner`'s cases."""
+        if agreement_id is None:
+            return None
+        query = (
+            select(Agreement)
+            .join(Case, Case.id == Agreement.case_id)
+            .where(Agreement.id == agreement_id, Case.owner_id == owner.id)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def add_agreement(
+        self,
+        case: Case,
+        phase: int,
+        text: str,
+        *,
+        kind: str = "agreement",
+        who: str | None = None,
+        person: Person | None = None,
+        due: str | None = None,
+    ) -> Agreement:
+        agreement = Agreement(
+            case_id=case.id,
+            phase=phase,
+            kind=kind,
+            text=text,
+            who=who,
+            person_id=person.id if person else None,
+            due=due,
+            status="open",
+        )
+        self.session.add(agreement)
+        await self.session.flush()
+        return agreement
+
+    async def delete_agreement(self, agreement: Agreement) -> None:
+        await self.session.delete(agreement)
+        await self.session.flush()
 
     # meta ------------------------------------------------------------------------------
 

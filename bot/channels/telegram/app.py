@@ -1,0 +1,100 @@
+"""The one place where the python-telegram-bot `Application` is built."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AsyncExitStack
+
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.processor import PerPractitionerProcessor
+from bot.channels.telegram.ratelimit import ChatRateLimiter
+from bot.config import Settings
+from bot.engine.engine import Engine
+from bot.engine.loader import FlowSet
+from bot.i18n import N_, Catalogs
+from bot.runtime import open_runtime
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+log = logging.getLogger(__name__)
+
+CANCEL_DESCRIPTION = N_("Stop the current step")
+START_DESCRIPTION = N_("Start or pick up where you were")
+
+
+def api_base_url(url: str) -> str:
+    """`TELEGRAM_API_BASE_URL` names a (local) Bot API server; PTB wants it up to `/bot`."""
+    url = url.rstrip("/")
+    return url if url.endswith("/bot") else f"{url}/bot"
+
+
+def bot_commands(flows: FlowSet, catalogs: Catalogs, language: str) -> list[BotCommand]:
+    """Only commands that work: /start, every flow with a command, and /annuleer."""
+    t = catalogs.get(language).gettext
+    commands = [BotCommand("start", t(START_DESCRIPTION))]
+    commands += [
+        BotCommand(flow.command, t(flow.description or flow.title))
+        for flow in flows
+        if flow.command
+    ]
+    commands.append(BotCommand("annuleer", t(CANCEL_DESCRIPTION)))
+    return commands
+
+
+async def publish_commands(app: Application, engine: Engine) -> None:  # type: ignore[type-arg]
+    """Dutch as the default list (no language code), English for `en`."""
+    await app.bot.set_my_commands(bot_commands(engine.flows, engine.catalogs, "nl"))
+    await app.bot.set_my_commands(
+        bot_commands(engine.flows, engine.catalogs, "en"), language_code="en"
+    )
+
+
+def build_application(settings: Settings, channel: TelegramChannel) -> Application:  # type: ignore[type-arg]
+    """Build the application around `channel`; starting and stopping is the caller's."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .concurrent_updates(PerPractitionerProcessor(settings.concurrent_updates))
+        .rate_limiter(ChatRateLimiter(settings.rate_limit_overall, settings.rate_limit_chat))
+    )
+    if settings.telegram_api_base_url:
+        base = api_base_url(settings.telegram_api_base_url)
+        builder = builder.base_url(base).base_file_url(base.removesuffix("/bot") + "/file/bot")
+    app = builder.build()
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, channel.on_edited))
+    app.add_handler(MessageHandler(filters.UpdateType.MESSAGE, channel.on_message))
+    app.add_handler(CallbackQueryHandler(channel.on_button))
+    app.add_error_handler(channel.on_error)
+    return app
+
+
+def run_telegram(settings: Settings) -> None:
+    """Long polling until SIGINT/SIGTERM; the runtime opens in `post_init`, so migrations
+    and flow validation happen before the first update is fetched."""
+    channel = TelegramChannel()
+    app = build_application(settings, channel)
+    stack = AsyncExitStack()
+
+    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+        runtime = await stack.enter_async_context(open_runtime(settings))
+        channel.engine = runtime.engine
+        await publish_commands(application, runtime.engine)
+        log.info("telegram bot ready (polling)")
+
+    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+        await stack.aclose()
+
+    app.post_init = post_init
+    app.post_shutdown = post_shutdown
+    app.run_polling(
+        allowed_updates=[Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY],
+        drop_pending_updates=False,
+    )

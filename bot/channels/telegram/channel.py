@@ -1,0 +1,168 @@
+"""Handlers: each turns one kind of update into an engine event and sends the outcome.
+
+Nothing here decides anything about the conversation; that is the engine's job. What
+stays here is Telegram's own etiquette: answer every callback query, edit the message of
+a pressed button in place, work only in private chats, never log what people wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from bot.channels.telegram.render import keyboard
+from bot.engine.engine import Engine
+from bot.engine.events import Command, Event, Identity, Outcome, Press, Text, Unsupported
+from bot.i18n import N_, language_for
+from telegram import Chat, Message, Update, User
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes
+
+log = logging.getLogger(__name__)
+
+PRIVATE_ONLY = N_("I only work in a private chat. Please send me a direct message.")
+FAILED = N_("Something went wrong on my side. Please try again in a moment.")
+
+_KINDS = (
+    "photo",
+    "sticker",
+    "voice",
+    "video",
+    "video_note",
+    "audio",
+    "document",
+    "animation",
+    "location",
+    "venue",
+    "contact",
+    "poll",
+    "dice",
+    "game",
+    "story",
+)
+
+
+def identity(user: User) -> Identity:
+    return Identity(f"telegram:{user.id}", user.language_code)
+
+
+def message_event(message: Message) -> Event:
+    """Read a message as the engine sees it: a command, text, or something unreadable."""
+    text = message.text
+    if text is not None:
+        if text.startswith("/"):
+            head, _, arg = text[1:].partition(" ")
+            name = head.split("@", 1)[0].lower()
+            if name:
+                return Command(name, arg.strip())
+        return Text(text)
+    kind = next((k for k in _KINDS if getattr(message, k, None)), "other")
+    return Unsupported(kind)
+
+
+class TelegramChannel:
+    """Holds the engine; set `engine` before the application starts polling."""
+
+    def __init__(self, engine: Engine | None = None) -> None:
+        self.engine = engine
+
+    def _engine(self) -> Engine:
+        if self.engine is None:
+            raise RuntimeError("the engine is not started")
+        return self.engine
+
+    def _t(self, user: User | None, msgid: str) -> str:
+        language = language_for(user.language_code if user else None)
+        return self._engine().catalogs.get(language).gettext(msgid)
+
+    async def _private(self, update: Update) -> bool:
+        """Groups get one polite line; nothing about them is stored."""
+        chat = update.effective_chat
+        if chat is not None and chat.type == ChatType.PRIVATE:
+            return True
+        if chat is not None and update.effective_message is not None:
+            await chat.send_message(self._t(update.effective_user, PRIVATE_ONLY))
+        if update.callback_query is not None:
+            await update.callback_query.answer(self._t(update.effective_user, PRIVATE_ONLY))
+        return False
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A message: a command, typed text, or something the bot cannot read."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or not await self._private(update):
+            return
+        outcome = await self._engine().handle(identity(user), message_event(message))
+        await self._send(message.chat, outcome)
+
+    async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An edited message: it is not read again (the original was already handled)."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or not await self._private(update):
+            return
+        outcome = await self._engine().handle(identity(user), Unsupported("edited"))
+        await self._send(message.chat, outcome)
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A pressed button: answered at once, and its message edited in place."""
+        query, user = update.callback_query, update.effective_user
+        if query is None or user is None or not await self._private(update):
+            return
+        outcome = await self._engine().handle(identity(user), Press(query.data or ""))
+        await query.answer(outcome.notice)
+        message = query.message
+        if outcome.edit and isinstance(message, Message) and outcome.replies:
+            first, *rest = outcome.replies
+            if await self._edit(message, outcome, 0):
+                outcome = Outcome(tuple(rest), language=outcome.language)
+            else:
+                outcome = Outcome((first, *rest), language=outcome.language)
+        if isinstance(message, Message):
+            await self._send(message.chat, outcome)
+        elif update.effective_chat is not None:
+            await self._send(update.effective_chat, outcome)
+
+    async def _edit(self, message: Message, outcome: Outcome, index: int) -> bool:
+        reply = outcome.replies[index]
+        try:
+            await message.edit_text(
+                reply.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(reply),
+                disable_web_page_preview=True,
+            )
+        except BadRequest as err:
+            # "not modified" means it already shows this; anything else (too old, deleted)
+            # means: send it as a new message instead.
+            return "not modified" in str(err).lower()
+        return True
+
+    async def _send(self, chat: Chat, outcome: Outcome) -> None:
+        for reply in outcome.replies:
+            await chat.send_message(
+                reply.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(reply),
+                disable_web_page_preview=True,
+            )
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log where it failed, never what was written; tell the practitioner to retry.
+
+        Exception messages can carry user text (a database error quotes its parameters),
+        so only the exception type and the code locations are logged.
+        """
+        error = context.error
+        frames = traceback.extract_tb(error.__traceback__) if error else []
+        where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in frames[-6:])
+        log.error("update failed: %s at %s", type(error).__name__, where)
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        user = update.effective_user
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer()
+            if update.effective_chat.type == ChatType.PRIVATE:
+                await update.effective_chat.send_message(self._t(user, FAILED))
+        except TelegramError as err:
+            log.warning("could not tell the practitioner about a failure: %s", type(err).__name__)
