@@ -408,7 +408,7 @@ def parse_flow(path: Path) -> tuple[Flow | None, list[FlowError]]:
         description=description,
         scope=scope,
         phase=phase,
-        menu=bool(raw.get("menu", False)),
+        progress=bool(raw.get("progress", phase is not None)),
         rank=raw.get("rank", 100) if isinstance(raw.get("rank", 100), int) else 100,
         tips=tuple(_tips(raw.get("tips"), err)),
         order=tuple(steps),

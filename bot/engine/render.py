@@ -75,7 +75,7 @@ class Renderer:
         parts: list[str] = [line for line in flash if line]
         tips: list[str] = []
         numbered = flow.numbered_steps()
-        if flow.phase is not None and step.name in numbered:
+        if flow.progress and step.name in numbered:
             where = fill(
                 t(STEP_OF),
                 {"number": str(numbered.index(step.name) + 1), "total": str(len(numbered))},

@@ -118,7 +118,8 @@ class Flow:
     description: str | None = None
     scope: Scope = "practitioner"
     phase: int | None = None
-    menu: bool = False
+    progress: bool = False
+    """Show "step 3 of 7" above each counted step (default: on for phase flows)."""
     rank: int = 100
     """Order in command lists and menus: lower comes first."""
     tips: tuple[Tip, ...] = ()
