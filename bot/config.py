@@ -23,7 +23,11 @@ class Settings(BaseSettings):
     """All settings; field names map to upper-case environment variables."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        env_ignore_empty=True,  # `NAME=` in .env means "not set", never an empty value
     )
 
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
@@ -36,6 +40,7 @@ class Settings(BaseSettings):
     concurrent_updates: int = Field(default=256, ge=1, alias="BOT_CONCURRENT_UPDATES")
     rate_limit_overall: float = Field(default=30.0, ge=0, alias="BOT_RATE_LIMIT")
     rate_limit_chat: float = Field(default=1.0, ge=0, alias="BOT_CHAT_RATE")
+    polling_timeout: int = Field(default=30, ge=0, le=50, alias="BOT_POLLING_TIMEOUT")
     callback_secret: SecretStr | None = Field(default=None, alias="BOT_CALLBACK_SECRET")
     flows_dir: Path = Field(default=PROJECT_ROOT / "flows", alias="BOT_FLOWS_DIR")
     locales_dir: Path = Field(default=PROJECT_ROOT / "locales", alias="BOT_LOCALES_DIR")

@@ -131,7 +131,7 @@ class Engine:
         found = await repo.practitioner(who.key)
         if found is not None:
             return found
-        language = language_for(who.language_code)
+        language = language_for(who.language_code, self.settings.default_language)
         return await repo.add_practitioner(who.key, language, self.settings.timezone)
 
     def _turn(self, repo: Repo, p: Practitioner, flow: Flow, conv: Conversation) -> Turn:

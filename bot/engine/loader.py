@@ -29,7 +29,7 @@ FLOW_KEYS = {
     "description",
     "scope",
     "phase",
-    "menu",
+    "progress",
     "start",
     "tips",
     "steps",

@@ -9,6 +9,7 @@ a second event reaches the same model can never cancel another event's step.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -103,4 +104,9 @@ async def fire(machine: AsyncMachine, turn: Turn, step: str, trigger: str) -> St
         await model.trigger(trigger)  # type: ignore[attr-defined]
     finally:
         machine.remove_model(model)
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        # AsyncMachine swallows a CancelledError raised in a guard or an action and reports
+        # "no transition"; the engine would then commit half a turn. Cancel the turn instead.
+        raise asyncio.CancelledError
     return model

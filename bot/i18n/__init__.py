@@ -76,11 +76,12 @@ def _read(path: Path) -> tuple[dict[str, str], set[str]]:
     return messages, fuzzy
 
 
-def language_for(language_code: str | None) -> str:
-    """Telegram's `language_code` on first contact: `en*` gives English, anything else Dutch."""
+def language_for(language_code: str | None, default: str = DEFAULT_LANGUAGE) -> str:
+    """Telegram's `language_code` on first contact: `en*` gives English, anything else the
+    default language (Dutch, unless the operator chose otherwise)."""
     if language_code and language_code.lower().startswith("en"):
         return "en"
-    return DEFAULT_LANGUAGE
+    return default
 
 
 @contextmanager

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from contextlib import AsyncExitStack
+import os
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from bot.channels.telegram.channel import TelegramChannel
-from bot.channels.telegram.processor import PerPractitionerProcessor
-from bot.channels.telegram.ratelimit import ChatRateLimiter
-from bot.config import Settings
-from bot.engine.engine import Engine
-from bot.engine.loader import FlowSet
-from bot.i18n import N_, Catalogs
-from bot.runtime import open_runtime
 from telegram import BotCommand, Update
 from telegram.ext import (
     Application,
@@ -22,7 +18,22 @@ from telegram.ext import (
     filters,
 )
 
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.processor import PerPractitionerProcessor
+from bot.channels.telegram.ratelimit import ChatRateLimiter
+from bot.config import Settings
+from bot.engine.engine import Engine
+from bot.engine.loader import FlowSet
+from bot.i18n import N_, Catalogs
+from bot.runtime import open_runtime
+
+# python-telegram-bot 22 warns on every RetryAfter unless durations are timedeltas; that is
+# what the rate limiter already uses, so opt in before anything is built.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
 log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
 CANCEL_DESCRIPTION = N_("Stop the current step")
 START_DESCRIPTION = N_("Start or pick up where you were")
@@ -76,25 +87,41 @@ def build_application(settings: Settings, channel: TelegramChannel) -> Applicati
     return app
 
 
+@asynccontextmanager
+async def running_bot(settings: Settings) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """Open the runtime (migrations, flows), build the application and poll until the
+    block ends. Production and the end-to-end tests both start the bot through here."""
+    async with open_runtime(settings) as runtime:
+        channel = TelegramChannel(runtime.engine)
+        app = build_application(settings, channel)
+        async with app:  # initialize ... shutdown
+            await publish_commands(app, runtime.engine)
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(
+                poll_interval=0,
+                timeout=settings.polling_timeout,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+            )
+            log.info("telegram bot ready (long polling)")
+            try:
+                yield app
+            finally:
+                await app.updater.stop()
+                await app.stop()
+
+
+async def serve(settings: Settings) -> None:
+    """Run until SIGINT or SIGTERM, then finish the updates in hand and stop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with running_bot(settings):
+        await stop.wait()
+    log.info("telegram bot stopped")
+
+
 def run_telegram(settings: Settings) -> None:
-    """Long polling until SIGINT/SIGTERM; the runtime opens in `post_init`, so migrations
-    and flow validation happen before the first update is fetched."""
-    channel = TelegramChannel()
-    app = build_application(settings, channel)
-    stack = AsyncExitStack()
-
-    async def post_init(application: Application) -> None:  # type: ignore[type-arg]
-        runtime = await stack.enter_async_context(open_runtime(settings))
-        channel.engine = runtime.engine
-        await publish_commands(application, runtime.engine)
-        log.info("telegram bot ready (polling)")
-
-    async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
-        await stack.aclose()
-
-    app.post_init = post_init
-    app.post_shutdown = post_shutdown
-    app.run_polling(
-        allowed_updates=[Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY],
-        drop_pending_updates=False,
-    )
+    asyncio.run(serve(settings))

@@ -10,14 +10,15 @@ from __future__ import annotations
 import logging
 import traceback
 
-from bot.channels.telegram.render import keyboard
-from bot.engine.engine import Engine
-from bot.engine.events import Command, Event, Identity, Outcome, Press, Text, Unsupported
-from bot.i18n import N_, language_for
 from telegram import Chat, Message, Update, User
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
+
+from bot.channels.telegram.render import keyboard
+from bot.engine.engine import Engine
+from bot.engine.events import Command, Event, Identity, Outcome, Press, Text, Unsupported
+from bot.i18n import N_, language_for
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +74,11 @@ class TelegramChannel:
         return self.engine
 
     def _t(self, user: User | None, msgid: str) -> str:
-        language = language_for(user.language_code if user else None)
-        return self._engine().catalogs.get(language).gettext(msgid)
+        engine = self._engine()
+        language = language_for(
+            user.language_code if user else None, engine.settings.default_language
+        )
+        return engine.catalogs.get(language).gettext(msgid)
 
     async def _private(self, update: Update) -> bool:
         """Groups get one polite line; nothing about them is stored."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any
 
-from bot.engine.locks import KeyedLock
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot.engine.locks import KeyedLock
 
 
 def update_key(update: object) -> str:

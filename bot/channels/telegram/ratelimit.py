@@ -10,7 +10,6 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-
 from telegram.ext import AIORateLimiter
 
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
@@ -20,7 +19,10 @@ MAX_LIMITERS = 1024
 
 class ChatRateLimiter(AIORateLimiter):
     def __init__(self, overall_per_second: float, chat_per_second: float) -> None:
-        super().__init__(overall_max_rate=overall_per_second, overall_time_period=1)
+        # Retry a flood-controlled send after the wait Telegram asks for, up to three times.
+        super().__init__(
+            overall_max_rate=overall_per_second, overall_time_period=1, max_retries=3
+        )
         self._chat_rate = chat_per_second
         self._chats: dict[int, AsyncLimiter] = {}
 

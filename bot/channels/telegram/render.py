@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.engine.events import Reply
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.engine.events import Reply
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

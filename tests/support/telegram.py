@@ -1,0 +1,66 @@
+"""Start the real bot (python-telegram-bot Application over HTTP) against the stub Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from pydantic import SecretStr
+from telegram.ext import Application
+
+from bot.channels.telegram.app import running_bot
+from bot.config import Settings
+from bot.engine.loader import FlowSet
+from bot.i18n import Catalogs
+from bot.runtime import load_content
+from tests.support.stub_bot_api import StubBotAPI
+
+TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz012345"
+
+
+def bot_settings(settings: Settings, stub: StubBotAPI) -> Settings:
+    """The test settings, pointed at the stub; a fast chat rate keeps the suite quick."""
+    return settings.model_copy(
+        update={
+            "telegram_bot_token": SecretStr(TOKEN),
+            "telegram_api_base_url": stub.base_url.removesuffix("/bot"),
+            "polling_timeout": 1,
+            "rate_limit_chat": 50.0,
+        }
+    )
+
+
+@dataclass
+class Texts:
+    """Expected texts, taken from the flows and catalogs rather than copied into tests."""
+
+    flows: FlowSet
+    catalogs: Catalogs
+
+    def t(self, msgid: str, language: str = "nl") -> str:
+        return self.catalogs.get(language).gettext(msgid)
+
+    def say(self, flow: str, step: str, language: str = "nl") -> str:
+        msgid = self.flows[flow].step(step).say
+        assert msgid is not None
+        return self.t(msgid, language)
+
+    def first_line(self, flow: str, step: str, language: str = "nl") -> str:
+        """Enough of a step's text to recognise it, without placeholders."""
+        return self.say(flow, step, language).split("\n")[0].split("{")[0]
+
+    def button(self, flow: str, step: str, button_id: str, language: str = "nl") -> str:
+        button = next(b for b in self.flows[flow].step(step).buttons if b.id == button_id)
+        return self.t(button.label, language)
+
+
+def texts(settings: Settings) -> Texts:
+    flows, catalogs = load_content(settings)
+    return Texts(flows, catalogs)
+
+
+@asynccontextmanager
+async def bot_against(stub: StubBotAPI, settings: Settings) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    async with running_bot(bot_settings(settings, stub)) as app:
+        yield app
