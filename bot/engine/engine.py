@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import flag_modified
 from transitions.extensions.asyncio import AsyncMachine
 
 from bot.config import Settings
@@ -51,6 +53,8 @@ CANCELLED = N_("Stopped. Nothing of that step was saved.")
 NEEDS_CASE = N_("This works per family. First choose or add a family.")
 NOTHING_TO_CANCEL = N_("There was nothing to stop.")
 
+LANGUAGE_CACHE = 10_000
+
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
@@ -70,6 +74,8 @@ class _Result:
     """What a turn produced before rendering."""
 
     flash: list[str] = field(default_factory=list)
+    tips: list[str] = field(default_factory=list)
+    """Ids of the don't-tips a branch warned with (`warn:`), shown in the flash."""
     notice: str | None = None
     edit: bool = False
     changed: bool = False
@@ -96,6 +102,7 @@ class Engine:
         }
         self.locks = KeyedLock()
         self._renderer: Renderer | None = None
+        self._languages: OrderedDict[str, str] = OrderedDict()
 
     async def start(self) -> None:
         """Load the installation's signing secret (made on first start)."""
@@ -113,17 +120,31 @@ class Engine:
             raise RuntimeError("Engine.start() was not awaited")
         return self._renderer
 
+    def language_of(self, who: Identity) -> str:
+        """The practitioner's language as last seen, for answers that cannot wait for the
+        database (it may be the reason for the failure)."""
+        known = self._languages.get(who.key)
+        return known or language_for(who.language_code, self.settings.default_language)
+
+    def _remember_language(self, key: str, language: str) -> None:
+        self._languages[key] = language
+        self._languages.move_to_end(key)
+        if len(self._languages) > LANGUAGE_CACHE:
+            self._languages.popitem(last=False)
+
     async def handle(self, who: Identity, event: Event) -> Outcome:
         """Apply `event`, commit, and return what to show. Events of one practitioner are
         applied one after another."""
         async with self.locks.hold(who.key):
             try:
                 async with self.sessions() as session, session.begin():
-                    return await self._apply(Repo(session), who, event)
+                    outcome = await self._apply(Repo(session), who, event)
             except Reject as rejected:
                 # Everything of the turn was rolled back; show the step as it still is.
                 async with self.sessions() as session, session.begin():
-                    return await self._refuse(Repo(session), who, rejected, event)
+                    outcome = await self._refuse(Repo(session), who, rejected, event)
+            self._remember_language(who.key, outcome.language)
+            return outcome
 
     # --- one turn ------------------------------------------------------------------------
 
@@ -179,6 +200,8 @@ class Engine:
             if result.changed:
                 p.seq += 1
             reply = await self._render(turn, result.flash)
+            if result.tips:
+                reply = replace(reply, tips=(*result.tips, *reply.tips))
             return Outcome((reply,), notice=result.notice, edit=result.edit, language=p.language)
 
     async def _refuse(self, repo: Repo, who: Identity, rejected: Reject, event: Event) -> Outcome:
@@ -373,8 +396,10 @@ class Engine:
         if branch.warn:
             tip = self.flows.tips()[branch.warn][1]
             result.flash.append(f"⚠️ {turn.t(tip.text)}")
-        if conv.data:
-            conv.data = dict(conv.data)  # a new object, so the JSON column is saved
+            result.tips.append(tip.id)
+        # `set:` and actions change the answers in place, and SQLAlchemy does not see an
+        # in-place change of a JSON value (nor a copy equal to the mutated original).
+        flag_modified(conv, "data")
         if branch.flow is not None:
             return await self._enter(turn.repo, turn.practitioner, branch.flow, result)
         if model.state != before:

@@ -82,7 +82,8 @@ class Renderer:
             )
             parts.append(f"<i>{escape(t(flow.title))} · {where}</i>")
         if step.say:
-            parts.append(fill(t(step.say), values))
+            # Trimmed: a view with nothing to list (yet) leaves no blank line behind.
+            parts.append(fill(t(step.say), values).strip())
         if step.card is not None:
             card, shown = self.card(turn, step.card)
             parts.append(card)

@@ -65,7 +65,11 @@ class YamlSyntaxError(Exception):
 
 def load_yaml(path: Path) -> Any:
     """Parse one file; syntax errors come back as `YamlSyntaxError` with a line."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        line = path.read_bytes()[: err.start].count(b"\n") + 1
+        raise YamlSyntaxError(line, "not UTF-8 text") from err
     try:
         return yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as err:

@@ -4,6 +4,7 @@ cancel, bad input and a restart in the middle of onboarding."""
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import pytest
 
@@ -296,3 +297,41 @@ async def test_restart_mid_onboarding_resumes_at_the_same_step(
         menu = await user.reply()
         assert "Gezin R" in menu.text
         assert txt.button("menu", "main", "cases") in menu.flat_buttons
+
+
+async def test_a_failure_is_answered_in_the_practitioners_language_and_logged_without_content(
+    stub: StubBotAPI, settings: Settings, txt: Texts, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.channels.telegram.channel import FAILED
+
+    user = stub.user(1400, language_code="nl")
+    async with bot_against(stub, settings) as app:
+        await user.send("/taal")
+        await user.reply()
+        await user.press("English")
+        await user.reply()
+        engine = _engine_of(app)
+
+        async def broken(*_args: object) -> None:
+            raise RuntimeError("Gezin Geheim, Dorpsstraat 1")
+
+        original = engine.handle
+        engine.handle = broken
+        try:
+            await user.send("Gezin Geheim")
+            answer = await user.reply()
+        finally:
+            engine.handle = original
+    assert answer.text == txt.t(FAILED, "en")
+    assert "Geheim" not in caplog.text
+    assert "RuntimeError" in caplog.text
+
+
+def _engine_of(app: object) -> Any:
+    """The engine behind the running application's message handler."""
+    for handlers in app.handlers.values():  # type: ignore[attr-defined]
+        for handler in handlers:
+            channel = getattr(handler.callback, "__self__", None)
+            if channel is not None and getattr(channel, "engine", None) is not None:
+                return channel.engine
+    raise AssertionError("no engine found")

@@ -74,10 +74,10 @@ class TelegramChannel:
         return self.engine
 
     def _t(self, user: User | None, msgid: str) -> str:
+        """In the practitioner's own language when known, else as Telegram reports it."""
         engine = self._engine()
-        language = language_for(
-            user.language_code if user else None, engine.settings.default_language
-        )
+        code = user.language_code if user else None
+        language = engine.language_of(identity(user)) if user else language_for(code)
         return engine.catalogs.get(language).gettext(msgid)
 
     async def _private(self, update: Update) -> bool:

@@ -20,9 +20,7 @@ MAX_LIMITERS = 1024
 class ChatRateLimiter(AIORateLimiter):
     def __init__(self, overall_per_second: float, chat_per_second: float) -> None:
         # Retry a flood-controlled send after the wait Telegram asks for, up to three times.
-        super().__init__(
-            overall_max_rate=overall_per_second, overall_time_period=1, max_retries=3
-        )
+        super().__init__(overall_max_rate=overall_per_second, overall_time_period=1, max_retries=3)
         self._chat_rate = chat_per_second
         self._chats: dict[int, AsyncLimiter] = {}
 

@@ -1,0 +1,162 @@
+"""The flows in a terminal, on the same database as the bot: for trying content without a
+Telegram token, and for demos on a laptop.
+
+One fixed practitioner talks here, so what you do in the console is what a second start
+of the console resumes. Buttons become numbered choices; typing the number presses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import os
+import re
+import sys
+import threading
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from bot.config import Settings
+from bot.engine.engine import Engine
+from bot.engine.events import Command, Event, Identity, Outcome, Press, ReplyButton, Text
+from bot.runtime import open_runtime
+
+LOCAL = Identity("console:local", "nl")
+GOODBYE = {"nl": "Tot ziens!", "en": "Goodbye!"}
+PROMPT = "› "
+
+_TAG = re.compile(r"<(/?)([a-zA-Z]+)[^>]*>")
+_ANSI = {"b": ("\x1b[1m", "\x1b[22m"), "i": ("\x1b[3m", "\x1b[23m")}
+
+Row = tuple[ReplyButton, ...]
+
+
+def to_terminal(text: str, *, ansi: bool) -> str:
+    """HTML-lite as the engine writes it, for a terminal. Tags go first and entities are
+    unescaped last, so a label typed as `<b>x</b>` (escaped by the engine) shows literally."""
+
+    def tag(match: re.Match[str]) -> str:
+        codes = _ANSI.get(match.group(2).lower())
+        if not ansi or codes is None:
+            return ""
+        return codes[1] if match.group(1) else codes[0]
+
+    return html.unescape(_TAG.sub(tag, text))
+
+
+def choices_line(row: Row, first: int) -> str:
+    """`  [1] Families   [2] Tips`: one line per button row, numbered across rows."""
+    return "  " + "   ".join(f"[{first + i}] {b.label}" for i, b in enumerate(row))
+
+
+def parse(line: str, choices: list[ReplyButton]) -> Event | None:
+    """What a typed line means; None for an empty line (show the choices again)."""
+    text = line.strip()
+    if not text:
+        return None
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= len(choices):
+        return Press(choices[int(text) - 1].data)
+    if text.startswith("/"):
+        name, _, arg = text[1:].partition(" ")
+        return Command(name.lower(), arg.strip())
+    return Text(text)
+
+
+async def readline(stdin: TextIO) -> str:
+    """One line, or "" at end of input, without blocking the event loop.
+
+    A daemon thread rather than `asyncio.to_thread`: a pool thread stuck in `readline`
+    would keep the process waiting for Enter after Ctrl-C.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def deliver(line: str) -> None:
+        if not future.done():
+            future.set_result(line)
+
+    def read() -> None:
+        try:
+            line = stdin.readline()
+        except (OSError, ValueError):  # closed or unreadable: treat as the end
+            line = ""
+        with contextlib.suppress(RuntimeError):  # the loop already closed
+            loop.call_soon_threadsafe(deliver, line)
+
+    threading.Thread(target=read, name="console-stdin", daemon=True).start()
+    return await future
+
+
+@dataclass
+class Screen:
+    """What the terminal shows, and the choices the last message offered."""
+
+    out: TextIO
+    ansi: bool
+    rows: tuple[Row, ...] = ()
+    language: str = LOCAL.language_code or "nl"
+    choices: list[ReplyButton] = field(default_factory=list)
+
+    def write(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def show(self, outcome: Outcome) -> None:
+        self.language = outcome.language
+        self.write("")
+        if outcome.notice:
+            self.write(outcome.notice)
+        for reply in outcome.replies:
+            self.write(to_terminal(reply.text, ansi=self.ansi))
+        if outcome.replies:
+            self.rows = outcome.replies[-1].buttons
+            self.choices = [button for row in self.rows for button in row]
+        self.show_choices()
+
+    def show_choices(self) -> None:
+        number = 1
+        for row in self.rows:
+            self.write(choices_line(row, number))
+            number += len(row)
+
+    def prompt(self) -> None:
+        if self.ansi:
+            self.out.write(PROMPT)
+            self.out.flush()
+
+    def goodbye(self) -> None:
+        self.write("\n" + GOODBYE.get(self.language, GOODBYE["en"]))
+
+
+async def converse(engine: Engine, stdin: TextIO, screen: Screen) -> None:
+    """Start (or resume) the conversation, then one engine call per typed line."""
+    screen.show(await engine.handle(LOCAL, Command("start")))
+    while True:
+        screen.prompt()
+        line = await readline(stdin)
+        if not line:
+            return
+        event = parse(line, screen.choices)
+        if event is None:
+            screen.show_choices()
+            continue
+        screen.show(await engine.handle(LOCAL, event))
+
+
+async def run_console(
+    settings: Settings, *, stdin: TextIO | None = None, stdout: TextIO | None = None
+) -> None:
+    """Run until end of input (Ctrl-D) or Ctrl-C; everything is committed per line, so
+    stopping at any moment loses nothing that was answered."""
+    stdin = sys.stdin if stdin is None else stdin
+    stdout = sys.stdout if stdout is None else stdout
+    ansi = stdout.isatty() and "NO_COLOR" not in os.environ
+    screen = Screen(stdout, ansi)
+    async with open_runtime(settings) as runtime:
+        try:
+            await converse(runtime.engine, stdin, screen)
+        except asyncio.CancelledError:  # Ctrl-C under asyncio.run
+            screen.goodbye()
+            raise
+        screen.goodbye()

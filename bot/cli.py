@@ -1,0 +1,240 @@
+"""`python -m bot ...`: the one entry point for operators, content authors and `make`.
+
+Each subcommand reads the same settings and sets up the same logging first, so what works
+in `make flows-check` on a laptop is what runs in the container.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+import bot.actions  # noqa: F401 - registers the guards, actions, providers and views
+from bot.channels.console import run_console
+from bot.config import PROJECT_ROOT, Settings, get_settings
+from bot.diagram import mermaid
+from bot.engine.errors import FlowError, FlowErrors
+from bot.engine.loader import load_flows
+from bot.engine.registry import registry
+from bot.i18n import Catalogs
+from bot.logsetup import configure_logging
+from bot.store.migrate import head_revision, upgrade
+
+Handler = Callable[[Settings, argparse.Namespace], int]
+
+DEFAULT_DIAGRAM_DIR = PROJECT_ROOT / "docs" / "flows"
+EXIT_INTERRUPTED = 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse, configure, dispatch; content errors become `file:line` lines, not tracebacks."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        print(f"Invalid settings (environment or .env):\n{exc}", file=sys.stderr)
+        return 2
+    token = settings.telegram_bot_token
+    try:
+        configure_logging(settings.log_level, token.get_secret_value() if token else None)
+    except ValueError as exc:
+        print(f"BOT_LOG_LEVEL: {exc}", file=sys.stderr)
+        return 2
+    handler: Handler = args.handler
+    try:
+        return handler(settings, args)
+    except FlowErrors as exc:
+        print_flow_errors(exc.errors)
+        return 1
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Netwerkcoach: run the bot, chat in a terminal, check flows, manage the "
+        "database and catalogs.",
+    )
+    parser.set_defaults(handler=cmd_run)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="the Telegram bot if TELEGRAM_BOT_TOKEN is set, else the console chat"
+    )
+    run.set_defaults(handler=cmd_run)
+    chat = commands.add_parser("chat", help="the conversation in this terminal")
+    chat.set_defaults(handler=cmd_chat)
+
+    flows = commands.add_parser("flows", help="check or draw the flows")
+    flow_commands = flows.add_subparsers(title="flows commands", metavar="ACTION", required=True)
+    check = flow_commands.add_parser("check", help="validate flows/*.yaml and their Dutch texts")
+    check.add_argument("--dir", type=Path, help="flow folder (default: BOT_FLOWS_DIR)")
+    check.set_defaults(handler=cmd_flows_check)
+    diagram = flow_commands.add_parser("diagram", help="a Mermaid state diagram per flow")
+    diagram.add_argument("--dir", type=Path, help="flow folder (default: BOT_FLOWS_DIR)")
+    diagram.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_DIAGRAM_DIR,
+        help="where to write <flow>.mmd (default: docs/flows)",
+    )
+    diagram.set_defaults(handler=cmd_flows_diagram)
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(title="db commands", metavar="ACTION", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="apply all migrations")
+    upgrade.set_defaults(handler=cmd_db_upgrade)
+
+    i18n = commands.add_parser("i18n", help="translation catalogs")
+    i18n_commands = i18n.add_subparsers(title="i18n commands", metavar="ACTION", required=True)
+    fill = i18n_commands.add_parser("fill-en", help="English msgstr = msgid where empty")
+    fill.set_defaults(handler=cmd_fill_en)
+    return parser
+
+
+# --- run and chat --------------------------------------------------------------------------
+
+
+def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
+    if settings.telegram_bot_token is None and settings.env == "production":
+        # In a container the console would exit at once and be restarted forever.
+        print("Netwerkcoach: BOT_ENV=production needs TELEGRAM_BOT_TOKEN", file=sys.stderr)
+        return 2
+    if settings.telegram_bot_token is None:
+        announce("console chat (no TELEGRAM_BOT_TOKEN set)", settings)
+        return chat(settings)
+    announce("Telegram bot", settings)
+    from bot.channels.telegram.app import run_telegram  # only this mode needs PTB loaded
+
+    run_telegram(settings)
+    return 0
+
+
+def cmd_chat(settings: Settings, _args: argparse.Namespace) -> int:
+    announce("console chat", settings)
+    return chat(settings)
+
+
+def chat(settings: Settings) -> int:
+    try:
+        asyncio.run(run_console(settings))
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def announce(mode: str, settings: Settings) -> None:
+    """One line on stderr, so an operator sees at once which bot and which data this is."""
+    print(f"Netwerkcoach: {mode}, database {safe_url(settings.database_url)}", file=sys.stderr)
+
+
+def safe_url(url: str) -> str:
+    """The database URL without its password, fit for logs and terminals."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unreadable DATABASE_URL>"
+
+
+# --- flows ---------------------------------------------------------------------------------
+
+
+def cmd_flows_check(settings: Settings, args: argparse.Namespace) -> int:
+    """The start-up validation, Dutch catalog included, without starting anything."""
+    catalogs = Catalogs(settings.locales_dir)
+    flows = load_flows(args.dir or settings.flows_dir, registry, catalogs.is_translated)
+    print(f"OK: {len(flows.flows)} flows, {len(flows.tips())} tips")
+    return 0
+
+
+def cmd_flows_diagram(settings: Settings, args: argparse.Namespace) -> int:
+    """Structure only: a diagram is useful while the Dutch texts are still being written."""
+    flows = load_flows(args.dir or settings.flows_dir, registry)
+    english = Catalogs(settings.locales_dir).get("en").gettext
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for flow in flows:
+        (out / f"{flow.id}.mmd").write_text(mermaid(flow, english), encoding="utf-8")
+        command = f"/{flow.command}" if flow.command else ""
+        rows.append(
+            f"| {flow.id} | {flow.title} | {command} | {len(flow.steps)} "
+            f"| [{flow.id}.mmd]({flow.id}.mmd) |"
+        )
+    print("# Flows\n")
+    print("One Mermaid state diagram per flow, made by `python -m bot flows diagram`.\n")
+    print("| Flow | Title | Command | Steps | Diagram |")
+    print("|------|-------|---------|-------|---------|")
+    print("\n".join(rows))
+    return 0
+
+
+def print_flow_errors(errors: Sequence[FlowError]) -> None:
+    """`file:line: message`, paths relative to here when possible, so editors can jump."""
+    here = Path.cwd()
+    for error in errors:
+        path = error.path
+        if path.is_absolute() and path.is_relative_to(here):
+            path = path.relative_to(here)
+        print(f"{path}:{error.line}: {error.message}", file=sys.stderr)
+    print(f"{len(errors)} problem(s) in the flows.", file=sys.stderr)
+
+
+# --- database and catalogs -------------------------------------------------------------------
+
+
+def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    upgrade(settings.database_url)
+    print(f"Database at revision {head_revision()}: {safe_url(settings.database_url)}")
+    return 0
+
+
+def cmd_fill_en(settings: Settings, _args: argparse.Namespace) -> int:
+    path = settings.locales_dir / "en" / "LC_MESSAGES" / "messages.po"
+    filled = fill_from_msgids(path)
+    print(f"{path}: {filled} English text(s) taken from their msgid")
+    return 0
+
+
+def fill_from_msgids(path: Path) -> int:
+    """Give every untranslated or fuzzy entry its msgid as translation; returns how many.
+
+    The msgids are English, so for the English catalog this is the right text, and a fuzzy
+    entry's old text belongs to a different msgid: the msgid is better than stale text.
+    """
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    filled = 0
+    for message in catalog:
+        if not message.id:
+            continue
+        if message.fuzzy or not _translated(message.string):
+            if isinstance(message.id, tuple):
+                singular, plural = message.id[0], message.id[1]
+                message.string = (singular, *[plural] * (catalog.num_plurals - 1))
+            else:
+                message.string = message.id
+            message.flags.discard("fuzzy")
+            filled += 1
+    catalog.fuzzy = False
+    partial = path.with_name(path.name + ".tmp")
+    with partial.open("wb") as handle:
+        write_po(handle, catalog, no_location=True, sort_output=True, width=76)
+    os.replace(partial, path)
+    return filled
+
+
+def _translated(string: object) -> bool:
+    if isinstance(string, tuple | list):
+        return all(string)
+    return bool(string)

@@ -1,0 +1,76 @@
+"""Logging for every entry point: one line per record on stderr, and no secrets in it.
+
+Logs end up in `docker logs`, CI output and bug reports, where a bot token would let anyone
+take over the bot and a family's label should never be. So the noisy libraries that print
+request URLs (which carry the token) or repr() of exceptions are turned down here, and a
+filter on the handler blanks any token that still slips through.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+REDACTED = "bot<redacted>"
+TOKEN_IN_URL = re.compile(r"bot\d+:[A-Za-z0-9_-]{30,}")
+
+QUIET = {
+    # python-telegram-bot's HTTP client logs every request URL, token included, at INFO.
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    # transitions logs an ERROR with repr(exception) for each refused transition, which our
+    # own error handling already reports without the practitioner's input in it.
+    "transitions": logging.CRITICAL,
+    "aiosqlite": logging.WARNING,
+    "asyncio": logging.WARNING,
+}
+
+_installed: logging.Handler | None = None
+
+
+class RedactFilter(logging.Filter):
+    """Second line of defence: whatever a library logs, the token does not reach the output.
+
+    It rewrites the final message (after %-formatting) and any traceback text, because an
+    HTTP error's message often quotes the URL it failed on.
+    """
+
+    def __init__(self, token: str | None = None) -> None:
+        super().__init__()
+        self.token = token or None
+        self._tracebacks = logging.Formatter()
+
+    def redact(self, text: str) -> str:
+        if self.token:
+            text = text.replace(f"bot{self.token}", REDACTED).replace(self.token, "<redacted>")
+        return TOKEN_IN_URL.sub(REDACTED, text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._tracebacks.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def configure_logging(level: str, token: str | None = None) -> None:
+    """Set up the root logger once per process; calling it again replaces our handler
+    (tests and the CLI may both call it) instead of printing every line twice."""
+    global _installed  # noqa: PLW0603 - one root handler per process, by design
+    root = logging.getLogger()
+    if _installed is not None:
+        root.removeHandler(_installed)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(RedactFilter(token))
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    _installed = handler
+    for name, quiet_level in QUIET.items():
+        logging.getLogger(name).setLevel(quiet_level)
