@@ -7,7 +7,6 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -16,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bot.store.types import SensitiveJSON, SensitiveText
+from bot.store.types import SensitiveJSON, SensitiveText, UTCDateTime
 
 
 def utcnow() -> datetime:
@@ -26,7 +25,7 @@ def utcnow() -> datetime:
 class Base(DeclarativeBase):
     """Declarative base with a naming convention so migrations get stable constraint names."""
 
-    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: DateTime(timezone=True)}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
 
 
 Base.metadata.naming_convention = {

@@ -8,9 +8,10 @@ swaps in a cipher here, in one place, without touching models or queries.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Text
+from sqlalchemy import DateTime, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -44,3 +45,24 @@ class SensitiveJSON(TypeDecorator[dict[str, Any]]):
             return None
         loaded: dict[str, Any] = json.loads(value)
         return loaded
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A moment, stored in UTC and always read back time-zone aware.
+
+    PostgreSQL keeps the zone; SQLite stores the wall-clock digits only and hands back a
+    naive value, which `astimezone()` would take for the server's local time.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
