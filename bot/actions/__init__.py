@@ -3,4 +3,16 @@
 Importing this package registers everything in `bot.engine.registry.registry`.
 """
 
-from bot.actions import cases, help, language, privacy  # noqa: F401
+from bot.actions import (  # noqa: F401
+    agreements,
+    approach,
+    cases,
+    help,
+    language,
+    people,
+    phase1,
+    phase4,
+    phases,
+    preparation,
+    privacy,
+)

@@ -1,0 +1,177 @@
+"""Fase 3: approaching someone from the network, only with the parent's consent and a goal.
+
+Parents named two things they never want: their network contacted behind their back, and
+their network involved without a clear goal. So the consent is checked when a person is
+chosen and again when the approach is recorded, and nothing is stored until the goal and
+who-does-what are recorded together, in one turn: a practitioner who stops halfway leaves
+nothing behind.
+"""
+
+from __future__ import annotations
+
+from bot.actions.agreements import add_agreement, open_case
+from bot.actions.labels import check_note
+from bot.actions.people import MARKS, case_people, fill, forget, person_by_key
+from bot.engine.errors import Reject
+from bot.engine.registry import Option, registry
+from bot.engine.render import escape
+from bot.engine.turn import Turn
+from bot.i18n import N_
+from bot.store.models import Person, utcnow
+
+PERSON_ID, PERSON = "person_id", "person"
+GOAL, UNTIL = "goal", "until"
+TASKS = (("resp_parent", "parent"), ("resp_person", None), ("resp_self", "practitioner"))
+FOLLOW_UP, FOLLOW_CODE = "follow_up", "follow_code"
+DRAFT = (GOAL, UNTIL, *(key for key, _ in TASKS), FOLLOW_UP, FOLLOW_CODE)
+
+CONSENT_YES = N_("the parent said yes")
+CONSENT_OPEN = N_("not asked yet")
+APPROACHED = N_("approached")
+NOT_OFFERED = N_("Not offered, by the parent's choice: {names}")
+NOT_ASKED = N_("{name}: the parent has not said yes to contact yet. Nothing was recorded.")
+NOT_WANTED = N_("{name}: the parent does not want contact. Nothing was recorded.")
+NO_CONSENT = N_(
+    "{name}: the parent does not (or no longer) agree to contact. Nothing was recorded. Ask "
+    "the parent first, and record the answer in phase 2."
+)
+NO_GOAL = N_("There is no goal yet. Please note what {name} will do, and why.")
+NO_PERSON = N_("Please choose whom to approach first.")
+NOT_NOTED = N_("not noted")
+RECORDED = N_("Recorded together in the shared plan: the goal and who does what.")
+FOLLOW_CODES = {
+    "week": N_("in a week"),
+    "two_weeks": N_("in two weeks"),
+    "month": N_("in a month"),
+}
+FOLLOW_TEXT = N_("Check in with the parent and {name} about how it goes: {when}.")
+FOLLOW_SAVED = N_("Check-in noted: {when}.")
+
+
+# --- choosing whom to approach ---------------------------------------------------------------
+
+
+def _label(turn: Turn, person: Person) -> str:
+    consent = turn.t(CONSENT_YES if person.decision == "yes" else CONSENT_OPEN)
+    label = f"{MARKS.get(person.decision, '')} {person.name} · {consent}"
+    if person.approached_at is not None:
+        label += f" · {turn.t(APPROACHED)}"
+    return label
+
+
+@registry.provider("approach_people")
+async def approach_people(turn: Turn) -> list[Option]:
+    """People who may be chosen: consent given, or not discussed yet (choosing them gives
+    the warning). People the parent does not want are never offered."""
+    return [
+        Option(str(p.id), _label(turn, p)) for p in await case_people(turn) if p.decision != "no"
+    ]
+
+
+@registry.view("approach_info")
+async def approach_info(turn: Turn) -> dict[str, str]:
+    refused = [escape(p.name) for p in await case_people(turn) if p.decision == "no"]
+    if not refused:
+        return {"not_offered": ""}
+    return {"not_offered": fill(turn, NOT_OFFERED, names=", ".join(refused))}
+
+
+@registry.guard("has_consent")
+async def has_consent(turn: Turn) -> bool:
+    """The chosen person has the parent's yes, read from the database at this moment."""
+    try:
+        person = await person_by_key(turn, turn.value)
+    except Reject:
+        return False
+    return person.decision == "yes"
+
+
+@registry.action("explain_no_consent")
+async def explain_no_consent(turn: Turn) -> None:
+    """Say whom the refusal is about; stores nothing."""
+    person = await person_by_key(turn, turn.value)
+    msgid = NOT_WANTED if person.decision == "no" else NOT_ASKED
+    turn.flash.append(fill(turn, msgid, name=escape(person.name)))
+
+
+@registry.action("choose_person")
+async def choose_person(turn: Turn) -> None:
+    person = await person_by_key(turn, turn.value)
+    forget(turn, *DRAFT)
+    turn.data[PERSON_ID] = str(person.id)
+    turn.data[PERSON] = person.name
+
+
+# --- recording -------------------------------------------------------------------------------
+
+
+async def _consented(turn: Turn) -> Person:
+    """The chosen person, only if the parent says yes now (the map may have changed)."""
+    person = await person_by_key(turn, turn.data.get(PERSON_ID))
+    if person.decision != "yes":
+        raise Reject(NO_CONSENT, name=escape(person.name))
+    return person
+
+
+def _text(turn: Turn, key: str) -> str | None:
+    value = turn.data.get(key)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+@registry.view("approach_summary")
+async def approach_summary(turn: Turn) -> dict[str, str]:
+    """What will be recorded, for the check before recording (`{s_goal}` and so on)."""
+
+    def shown(key: str) -> str:
+        value = _text(turn, key)
+        return escape(value) if value else f"<i>{turn.t(NOT_NOTED)}</i>"
+
+    keys = {"s_goal": GOAL, "s_until": UNTIL}
+    keys.update({f"s_{key.removeprefix('resp_')}": key for key, _ in TASKS})
+    return {name: shown(key) for name, key in keys.items()}
+
+
+@registry.action("record_approach")
+async def record_approach(turn: Turn) -> None:
+    """Goal and who-does-what in one go, then the person counts as approached."""
+    case = await open_case(turn)
+    if not turn.data.get(PERSON_ID):
+        raise Reject(NO_PERSON)
+    person = await _consented(turn)
+    goal = _text(turn, GOAL)
+    if goal is None:
+        raise Reject(NO_GOAL, name=escape(person.name))
+    await add_agreement(
+        turn, case, 3, "approach", goal, who=person.name, person=person, due=_text(turn, UNTIL)
+    )
+    for key, who in TASKS:
+        task = _text(turn, key)
+        if task is not None:
+            await add_agreement(
+                turn, case, 3, "responsibility", task, who=who or person.name, person=person
+            )
+    person.approached_at = utcnow()
+    turn.record("person.approached", f"person:{person.id}", goal, case_id=case.id)
+    turn.flash.append(turn.t(RECORDED))
+
+
+@registry.action("record_follow_up")
+async def record_follow_up(turn: Turn) -> None:
+    """The planned check-in, as an agreement of the practitioner (no reminders yet)."""
+    case = await open_case(turn)
+    person = await person_by_key(turn, turn.data.get(PERSON_ID))
+    if turn.value:
+        when = check_note(turn.value.strip())
+    else:
+        code = str(turn.data.get(FOLLOW_CODE) or "")
+        when = turn.t(FOLLOW_CODES.get(code, FOLLOW_CODES["two_weeks"]))
+    text = fill(turn, FOLLOW_TEXT, name=person.name, when=when)
+    await add_agreement(turn, case, 3, "follow_up", text, who="practitioner", person=person)
+    turn.flash.append(fill(turn, FOLLOW_SAVED, when=escape(when)))
+    forget(turn, FOLLOW_UP, FOLLOW_CODE)
+
+
+@registry.action("forget_approach")
+async def forget_approach(turn: Turn) -> None:
+    """Before choosing the next person: nothing of the last one lingers."""
+    forget(turn, *DRAFT, PERSON_ID, PERSON)

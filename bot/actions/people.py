@@ -1,0 +1,321 @@
+"""Fase 2: the family's network map, one person at a time, with the parent's decision.
+
+The parent decides who is on the map and whom the practitioner may contact (`yes`, `no`,
+or `open`: not discussed yet). People the parent does not want stay on the map, marked,
+so nobody adds them again by mistake; fase 3 never offers them. Each decision is an
+agreement in the shared plan and a line in the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.actions.agreements import add_agreement, open_case
+from bot.actions.labels import PERSON_CONTACT, check_label, check_note, looks_like_full_name
+from bot.engine.errors import Reject
+from bot.engine.registry import Option, registry
+from bot.engine.render import escape
+from bot.engine.turn import Turn
+from bot.i18n import N_
+from bot.store.models import Agreement, Case, Person
+
+GROUPS = {
+    "household": N_("household / family"),
+    "friends": N_("friends and acquaintances"),
+    "community": N_("neighbourhood, school, work, club"),
+    "professional": N_("professionals"),
+}
+CLOSENESS = {"close": N_("close"), "middle": N_("in between"), "far": N_("further away")}
+DECISIONS = {
+    "yes": N_("may be contacted"),
+    "no": N_("not to be contacted (the parent's choice)"),
+    "open": N_("not discussed yet"),
+}
+MARKS = {"yes": "✅", "no": "🚫", "open": "❔"}
+DECISION_TEXT = {
+    "yes": N_("{name}: may be contacted; the parent agrees."),
+    "no": N_("{name}: not to be contacted; the parent's choice."),
+    "open": N_("{name}: contact not discussed with the parent yet."),
+}
+
+EMPTY_MAP = N_("No one on the map yet.")
+PERSON_LINE = N_("{name} · {group} · {closeness}")
+FULL_NAME = N_(
+    "⚠️ “{name}” looks like a full name. A first name, initials or a role (“oma”, "
+    "“buurman Piet”) is enough. To change it: ‹ Back."
+)
+DUPLICATE = N_(
+    "“{name}” is already on the map. Add something to tell them apart, for example "
+    "“oma (mother's side)”."
+)
+INCOMPLETE = N_("Something is missing for this person. Please start again with “Add a person”.")
+GONE = N_("That person is no longer on the map. Nothing was changed.")
+ADDED = N_("{name} is on the map: {decision}.")
+NOT_OFFERED = N_("{name} stays on the map, marked. I will never offer {name} for approaching.")
+DECISION_RECORDED = N_("{name}: {decision}. Recorded as an agreement in the shared plan.")
+GROUP_CHANGED = N_("{name} now belongs to: {group}.")
+CLOSENESS_CHANGED = N_("{name} is now: {closeness}.")
+MEANING_CHANGED = N_("Noted what {name} could mean.")
+REMOVED = N_("{name} is no longer on the map.")
+NO_NETWORK_TEXT = N_("The parent names no one to involve, for now.")
+NO_NETWORK_WORDS = N_("The parent names no one to involve, for now. In their words: “{words}”")
+NO_NETWORK_SAVED = N_("Recorded, without judgement. You can add people whenever the parent wants.")
+
+DRAFT = ("name", "group", "closeness", "meaning", "decision")
+"""What the conversation holds while one person is being added."""
+CHOSEN = "person_id"
+"""The person being edited (an option key, re-checked on every use)."""
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def forget(turn: Turn, *keys: str) -> None:
+    """Drop keys from the conversation's answers. A new dict, so the change is saved."""
+    turn.conversation.data = {k: v for k, v in turn.data.items() if k not in keys}
+
+
+def fill(turn: Turn, msgid: str, **values: str) -> str:
+    """Translate `msgid` and put in values that are already escaped."""
+    text = turn.t(msgid)
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def decision_label(turn: Turn, decision: str) -> str:
+    return f"{MARKS.get(decision, '')} {turn.t(DECISIONS.get(decision, decision))}".strip()
+
+
+async def case_people(turn: Turn) -> Sequence[Person]:
+    """The people of the active case; nothing when there is no open active case."""
+    case = await turn.active_case()
+    if case is None or case.status != "open":
+        return []
+    return await turn.repo.people(case)
+
+
+async def person_by_key(turn: Turn, key: object) -> Person:
+    """A person of the active case by the key of a button, or a refusal."""
+    case = await open_case(turn)
+    raw = str(key or "")
+    person = await turn.repo.person(turn.practitioner, int(raw) if raw.isdigit() else None)
+    if person is None or person.case_id != case.id:
+        raise Reject(GONE)
+    return person
+
+
+def person_line(turn: Turn, person: Person) -> str:
+    line = fill(
+        turn,
+        PERSON_LINE,
+        name=f"<b>{escape(person.name)}</b>",
+        group=turn.t(GROUPS.get(person.group, person.group)),
+        closeness=turn.t(CLOSENESS.get(person.closeness, person.closeness)),
+    )
+    return f"• {line} · {decision_label(turn, person.decision)}"
+
+
+async def record_decision(turn: Turn, case: Case, person: Person) -> Agreement:
+    """The parent's decision about one person as an agreement (phase 2, `decision`).
+
+    One current agreement per person: a changed decision rewrites it, and the audit
+    trail keeps every version."""
+    text = fill(turn, DECISION_TEXT[person.decision], name=person.name)
+    turn.record("person.decision", f"person:{person.id}", person.decision, case_id=case.id)
+    for agreement in await turn.repo.agreements(case, phase=2):
+        if agreement.kind == "decision" and agreement.person_id == person.id:
+            agreement.text = text
+            turn.record("agreement.edited", f"agreement:{agreement.id}", text, case_id=case.id)
+            return agreement
+    return await add_agreement(turn, case, 2, "decision", text, who="parent", person=person)
+
+
+async def _unique(turn: Turn, name: str, *, except_id: int | None = None) -> None:
+    for person in await case_people(turn):
+        if person.id != except_id and person.name.casefold() == name.casefold():
+            raise Reject(DUPLICATE, name=escape(name))
+
+
+# --- guards ---------------------------------------------------------------------------------
+
+
+@registry.guard("has_people")
+async def has_people(turn: Turn) -> bool:
+    return bool(await case_people(turn))
+
+
+# --- adding a person ------------------------------------------------------------------------
+
+
+@registry.action("new_person")
+async def new_person(turn: Turn) -> None:
+    """Start a new person with an empty draft."""
+    forget(turn, *DRAFT)
+
+
+@registry.action("take_name")
+async def take_name(turn: Turn) -> None:
+    """Refuse contact details; warn (and go on) when it looks like a full name."""
+    name = check_label(str(turn.value or ""), PERSON_CONTACT)
+    await _unique(turn, name)
+    if looks_like_full_name(name):
+        turn.flash.append(fill(turn, FULL_NAME, name=escape(name)))
+
+
+@registry.action("take_note")
+async def take_note(turn: Turn) -> None:
+    """Any free text about the family: no phone numbers or e-mail addresses."""
+    check_note(str(turn.value or ""))
+
+
+@registry.action("add_person")
+async def add_person(turn: Turn) -> None:
+    case = await open_case(turn)
+    data = turn.data
+    name, group = data.get("name"), data.get("group")
+    closeness, decision = data.get("closeness"), data.get("decision")
+    if (
+        not isinstance(name, str)
+        or group not in GROUPS
+        or closeness not in CLOSENESS
+        or decision not in DECISIONS
+    ):
+        raise Reject(INCOMPLETE)
+    await _unique(turn, name)
+    meaning = data.get("meaning")
+    person = await turn.repo.add_person(
+        case, name, group, closeness, meaning if isinstance(meaning, str) else None, decision
+    )
+    turn.record("person.added", f"person:{person.id}", group, case_id=case.id)
+    await record_decision(turn, case, person)
+    label = escape(name)
+    turn.flash.append(fill(turn, ADDED, name=label, decision=decision_label(turn, decision)))
+    if decision == "no":
+        turn.flash.append(fill(turn, NOT_OFFERED, name=label))
+    forget(turn, *DRAFT)
+
+
+@registry.action("record_none_named")
+async def record_none_named(turn: Turn) -> None:
+    """ "There is no network" is a valid outcome: record it as the parent's decision."""
+    case = await open_case(turn)
+    words = check_note(str(turn.value or "").strip())
+    text = fill(turn, NO_NETWORK_WORDS, words=words) if words else turn.t(NO_NETWORK_TEXT)
+    await add_agreement(turn, case, 2, "decision", text, who="parent")
+    turn.record("network.none", "decision", "none", case_id=case.id)
+    turn.flash.append(turn.t(NO_NETWORK_SAVED))
+
+
+# --- the map: edit and remove ---------------------------------------------------------------
+
+
+@registry.view("people_map")
+async def people_map(turn: Turn) -> dict[str, str]:
+    people = await case_people(turn)
+    if not people:
+        return {"people": turn.t(EMPTY_MAP)}
+    return {"people": "\n".join(person_line(turn, p) for p in people)}
+
+
+@registry.provider("people_all")
+async def people_all(turn: Turn) -> list[Option]:
+    """Everyone on the map, marked with the parent's decision (for editing only)."""
+    return [
+        Option(str(p.id), f"{MARKS.get(p.decision, '')} {p.name}") for p in await case_people(turn)
+    ]
+
+
+@registry.view("chosen_person")
+async def chosen_person(turn: Turn) -> dict[str, str]:
+    """The person being edited, for `{name}`, `{group}`, `{closeness}`, `{meaning}` and
+    `{decision}` (these override the draft's raw values of the same names)."""
+    try:
+        person = await person_by_key(turn, turn.data.get(CHOSEN))
+    except Reject:
+        return {key: "—" for key in DRAFT}
+    return {
+        "name": escape(person.name),
+        "group": turn.t(GROUPS.get(person.group, person.group)),
+        "closeness": turn.t(CLOSENESS.get(person.closeness, person.closeness)),
+        "meaning": escape(person.meaning) if person.meaning else "—",
+        "decision": decision_label(turn, person.decision),
+    }
+
+
+@registry.action("set_decision")
+async def set_decision(turn: Turn) -> None:
+    case = await open_case(turn)
+    person = await person_by_key(turn, turn.data.get(CHOSEN))
+    decision = turn.data.get("decision")
+    if decision not in DECISIONS:
+        raise Reject(INCOMPLETE)
+    person.decision = decision
+    await record_decision(turn, case, person)
+    label = escape(person.name)
+    turn.flash.append(
+        fill(turn, DECISION_RECORDED, name=label, decision=decision_label(turn, decision))
+    )
+    if decision == "no":
+        turn.flash.append(fill(turn, NOT_OFFERED, name=label))
+    forget(turn, "decision")
+
+
+@registry.action("set_group")
+async def set_group(turn: Turn) -> None:
+    person = await person_by_key(turn, turn.data.get(CHOSEN))
+    group = turn.data.get("group")
+    if group not in GROUPS:
+        raise Reject(INCOMPLETE)
+    person.group = group
+    turn.record("person.group", f"person:{person.id}", group)
+    turn.flash.append(
+        fill(turn, GROUP_CHANGED, name=escape(person.name), group=turn.t(GROUPS[group]))
+    )
+    forget(turn, "group")
+
+
+@registry.action("set_closeness")
+async def set_closeness(turn: Turn) -> None:
+    person = await person_by_key(turn, turn.data.get(CHOSEN))
+    closeness = turn.data.get("closeness")
+    if closeness not in CLOSENESS:
+        raise Reject(INCOMPLETE)
+    person.closeness = closeness
+    turn.record("person.closeness", f"person:{person.id}", closeness)
+    turn.flash.append(
+        fill(
+            turn,
+            CLOSENESS_CHANGED,
+            name=escape(person.name),
+            closeness=turn.t(CLOSENESS[closeness]),
+        )
+    )
+    forget(turn, "closeness")
+
+
+@registry.action("set_meaning")
+async def set_meaning(turn: Turn) -> None:
+    person = await person_by_key(turn, turn.data.get(CHOSEN))
+    meaning = check_note(str(turn.value or "").strip())
+    person.meaning = meaning
+    turn.record("person.meaning", f"person:{person.id}", meaning)
+    turn.flash.append(fill(turn, MEANING_CHANGED, name=escape(person.name)))
+    forget(turn, "meaning")
+
+
+@registry.action("remove_person")
+async def remove_person(turn: Turn) -> None:
+    """Remove a person with the agreements about them: when the parent takes someone off
+    the map, nothing noted about that person should stay behind in the plan."""
+    case = await open_case(turn)
+    person = await person_by_key(turn, turn.data.get(CHOSEN))
+    for agreement in await turn.repo.agreements(case):
+        if agreement.person_id == person.id:
+            turn.record("agreement.deleted", f"agreement:{agreement.id}", case_id=case.id)
+            await turn.repo.delete_agreement(agreement)
+    name = person.name
+    turn.record("person.removed", f"person:{person.id}", case_id=case.id)
+    await turn.repo.delete_person(person)
+    turn.flash.append(fill(turn, REMOVED, name=escape(name)))
+    forget(turn, CHOSEN)

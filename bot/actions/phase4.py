@@ -1,0 +1,112 @@
+"""Fase 4 · afsluiten: the closing conversation and the agreements for the time after.
+
+The three closing questions are kept in the family's words, one agreement each; answering a
+question again (after "back") replaces that answer. Problem plans, expectations and
+check-ins can be several, so each one typed is a new agreement. Check-ins are only noted:
+the bot does not remind anyone yet, and does not pretend to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.actions.phase_records import (
+    PARENT,
+    PRACTITIONER,
+    bullets,
+    conversation_case,
+    data_text,
+    keep_agreement,
+    no_contact_details,
+    person_label,
+    quoted,
+)
+from bot.engine.registry import registry
+from bot.engine.render import escape
+from bot.engine.turn import Turn
+from bot.i18n import N_
+
+CLOSING = {
+    "where_now": ("now", N_("Where we are now: {answer}")),
+    "own_place": ("place", N_("Their place in the network: {answer}")),
+    "network_meaning": ("meaning", N_("What the network will mean: {answer}")),
+}
+PLAN = N_("Signal: {signal}. Then {who}: {action}")
+SECTIONS = (
+    ("closing", N_("Closing conversation")),
+    ("problem_plan", N_("When a problem comes up")),
+    ("expectation", N_("Expectations")),
+    ("check_in", N_("Check-ins")),
+)
+NOTHING = N_("Nothing noted yet.")
+
+
+def _closing(key: str, msgid: str) -> Callable[[Turn], Awaitable[None]]:
+    async def record(turn: Turn) -> None:
+        text = quoted(turn, msgid, answer=data_text(turn, key))
+        await keep_agreement(turn, phase=4, kind="closing", text=text, who=PARENT, slot=f"ag_{key}")
+
+    record.__doc__ = f"Keep the family's answer to the closing question {key!r}."
+    return record
+
+
+for _name, (_key, _msgid) in CLOSING.items():
+    registry.action(f"record_{_name}")(_closing(_key, _msgid))
+
+
+@registry.action("check_who")
+async def check_who(turn: Turn) -> None:
+    """Who steps in: a role or first name, never a phone number or address."""
+    person_label(data_text(turn, "plan_who"))
+
+
+@registry.action("record_problem_plan")
+async def record_problem_plan(turn: Turn) -> None:
+    """Signal, who, and what they do: one agreement; "back" and retyping updates it."""
+    who = person_label(data_text(turn, "plan_who"))
+    action = no_contact_details(data_text(turn, "plan_how"))
+    text = quoted(turn, PLAN, signal=data_text(turn, "signal"), who=who, action=action)
+    await keep_agreement(turn, phase=4, kind="problem_plan", text=text, who=who, slot="plan_slot")
+
+
+@registry.action("record_expectation")
+async def record_expectation(turn: Turn) -> None:
+    text = data_text(turn, "expectation")
+    await keep_agreement(turn, phase=4, kind="expectation", text=text)
+
+
+@registry.action("record_check_in")
+async def record_check_in(turn: Turn) -> None:
+    text = data_text(turn, "check_in")
+    await keep_agreement(turn, phase=4, kind="check_in", text=text, who=PRACTITIONER)
+
+
+async def _by_kind(turn: Turn) -> dict[str, list[str]]:
+    case = await conversation_case(turn)
+    found: dict[str, list[str]] = {kind: [] for kind, _ in SECTIONS}
+    if case is not None:
+        for agreement in await turn.repo.agreements(case, 4):
+            found.setdefault(agreement.kind, []).append(agreement.text)
+    return found
+
+
+@registry.view("phase4_lists")
+async def phase4_lists(turn: Turn) -> dict[str, str]:
+    """What is noted so far, under the step that adds more of it."""
+    found = await _by_kind(turn)
+    return {
+        "plans": bullets(found["problem_plan"]),
+        "expectations": bullets(found["expectation"]),
+        "check_ins": bullets(found["check_in"]),
+    }
+
+
+@registry.view("phase4_summary")
+async def phase4_summary(turn: Turn) -> dict[str, str]:
+    found = await _by_kind(turn)
+    blocks = [
+        f"<b>{escape(turn.t(title))}</b>\n{bullets(found[kind])}"
+        for kind, title in SECTIONS
+        if found[kind]
+    ]
+    return {"phase4": "\n\n".join(blocks) or escape(turn.t(NOTHING))}

@@ -1,0 +1,84 @@
+"""/voorbereiden: the checklist before a kennismakingsgesprek, and its summary.
+
+The flow only sets `prep_*` flags ("Done ✓") and keeps the practitioner's own opening
+sentence; this module turns those into the summary they see and the one `preparation`
+agreement of phase 1 that is kept with the family (preparing again replaces it).
+"""
+
+from __future__ import annotations
+
+from bot.actions.phase_records import PRACTITIONER, data_text, keep_agreement, quoted
+from bot.engine.errors import Reject
+from bot.engine.registry import registry
+from bot.engine.render import escape
+from bot.engine.turn import Turn
+from bot.i18n import N_
+
+EXAMPLE = N_(
+    "I'll help you for a while, and then I'll leave again. Family, friends or neighbours "
+    "often stay longer. Shall we look together at who matters to you?"
+)
+POINTS = (
+    ("prep_why", N_("Why the network matters, and how to say it")),
+    ("prep_join", N_("Offer that someone may join the first meeting")),
+    ("prep_listen", N_("Listen first to what the parents want")),
+    ("prep_vulnerable", N_("Mind their dependence and vulnerability")),
+    ("prep_trust", N_("Trust first, the network later")),
+)
+NOT_YET = N_("Not checked yet:")
+OPENING = N_("Your opening sentence:")
+NOTHING = N_("Nothing checked yet. Go back and tap “Done ✓” on the points you prepared.")
+STORED = N_("Prepared: {points}.")
+STORED_OPENING = N_("Opening sentence: “{sentence}”")
+
+
+def _opening(turn: Turn) -> str:
+    """The sentence the practitioner chose: their own, the example, or none."""
+    own = data_text(turn, "opening")
+    if own:
+        return own
+    return turn.t(EXAMPLE) if turn.data.get("opening_example") is True else ""
+
+
+def _checked(turn: Turn) -> tuple[list[str], list[str]]:
+    done = [turn.t(label) for key, label in POINTS if turn.data.get(key) is True]
+    left = [turn.t(label) for key, label in POINTS if turn.data.get(key) is not True]
+    return done, left
+
+
+@registry.view("opening_example")
+async def opening_example(turn: Turn) -> dict[str, str]:
+    """One example sentence, shown in the first step and kept if the practitioner picks it."""
+    return {"example": escape(turn.t(EXAMPLE))}
+
+
+@registry.view("prep_summary")
+async def prep_summary(turn: Turn) -> dict[str, str]:
+    done, left = _checked(turn)
+    lines = [f"✓ {escape(label)}" for label in done] or [escape(turn.t(NOTHING))]
+    if done and left:
+        lines += ["", escape(turn.t(NOT_YET)), *(f"– {escape(label)}" for label in left)]
+    sentence = _opening(turn)
+    if sentence:
+        lines += ["", escape(turn.t(OPENING)), f"<i>“{escape(sentence)}”</i>"]
+    return {"prepared": "\n".join(lines)}
+
+
+@registry.action("save_preparation")
+async def save_preparation(turn: Turn) -> None:
+    """Keep the preparation with the family as one agreement of phase 1."""
+    done, _ = _checked(turn)
+    sentence = _opening(turn)
+    if not done and not sentence:
+        raise Reject(NOTHING)
+    parts = [quoted(turn, STORED, points="; ".join(done))] if done else []
+    if sentence:
+        parts.append(quoted(turn, STORED_OPENING, sentence=sentence))
+    await keep_agreement(
+        turn,
+        phase=1,
+        kind="preparation",
+        text=" ".join(parts),
+        who=PRACTITIONER,
+        one_per_kind=True,
+    )

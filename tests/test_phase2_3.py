@@ -1,0 +1,553 @@
+"""Fase 2 (mapping), fase 3 (approaching) and /afspraken through the engine, on SQLite and
+PostgreSQL.
+
+The guards are the parents' don'ts: nothing about a person is stored as an approach
+without the parent's yes, and nothing without a clear goal. Every check of what was
+stored reads the database in a new session, after the turn was committed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.actions import agreements as ag
+from bot.actions import approach as ap
+from bot.actions import people as pe
+from bot.actions.labels import NOTE_CONTACT, PERSON_CONTACT, looks_like_full_name
+from bot.config import Settings
+from bot.engine.engine import CANCELLED, EMPTY, TOO_SHORT, Engine
+from bot.engine.events import Identity
+from bot.engine.render import BACK_LABEL, SKIP_LABEL
+from bot.runtime import open_runtime
+from bot.store.models import Agreement, AuditEntry, Person
+from tests.support.chat import Chat
+from tests.support.flows import enter
+
+PHASE2_TIPS = {
+    "f2.do.family_in_charge",
+    "f2.do.record_in_plan",
+    "f2.do.respect_choice",
+    "f2.dont.assume_help",
+}
+PHASE3_TIPS = {
+    "f3.do.clear_goal",
+    "f3.do.respect_choice",
+    "f3.do.responsibilities",
+    "f3.dont.no_goal_or_consent",
+    "f3.dont.leave_alone",
+    "f3.dont.behind_back",
+}
+YES, NO, OPEN = "Yes, you may", "No", "Not discussed yet"
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+async def start_case(chat: Chat, label: str = "Fam. K") -> None:
+    await chat.send("/start")
+    await chat.press("Continue")
+    await chat.press("Understood")
+    await chat.text(label)
+
+
+async def add_person(
+    chat: Chat,
+    name: str,
+    *,
+    group: str = "Household / family",
+    closeness: str = "Close by",
+    meaning: str | None = None,
+    decision: str = YES,
+) -> None:
+    """From the start of fase 2 or its map: one person, step by step."""
+    wanted = {chat.t("Add a person"), chat.t("Add someone else")}
+    await chat.press(next(label for label in chat.labels if label in wanted))
+    await chat.text(name)
+    await chat.press(group)
+    await chat.press(closeness)
+    if meaning is None:
+        await chat.press(SKIP_LABEL)
+    else:
+        await chat.text(meaning)
+    await chat.press(decision)
+
+
+async def map_with(chat: Chat, *people: tuple[str, str]) -> None:
+    """A case whose map holds `(name, decision)` pairs; ends in fase 2's map."""
+    await start_case(chat)
+    await enter(chat, "fase2")
+    for name, decision in people:
+        await add_person(chat, name, decision=decision)
+
+
+async def press_starting(chat: Chat, prefix: str) -> None:
+    """Press the one button whose label starts with `prefix` (run-time option labels)."""
+    found = [b for b in chat.buttons if b.label.startswith(prefix)]
+    assert len(found) == 1, (prefix, chat.labels)
+    await chat.press_data(found[0].data)
+
+
+async def count(engine: Engine, model: Any, *where: Any) -> int:
+    async with engine.sessions() as session:
+        query = select(func.count()).select_from(model).where(*where)
+        return int((await session.execute(query)).scalar_one())
+
+
+async def people_of(engine: Engine) -> dict[str, Person]:
+    async with engine.sessions() as session:
+        rows = (await session.execute(select(Person).order_by(Person.id))).scalars()
+        return {p.name: p for p in rows}
+
+
+async def agreements_of(engine: Engine) -> list[Agreement]:
+    async with engine.sessions() as session:
+        query = select(Agreement).order_by(Agreement.id)
+        return list((await session.execute(query)).scalars())
+
+
+async def audit_events(engine: Engine) -> list[str]:
+    async with engine.sessions() as session:
+        query = select(AuditEntry.event).order_by(AuditEntry.id)
+        return list((await session.execute(query)).scalars())
+
+
+def shown_tips(chat: Chat, since: int = 0) -> set[str]:
+    return {tip for outcome in chat.outcomes[since:] for r in outcome.replies for tip in r.tips}
+
+
+async def step(chat: Chat) -> tuple[str | None, str | None]:
+    where = await chat.where()
+    return where.flow, where.step
+
+
+# --- fase 2 --------------------------------------------------------------------------------
+
+
+async def test_adding_a_person_records_the_parents_decision(chat: Chat) -> None:
+    await start_case(chat)
+    await enter(chat, "fase2")
+    assert "f2.do.family_in_charge" in chat.last.tips
+    assert chat.has("Step {number} of {total}", number="1", total="6")
+    assert " 12 " in chat.last.text  # the nudge to ask a young person of 12 or older too
+
+    await chat.press("Add a person")
+    await chat.text("Oma")
+    await chat.press("Household / family")
+    await chat.press("Close by")
+    await chat.text("Haalt de kinderen op woensdag")
+    assert await step(chat) == ("fase2", "decision")
+    assert "f2.do.respect_choice" in chat.last.tips
+    await chat.press(YES)
+
+    assert await step(chat) == ("fase2", "hub")
+    assert "f2.do.record_in_plan" in chat.last.tips
+    oma = (await people_of(chat.engine))["Oma"]
+    assert (oma.group, oma.closeness, oma.decision) == ("household", "close", "yes")
+    assert oma.meaning == "Haalt de kinderen op woensdag"
+    [decision] = await agreements_of(chat.engine)
+    assert (decision.phase, decision.kind, decision.person_id) == (2, "decision", oma.id)
+    assert decision.who == "parent"
+    events = await audit_events(chat.engine)
+    assert {"person.added", "person.decision", "agreement.added"} <= set(events)
+
+
+async def test_a_full_name_is_warned_about_and_contact_details_are_refused(chat: Chat) -> None:
+    await start_case(chat)
+    await enter(chat, "fase2")
+    await chat.press("Add a person")
+
+    await chat.text("Bel 06 1234 5678")
+    assert chat.has(PERSON_CONTACT)
+    await chat.text("oma@example.org")
+    assert chat.has(PERSON_CONTACT)
+    assert await step(chat) == ("fase2", "name")
+
+    await chat.text("Jan de Vries")  # a warning, not a refusal: the step goes on
+    assert chat.has(pe.FULL_NAME, name="Jan de Vries")
+    assert await step(chat) == ("fase2", "group")
+    await chat.press(BACK_LABEL)
+    assert await step(chat) == ("fase2", "name")
+    await chat.text("buurman Jan")
+    assert not chat.has(pe.FULL_NAME, name="buurman Jan")
+    await chat.press("Friends, acquaintances")
+    await chat.press("In between")
+    await chat.text("Belt soms: 0612345678")
+    assert chat.has(NOTE_CONTACT)
+    await chat.text("Kan op maandag tot 15-03-2027 koken")  # a date is not a phone number
+    await chat.press(OPEN)
+    assert list(await people_of(chat.engine)) == ["buurman Jan"]
+
+
+@pytest.mark.parametrize(
+    ("name", "full"),
+    [
+        ("Jan de Vries", True),
+        ("Marie Jansen", True),
+        ("Oma Riet", False),
+        ("tante Ria", False),
+        ("Jan B.", False),
+        ("juf A.", False),
+        ("J.K.", False),
+        ("buurman", False),
+    ],
+)
+def test_full_name_heuristic(name: str, full: bool) -> None:
+    assert looks_like_full_name(name) is full
+
+
+async def test_no_network_is_recorded_without_judgement(chat: Chat) -> None:
+    await start_case(chat)
+    await enter(chat, "fase2")
+    await chat.press("Done for now")  # an empty map is not "done": it is a valid answer
+    assert await step(chat) == ("fase2", "no_network")
+    assert "f2.dont.assume_help" in chat.last.tips
+    await chat.text("Ik wil het nu zelf doen")
+
+    assert await step(chat) == ("menu", "main")
+    assert chat.has(pe.NO_NETWORK_SAVED)
+    [agreement] = await agreements_of(chat.engine)
+    assert (agreement.phase, agreement.kind, agreement.person_id) == (2, "decision", None)
+    assert "Ik wil het nu zelf doen" in agreement.text
+    assert "network.none" in await audit_events(chat.engine)
+
+    await enter(chat, "fase2")  # the flow ended: it starts afresh, the map is still empty
+    await chat.press("The parent names no one")
+    assert "f2.dont.assume_help" in chat.last.tips
+    await chat.press("Record this")
+    assert len(await agreements_of(chat.engine)) == 2
+
+
+async def test_people_the_parent_does_not_want_are_marked_and_never_offered(
+    chat: Chat,
+) -> None:
+    await map_with(chat, ("Oma", YES), ("Juf", OPEN), ("Buurman", NO))
+    assert chat.has(pe.NOT_OFFERED, name="Buurman")
+    marked = next(line for line in chat.last.text.splitlines() if "Buurman" in line)
+    assert pe.MARKS["no"] in marked and chat.t(pe.DECISIONS["no"]) in marked
+    assert (await people_of(chat.engine))["Buurman"].decision == "no"
+
+    await chat.send("/menu")
+    await enter(chat, "fase3")
+    assert not any("Buurman" in label for label in chat.labels)
+    assert any(label.startswith(f"{pe.MARKS['yes']} Oma") for label in chat.labels)
+    assert any(label.startswith(f"{pe.MARKS['open']} Juf") for label in chat.labels)
+    assert chat.has(ap.NOT_OFFERED, names="Buurman")
+
+
+async def test_editing_and_removing_people(chat: Chat) -> None:
+    await map_with(chat, ("Oma", OPEN), ("Opa", YES))
+    await chat.press("Change or remove")
+    await press_starting(chat, f"{pe.MARKS['open']} Oma")
+    assert await step(chat) == ("fase2", "person")
+
+    await chat.press("May I contact them?")
+    assert "f2.do.respect_choice" in chat.last.tips
+    await chat.press(YES)
+    await chat.press("Group")
+    await chat.press("Neighbourhood, school, work, club")
+    await chat.press("How close")
+    await chat.press("Further away")
+    await chat.press("What they could mean")
+    await chat.text("Kookt op vrijdag")
+    assert await step(chat) == ("fase2", "person")
+    oma = (await people_of(chat.engine))["Oma"]
+    assert (oma.decision, oma.group, oma.closeness) == ("yes", "community", "far")
+    assert oma.meaning == "Kookt op vrijdag"
+    decisions = [a for a in await agreements_of(chat.engine) if a.person_id == oma.id]
+    assert len(decisions) == 1  # the decision was rewritten, the audit keeps both
+    assert decisions[0].text == chat.t(pe.DECISION_TEXT["yes"], name="Oma")
+    events = await audit_events(chat.engine)
+    assert events.count("person.decision") == 3  # Oma open, Opa yes, Oma yes
+    assert {"person.group", "person.closeness", "person.meaning"} <= set(events)
+
+    await chat.press("Remove…")
+    await chat.press("No, keep")
+    assert "Oma" in await people_of(chat.engine)
+    await chat.press("Remove…")
+    await chat.press("Yes, remove")
+    assert await step(chat) == ("fase2", "map")
+    assert list(await people_of(chat.engine)) == ["Opa"]
+    assert all(a.person_id != oma.id for a in await agreements_of(chat.engine))
+    assert await count(chat.engine, Agreement) == 1
+    assert "person.removed" in await audit_events(chat.engine)
+
+
+async def test_back_skip_and_pause_resume_in_phase_2(chat: Chat) -> None:
+    await start_case(chat)
+    await enter(chat, "fase2")
+    await chat.press("Add a person")
+    await chat.text("Tante Ria")
+    await chat.press("Friends, acquaintances")
+    await chat.press(BACK_LABEL)
+    assert await step(chat) == ("fase2", "group")
+    await chat.press("Household / family")
+    assert await step(chat) == ("fase2", "closeness")
+
+    await chat.send("/menu")  # pause
+    assert await step(chat) == ("menu", "main")
+    await enter(chat, "fase2")  # the same step, with what was typed
+    assert await step(chat) == ("fase2", "closeness")
+    assert "Tante Ria" in chat.last.text
+    await chat.press("Close by")
+    await chat.press(SKIP_LABEL)  # what they could mean is optional
+    await chat.press(YES)
+    ria = (await people_of(chat.engine))["Tante Ria"]
+    assert (ria.group, ria.meaning) == ("household", None)
+
+
+# --- fase 3 --------------------------------------------------------------------------------
+
+
+async def test_choosing_someone_without_consent_warns_and_stores_nothing(chat: Chat) -> None:
+    await map_with(chat, ("Oma", YES), ("Juf", OPEN))
+    agreements = await count(chat.engine, Agreement)
+    await chat.send("/menu")
+    await enter(chat, "fase3")
+    assert "f3.do.respect_choice" in chat.last.tips
+
+    await press_starting(chat, f"{pe.MARKS['open']} Juf")
+    assert await step(chat) == ("fase3", "choose")
+    assert "f3.dont.behind_back" in chat.last.tips
+    assert chat.has(ap.NOT_ASKED, name="Juf")
+    assert chat.has(
+        "Ask the parent first whether you may contact this person, and record the answer "
+        "in phase 2."
+    )
+    assert await count(chat.engine, Agreement) == agreements
+    assert (await people_of(chat.engine))["Juf"].approached_at is None
+
+    # A button from before the parent withdrew consent cannot be used afterwards.
+    old = next(b for b in chat.buttons if b.label.startswith(f"{pe.MARKS['yes']} Oma"))
+    await chat.press("Phase 2 · the map")
+    await chat.press("Change or remove")
+    await press_starting(chat, f"{pe.MARKS['yes']} Oma")
+    await chat.press("May I contact them?")
+    await chat.press(NO)
+    agreements = await count(chat.engine, Agreement)
+    await enter(chat, "fase3")
+    assert not any("Oma" in label for label in chat.labels)
+    await chat.press_data(old.data)
+    assert await step(chat) == ("fase3", "choose")
+    assert await count(chat.engine, Agreement) == agreements
+    assert (await people_of(chat.engine))["Oma"].approached_at is None
+
+
+async def test_consent_withdrawn_during_the_approach_stores_nothing(chat: Chat) -> None:
+    await map_with(chat, ("Oma", YES))
+    agreements = await count(chat.engine, Agreement)
+    await enter(chat, "fase3")
+    await press_starting(chat, f"{pe.MARKS['yes']} Oma")
+    await chat.text("Haalt de kinderen op woensdag, zodat moeder kan werken")
+    await chat.press(SKIP_LABEL)
+    await chat.press(SKIP_LABEL)
+    await chat.press(SKIP_LABEL)
+    await chat.press(SKIP_LABEL)
+    assert await step(chat) == ("fase3", "confirm")
+
+    await enter(chat, "fase2")  # meanwhile the parent changes their mind
+    await chat.press("Change or remove")
+    await press_starting(chat, f"{pe.MARKS['yes']} Oma")
+    await chat.press("May I contact them?")
+    await chat.press(NO)
+    agreements = await count(chat.engine, Agreement)
+
+    await enter(chat, "fase3")
+    assert await step(chat) == ("fase3", "confirm")
+    await chat.press("Record together")
+    assert chat.has(ap.NO_CONSENT, name="Oma")
+    assert await step(chat) == ("fase3", "confirm")
+    assert await count(chat.engine, Agreement) == agreements
+    assert (await people_of(chat.engine))["Oma"].approached_at is None
+
+
+async def test_no_approach_without_a_goal(chat: Chat) -> None:
+    await map_with(chat, ("Oma", YES))
+    agreements = await count(chat.engine, Agreement)
+    await enter(chat, "fase3")
+    await press_starting(chat, f"{pe.MARKS['yes']} Oma")
+    assert await step(chat) == ("fase3", "goal")
+    assert {"f3.do.clear_goal", "f3.dont.no_goal_or_consent"} <= set(chat.last.tips)
+    assert chat.t(SKIP_LABEL) not in chat.labels  # the goal cannot be skipped
+
+    await chat.text("   ")
+    assert chat.has(EMPTY)
+    await chat.text("ok")
+    assert chat.has(TOO_SHORT, min="3")
+    assert await step(chat) == ("fase3", "goal")
+
+    await chat.text("Haalt de kinderen op woensdag")
+    await chat.text("tot de zomer")
+    await chat.text("Vraagt oma eerst zelf")
+    assert await step(chat) == ("fase3", "resp_person")
+    await chat.send("/annuleer")  # stop halfway: nothing of the approach is kept
+    assert chat.has(CANCELLED)
+    assert await count(chat.engine, Agreement) == agreements
+    assert (await people_of(chat.engine))["Oma"].approached_at is None
+
+    await enter(chat, "fase3")  # a cancelled phase starts afresh
+    assert await step(chat) == ("fase3", "choose")
+
+
+async def test_an_approach_records_goal_and_tasks_together_then_a_check_in(
+    chat: Chat,
+) -> None:
+    await map_with(chat, ("Oma", YES))
+    await enter(chat, "fase3")
+    assert chat.has("Step {number} of {total}", number="1", total="8")
+    await press_starting(chat, f"{pe.MARKS['yes']} Oma")
+    await chat.text("Haalt de kinderen op woensdag, zodat moeder kan werken")
+    await chat.text("tot de zomervakantie")
+    assert "f3.do.responsibilities" in chat.last.tips
+    await chat.text("Vraagt oma eerst zelf")
+    await chat.text("Laat het weten als het een keer niet lukt")
+    await chat.press(SKIP_LABEL)
+    assert await step(chat) == ("fase3", "confirm")
+    assert "tot de zomervakantie" in chat.last.text
+    assert chat.t(ap.NOT_NOTED) in chat.last.text  # the skipped task, visible before recording
+    assert await count(chat.engine, Agreement, Agreement.phase == 3) == 0
+
+    await chat.press("Record together")
+    assert await step(chat) == ("fase3", "follow_up")
+    assert "f3.dont.leave_alone" in chat.last.tips
+    oma = (await people_of(chat.engine))["Oma"]
+    assert oma.approached_at is not None
+    phase3 = [a for a in await agreements_of(chat.engine) if a.phase == 3]
+    assert [(a.kind, a.who) for a in phase3] == [
+        ("approach", "Oma"),
+        ("responsibility", "parent"),
+        ("responsibility", "Oma"),
+    ]
+    assert all(a.person_id == oma.id for a in phase3)
+    assert phase3[0].due == "tot de zomervakantie"
+
+    await chat.press("In two weeks")
+    assert await step(chat) == ("fase3", "finish")
+    finish = chat.engine.flows["fase3"].step("finish").say
+    assert finish is not None and chat.has(finish, person="Oma")  # tell Oma what is noted
+    [follow_up] = [a for a in await agreements_of(chat.engine) if a.kind == "follow_up"]
+    assert (follow_up.phase, follow_up.who, follow_up.person_id) == (3, "practitioner", oma.id)
+    await chat.press("Done for now")
+    assert await step(chat) == ("menu", "main")
+
+
+async def test_restart_mid_phase_resumes_the_same_step(settings: Settings) -> None:
+    who = Identity("test:restart")
+    async with open_runtime(settings, migrate=False, check_translations=False) as rt:
+        chat = Chat(rt.engine, who)
+        await map_with(chat, ("Oma", YES))
+        await enter(chat, "fase3")
+        await press_starting(chat, f"{pe.MARKS['yes']} Oma")
+        await chat.text("Haalt de kinderen op woensdag")
+        assert await step(chat) == ("fase3", "until")
+        skip = chat.button(SKIP_LABEL)
+
+    async with open_runtime(settings, migrate=False, check_translations=False) as rt:
+        chat = Chat(rt.engine, who)
+        assert await step(chat) == ("fase3", "until")
+        await chat.press_data(skip.data)  # the button shown before the restart still works
+        assert await step(chat) == ("fase3", "resp_parent")
+        await chat.send("/menu")
+        await enter(chat, "fase3")
+        assert await step(chat) == ("fase3", "resp_parent")
+        for _ in range(3):
+            await chat.press(SKIP_LABEL)
+        assert "Haalt de kinderen op woensdag" in chat.last.text  # the goal survived
+        await chat.press("Record together")
+        assert await count(rt.engine, Agreement, Agreement.kind == "approach") == 1
+
+
+async def test_each_phase_2_and_3_tip_is_shown_in_its_phase(chat: Chat) -> None:
+    await start_case(chat)
+    mark = len(chat.outcomes)
+    await enter(chat, "fase2")
+    await chat.press("The parent names no one")
+    await chat.press("Add someone after all")
+    await chat.text("Oma")
+    await chat.press("Household / family")
+    await chat.press("Close by")
+    await chat.press(SKIP_LABEL)
+    await chat.press(YES)
+    await chat.press("Add someone else")
+    await chat.text("Juf")
+    await chat.press("Friends, acquaintances")
+    await chat.press("Close by")
+    await chat.press(SKIP_LABEL)
+    await chat.press(OPEN)
+    await chat.press("Done for now")
+    assert shown_tips(chat, mark) == PHASE2_TIPS
+
+    mark = len(chat.outcomes)
+    await enter(chat, "fase3")
+    await press_starting(chat, f"{pe.MARKS['open']} Juf")
+    await press_starting(chat, f"{pe.MARKS['yes']} Oma")
+    await chat.text("Haalt de kinderen op woensdag")
+    for _ in range(4):
+        await chat.press(SKIP_LABEL)
+    await chat.press("Record together")
+    await chat.text("volgende week dinsdag")
+    assert shown_tips(chat, mark) == PHASE3_TIPS
+    assert chat.has(ap.FOLLOW_SAVED, when="volgende week dinsdag")
+
+
+# --- /afspraken ----------------------------------------------------------------------------
+
+
+async def test_agreements_can_be_marked_done_edited_and_deleted(chat: Chat) -> None:
+    await map_with(chat, ("Oma", YES), ("Opa", NO))
+    await chat.send("/afspraken")
+    assert chat.has(pe.DECISION_TEXT["yes"], name="Oma")
+    assert chat.t("Phase 2 · Map the network") in chat.last.text
+    await press_starting(chat, f"1. {ag.OPEN_MARK}")
+    assert await step(chat) == ("afspraken", "item")
+
+    await chat.press("Mark done ✓")
+    assert await step(chat) == ("afspraken", "list")
+    await press_starting(chat, f"1. {ag.DONE_MARK}")
+    await chat.press("Mark done ✓")
+    assert chat.has("This agreement is already done.")
+    await chat.press("Open again")
+    [first, _] = await agreements_of(chat.engine)
+    assert first.status == "open"
+
+    await press_starting(chat, "1. ")
+    await chat.press("Change text")
+    await chat.text("Oma mag gebeld worden door moeder")
+    assert await step(chat) == ("afspraken", "item")
+    await chat.press("Change text")
+    await chat.text("Bel oma op 0612345678")
+    assert chat.has(NOTE_CONTACT)
+    await chat.press(BACK_LABEL)
+    await chat.press("Delete…")
+    await chat.press("No, keep")
+    assert await count(chat.engine, Agreement) == 2
+    await chat.press("Delete…")
+    await chat.press("Yes, delete")
+    assert await step(chat) == ("afspraken", "list")
+    [left] = await agreements_of(chat.engine)
+    assert left.id != first.id
+
+    events = await audit_events(chat.engine)
+    for event in ("agreement.done", "agreement.reopened", "agreement.edited"):
+        assert event in events
+    assert events[-1] == "agreement.deleted"
+    async with chat.engine.sessions() as session:
+        query = select(AuditEntry.value).where(AuditEntry.event == "agreement.edited")
+        assert "Oma mag gebeld worden door moeder" in (await session.execute(query)).scalars()
+
+
+async def test_agreements_list_only_the_active_family(engine: Engine) -> None:
+    alice, bob = Chat(engine, "test:alice"), Chat(engine, "test:bob")
+    await map_with(alice, ("Oma", YES))
+    await start_case(bob, "Fam. B")
+    await bob.send("/afspraken")
+    assert bob.has(ag.NONE_YET)
+    assert not any(label.startswith("1. ") for label in bob.labels)
+
+    await alice.send("/afspraken")
+    stolen = next(b for b in alice.buttons if b.label.startswith("1. "))
+    await bob.press_data(stolen.data)  # signed for Alice: worthless to Bob
+    assert await step(bob) == ("afspraken", "list")
+    assert await count(engine, Agreement, Agreement.status == "open") == 1
