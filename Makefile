@@ -44,7 +44,7 @@ pytest: $(STAMP) ## The test suite (SQLite, and PostgreSQL when TEST_DATABASE_UR
 i18n: $(STAMP) ## Extract msgids, update and compile the nl and en catalogs
 	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output \
 		--project=netwerkcoach --copyright-holder=Netwerkcoach -o locales/messages.pot .
-	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
 	$(PY) -m bot i18n fill-en
 	$(VENV)/bin/pybabel compile -d locales -D messages --statistics
 

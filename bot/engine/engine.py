@@ -40,7 +40,7 @@ SYSTEM_COMMANDS = {START, CANCEL, "cancel"}
 
 STALE = N_("That button belongs to an earlier step. This is where you are now:")
 STALE_NOTICE = N_("That button belongs to an earlier step.")
-UNKNOWN_BUTTON = N_("That button is not valid (any more). Nothing was changed.")
+UNKNOWN_BUTTON = N_("That button no longer works. Nothing was changed.")
 UNKNOWN_COMMAND = N_("I don't know that command. Send /hulp for the list, or use the buttons.")
 USE_BUTTONS = N_("Please choose one of the buttons below.")
 UNSUPPORTED = N_("I can only read text and buttons, so I did not keep that.")

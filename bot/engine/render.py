@@ -22,8 +22,8 @@ BACK_LABEL = N_("‹ Back")
 SKIP_LABEL = N_("Skip ›")
 STEP_OF = N_("Step {number} of {total}")
 SOURCE = N_(
-    "<i>Tips from parents of families with complex problems (factsheet of the "
-    "Expertisecentrum GMCP / RUG and partners).</i>"
+    "<i>Tips from parents of families with multiple and complex problems "
+    "(factsheet of the Expertisecentrum GMCP / RUG and partners).</i>"
 )
 DO_MARK = "💡"
 DONT_MARK = "⚠️"
