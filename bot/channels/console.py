@@ -15,11 +15,21 @@ import re
 import sys
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
-from bot.config import Settings
+from bot.config import PROJECT_ROOT, Settings
 from bot.engine.engine import Engine
-from bot.engine.events import Command, Event, Identity, Outcome, Press, ReplyButton, Text
+from bot.engine.events import (
+    Attachment,
+    Command,
+    Event,
+    Identity,
+    Outcome,
+    Press,
+    ReplyButton,
+    Text,
+)
 from bot.runtime import open_runtime
 
 LOCAL = Identity("console:local", "nl")
@@ -61,6 +71,15 @@ def parse(line: str, choices: list[ReplyButton]) -> Event | None:
         name, _, arg = text[1:].partition(" ")
         return Command(name.lower(), arg.strip())
     return Text(text)
+
+
+def save_attachment(attachment: Attachment) -> Path:
+    """A terminal cannot show a file: it is written under data/exports and its path shown."""
+    folder = PROJECT_ROOT / "data" / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / Path(attachment.filename).name
+    path.write_bytes(attachment.content)
+    return path
 
 
 async def readline(stdin: TextIO) -> str:
@@ -107,6 +126,8 @@ class Screen:
         self.write("")
         if outcome.notice:
             self.write(outcome.notice)
+        for attachment in outcome.attachments:
+            self.write(f"📎 {save_attachment(attachment)}")
         for reply in outcome.replies:
             self.write(to_terminal(reply.text, ansi=self.ansi))
         if outcome.replies:

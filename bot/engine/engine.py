@@ -19,7 +19,17 @@ from transitions.extensions.asyncio import AsyncMachine
 
 from bot.config import Settings
 from bot.engine.errors import Reject
-from bot.engine.events import Command, Event, Identity, Outcome, Press, Reply, Text, Unsupported
+from bot.engine.events import (
+    Attachment,
+    Command,
+    Event,
+    Identity,
+    Outcome,
+    Press,
+    Reply,
+    Text,
+    Unsupported,
+)
 from bot.engine.loader import FlowSet
 from bot.engine.locks import KeyedLock
 from bot.engine.machines import INPUT, OPTION, build_machine, button_trigger, fire
@@ -79,6 +89,7 @@ class _Result:
     notice: str | None = None
     edit: bool = False
     changed: bool = False
+    attachments: list[Attachment] = field(default_factory=list)
 
 
 class Engine:
@@ -202,7 +213,13 @@ class Engine:
             reply = await self._render(turn, result.flash)
             if result.tips:
                 reply = replace(reply, tips=(*result.tips, *reply.tips))
-            return Outcome((reply,), notice=result.notice, edit=result.edit, language=p.language)
+            return Outcome(
+                (reply,),
+                notice=result.notice,
+                edit=result.edit and not result.attachments,
+                language=p.language,
+                attachments=tuple(result.attachments),
+            )
 
     async def _refuse(self, repo: Repo, who: Identity, rejected: Reject, event: Event) -> Outcome:
         p = await self._practitioner(repo, who)
@@ -386,6 +403,7 @@ class Engine:
         model = await fire(self.machines[turn.flow.id], turn, before, trigger)
         branch = model.branch
         result.flash.extend(turn.flash)
+        result.attachments.extend(turn.attachments)
         result.changed = True
         if branch is None:  # cannot happen with a fallback branch; keep the step
             return turn

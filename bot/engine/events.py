@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,16 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file to send with the answer: a document (PDF, JSON) or a photo (PNG)."""
+
+    kind: Literal["document", "photo"]
+    filename: str
+    content: bytes
+    caption: str = ""
+
+
+@dataclass(frozen=True)
 class Outcome:
     """The engine's answer to one event, already committed to the database.
 
@@ -75,3 +86,5 @@ class Outcome:
     notice: str | None = None
     edit: bool = False
     language: str = "nl"
+    attachments: tuple[Attachment, ...] = ()
+    """Files made in this turn; channels send them before the replies."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot.engine.events import Attachment
 from bot.i18n import Catalogs, Translator
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class Turn:
     value: str | None = None
     option: Option | None = None
     flash: list[str] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
     _case: Case | None = None
     _case_loaded: bool = False
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import traceback
 
-from telegram import Chat, Message, Update, User
+from telegram import Chat, InputFile, Message, Update, User
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
@@ -116,11 +116,9 @@ class TelegramChannel:
         await query.answer(outcome.notice)
         message = query.message
         if outcome.edit and isinstance(message, Message) and outcome.replies:
-            first, *rest = outcome.replies
+            _first, *rest = outcome.replies
             if await self._edit(message, outcome, 0):
                 outcome = Outcome(tuple(rest), language=outcome.language)
-            else:
-                outcome = Outcome((first, *rest), language=outcome.language)
         if isinstance(message, Message):
             await self._send(message.chat, outcome)
         elif update.effective_chat is not None:
@@ -142,6 +140,13 @@ class TelegramChannel:
         return True
 
     async def _send(self, chat: Chat, outcome: Outcome) -> None:
+        for attachment in outcome.attachments:
+            file = InputFile(attachment.content, filename=attachment.filename)
+            caption = attachment.caption or None
+            if attachment.kind == "photo":
+                await chat.send_photo(file, caption=caption, parse_mode=ParseMode.HTML)
+            else:
+                await chat.send_document(file, caption=caption, parse_mode=ParseMode.HTML)
         for reply in outcome.replies:
             await chat.send_message(
                 reply.text,
