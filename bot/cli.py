@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 import bot.actions  # noqa: F401 - registers the guards, actions, providers and views
+from bot import admin
+from bot.access import telegram_id
 from bot.channels.console import run_console
 from bot.config import PROJECT_ROOT, Settings, get_settings
 from bot.diagram import mermaid
@@ -27,11 +29,14 @@ from bot.engine.loader import load_flows
 from bot.engine.registry import registry
 from bot.i18n import Catalogs
 from bot.logsetup import configure_logging
+from bot.retention import Pass
 from bot.store.migrate import head_revision, upgrade
 
 Handler = Callable[[Settings, argparse.Namespace], int]
 
 DEFAULT_DIAGRAM_DIR = PROJECT_ROOT / "docs" / "flows"
+DEFAULT_INVITE_DAYS = 7
+MAX_INVITE_DAYS = 365
 EXIT_INTERRUPTED = 130
 
 
@@ -94,6 +99,36 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(title="db commands", metavar="ACTION", required=True)
     upgrade = db_commands.add_parser("upgrade", help="apply all migrations")
     upgrade.set_defaults(handler=cmd_db_upgrade)
+    invite = commands.add_parser("invite", help="make a one-time invite code and link")
+    invite.add_argument(
+        "--days",
+        type=int,
+        default=DEFAULT_INVITE_DAYS,
+        help=f"how long it can be used (default: {DEFAULT_INVITE_DAYS} days)",
+    )
+    invite.set_defaults(handler=cmd_invite)
+
+    admin = commands.add_parser("admin", help="practitioners: list, revoke access, counts")
+    admin_commands = admin.add_subparsers(title="admin commands", metavar="ACTION", required=True)
+    admin_list = admin_commands.add_parser("list", help="every practitioner, without content")
+    admin_list.set_defaults(handler=cmd_admin_list)
+    revoke = admin_commands.add_parser(
+        "revoke", help="revoke a practitioner's access and delete all their data"
+    )
+    revoke.add_argument("id", type=int, help="the practitioner's id, as `admin list` shows it")
+    revoke.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    revoke.set_defaults(handler=cmd_admin_revoke)
+    admin_counts = admin_commands.add_parser("counts", help="how much is stored, never what")
+    admin_counts.set_defaults(handler=cmd_admin_counts)
+
+    retention = commands.add_parser("retention", help="deleting closed families")
+    retention_commands = retention.add_subparsers(
+        title="retention commands", metavar="ACTION", required=True
+    )
+    retention_run = retention_commands.add_parser(
+        "run", help="delete closed families past BOT_RETENTION_DAYS and send due reminders"
+    )
+    retention_run.set_defaults(handler=cmd_retention_run)
 
     i18n = commands.add_parser("i18n", help="translation catalogs")
     i18n_commands = i18n.add_subparsers(title="i18n commands", metavar="ACTION", required=True)
@@ -197,6 +232,130 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
     print(f"Database at revision {head_revision()}: {safe_url(settings.database_url)}")
     return 0
+
+
+# --- access, practitioners and retention (operators) -----------------------------------
+
+
+def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
+    """The code is printed once and only its hash is stored."""
+    if not 1 <= args.days <= MAX_INVITE_DAYS:
+        print(f"Netwerkcoach: --days must be 1 to {MAX_INVITE_DAYS}", file=sys.stderr)
+        return 2
+    code, expires = asyncio.run(admin.new_invite(settings, args.days))
+    username = asyncio.run(bot_username(settings))
+    print(f"Invite code: {code}")
+    if username:
+        print(f"Link:        https://t.me/{username}?start={code}")
+    else:
+        print(f"Or send the bot: /start {code}")
+    print(
+        f"Valid once, until {expires:%Y-%m-%d %H:%M} UTC. Give it to one practitioner; "
+        "it is not stored and cannot be shown again."
+    )
+    return 0
+
+
+async def bot_username(settings: Settings) -> str | None:
+    """The bot's @username from Telegram (getMe), for the invite link; None without a
+    token or when Telegram cannot be reached."""
+    if settings.telegram_bot_token is None:
+        return None
+    from telegram.error import TelegramError
+
+    from bot.channels.telegram.app import make_bot
+
+    try:
+        async with make_bot(settings) as telegram:
+            return telegram.username
+    except TelegramError as exc:
+        print(
+            f"Netwerkcoach: no bot username from Telegram ({type(exc).__name__})", file=sys.stderr
+        )
+        return None
+
+
+def cmd_admin_list(settings: Settings, _args: argparse.Namespace) -> int:
+    rows = asyncio.run(admin.practitioners(settings))
+    if not rows:
+        print("No practitioners yet.")
+        return 0
+    print(f"{'id':>5}  {'telegram':<14}  {'language':<8}  {'since':<10}  {'cases':>5}")
+    for row in rows:
+        print(
+            f"{row.id:>5}  {row.account:<14}  {row.language:<8}  "
+            f"{row.created_at:%Y-%m-%d}  {row.cases:>5}"
+        )
+    return 0
+
+
+def cmd_admin_counts(settings: Settings, _args: argparse.Namespace) -> int:
+    for name, count in asyncio.run(admin.counts(settings)).items():
+        print(f"{name:<15} {count:>6}")
+    return 0
+
+
+def cmd_admin_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    """Asks first (unless --yes): the practitioner's data cannot be brought back."""
+    stored = asyncio.run(admin.stored_by(settings, args.id))
+    if stored is None:
+        print(
+            f"No practitioner with id {args.id}; see `python -m bot admin list`.", file=sys.stderr
+        )
+        return 1
+    who = stored.practitioner
+    totals = stored.totals
+    print(
+        f"Practitioner {who.id} ({who.account}): {totals['cases']} case(s), "
+        f"{totals['people']} people, {totals['agreements']} agreement(s)."
+    )
+    if not args.yes and not confirm(
+        "Revoke their access and delete all their data? This cannot be undone. [y/N] "
+    ):
+        print("Nothing changed.")
+        return 1
+    if asyncio.run(admin.revoke(settings, args.id)) is None:
+        print(f"Practitioner {args.id} was deleted in the meantime.", file=sys.stderr)
+        return 1
+    print(
+        f"Revoked: practitioner {who.id} and all their data are deleted, and they are refused "
+        "from now on. Only a new invite (`python -m bot invite`) lets them in again."
+    )
+    user_id = telegram_id(stored.external_key)
+    if user_id is not None and user_id in settings.allowed_users:
+        print(f"Also remove {user_id} from BOT_ALLOWED_USERS (the revocation keeps them out).")
+    return 0
+
+
+def confirm(question: str) -> bool:
+    """y/N on the terminal; no answer (end of input) is no."""
+    try:
+        answer = input(question)
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes", "j", "ja")
+
+
+def cmd_retention_run(settings: Settings, _args: argparse.Namespace) -> int:
+    """One pass, as the running bot does every hour; reminders need the Telegram token."""
+    done = asyncio.run(retention_pass(settings))
+    print(
+        f"Retention ({settings.retention_days} days after closing): {done.deleted} closed "
+        f"case(s) deleted, {done.reminded} reminder(s) sent."
+    )
+    if settings.telegram_bot_token is None:
+        print("No TELEGRAM_BOT_TOKEN: reminders were not sent (the bot sends them later).")
+    return 0
+
+
+async def retention_pass(settings: Settings) -> Pass:
+    if settings.telegram_bot_token is None:
+        return await admin.retention_pass(settings, None)
+    from bot.channels.telegram.app import make_bot
+    from bot.channels.telegram.channel import TelegramNotifier
+
+    async with make_bot(settings) as telegram:
+        return await admin.retention_pass(settings, TelegramNotifier(telegram))
 
 
 def cmd_fill_en(settings: Settings, _args: argparse.Namespace) -> int:

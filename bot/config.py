@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The checkout (or image) root: `flows/` and `locales/` live beside the package."""
@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     telegram_api_base_url: str | None = Field(default=None, alias="TELEGRAM_API_BASE_URL")
     database_url: str = Field(default=DEFAULT_DATABASE_URL, alias="DATABASE_URL")
     env: Literal["development", "production"] = Field(default="development", alias="BOT_ENV")
+    allowed_users: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(), alias="BOT_ALLOWED_USERS"
+    )
+    """Telegram user ids that may use the bot without an invite (see `bot.access`)."""
+    retention_days: int = Field(default=30, ge=1, le=3650, alias="BOT_RETENTION_DAYS")
+    """Days after closing a family before everything noted about it is deleted."""
     default_language: Literal["nl", "en"] = Field(default="nl", alias="BOT_DEFAULT_LANGUAGE")
     timezone: str = Field(default="Europe/Amsterdam", alias="BOT_TIMEZONE")
     log_level: str = Field(default="INFO", alias="BOT_LOG_LEVEL")
@@ -50,6 +56,19 @@ class Settings(BaseSettings):
     def _empty_token_is_none(cls, value: object) -> object:
         """An empty `TELEGRAM_BOT_TOKEN=` line in `.env` means: no token, use the console."""
         return None if value in ("", None) else value
+
+    @field_validator("allowed_users", mode="before")
+    @classmethod
+    def _comma_separated_ids(cls, value: object) -> object:
+        """`BOT_ALLOWED_USERS=123, 456`: Telegram user ids, separated by commas or spaces."""
+        if not isinstance(value, str):
+            return value
+        ids = set()
+        for part in value.replace(",", " ").split():
+            if not part.isdigit() or int(part) <= 0:
+                raise ValueError(f"not a Telegram user id: {part!r} (use digits, e.g. 123456789)")
+            ids.add(int(part))
+        return frozenset(ids)
 
     @field_validator("telegram_api_base_url", mode="before")
     @classmethod

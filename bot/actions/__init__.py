@@ -7,6 +7,8 @@ from bot.actions import (  # noqa: F401
     agreements,
     approach,
     cases,
+    export,
+    forget,
     help,
     language,
     people,

@@ -9,6 +9,7 @@ from bot.engine.render import escape
 from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.i18n.fmt import date_long
+from bot.retention import deletion_date
 
 DUPLICATE = N_("You already have a family called “{label}”. Please choose another label.")
 NO_ACTIVE = N_("There is no active family yet.")
@@ -16,6 +17,10 @@ CREATED = N_("Family “{label}” is ready and active.")
 SWITCHED = N_("Now working on family “{label}”.")
 RENAMED = N_("The family is now called “{label}”.")
 CLOSED = N_("Family “{label}” is closed.")
+RETENTION_NOTE = N_(
+    "Everything noted about it is deleted on {date}; I will remind you a few days before. "
+    "Until then, /export gives you a copy."
+)
 DELETED = N_("Family “{label}” and everything noted about it have been deleted.")
 LIST_ITEM = N_("{label} · since {date}")
 ACTIVE_MARK = N_("(active)")
@@ -94,6 +99,10 @@ async def close_case(turn: Turn) -> None:
     turn.forget_case()
     turn.record("case.closed", case_id=case.id)
     _say(turn, CLOSED, case.label)
+    assert case.closed_at is not None
+    deleted_on = deletion_date(case.closed_at, turn.settings)
+    date = date_long(deleted_on, turn.language, turn.practitioner.timezone)
+    turn.flash.append(turn.t(RETENTION_NOTE).replace("{date}", date))
 
 
 @registry.action("delete_case")

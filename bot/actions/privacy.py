@@ -16,3 +16,9 @@ async def privacy_facts(turn: Turn) -> dict[str, str]:
     where = SQLITE if is_sqlite(turn.settings.database_url) else POSTGRES
     count = await turn.repo.count_cases(turn.practitioner)
     return {"where": turn.t(where), "stored_cases": str(count)}
+
+
+@registry.view("retention_facts")
+async def retention_facts(turn: Turn) -> dict[str, str]:
+    """How long a closed family is kept (`BOT_RETENTION_DAYS`)."""
+    return {"retention_days": str(turn.settings.retention_days)}

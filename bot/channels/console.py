@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from bot.access import CONSOLE_KEY
 from bot.config import PROJECT_ROOT, Settings
 from bot.engine.engine import Engine
 from bot.engine.events import (
@@ -27,12 +28,14 @@ from bot.engine.events import (
     Identity,
     Outcome,
     Press,
+    Reply,
     ReplyButton,
     Text,
 )
+from bot.retention import RetentionJob
 from bot.runtime import open_runtime
 
-LOCAL = Identity("console:local", "nl")
+LOCAL = Identity(CONSOLE_KEY, "nl")
 GOODBYE = {"nl": "Tot ziens!", "en": "Goodbye!"}
 PROMPT = "› "
 
@@ -150,6 +153,19 @@ class Screen:
         self.write("\n" + GOODBYE.get(self.language, GOODBYE["en"]))
 
 
+@dataclass
+class ScreenNotifier:
+    """The console's `Notifier`: a reminder for the local practitioner is printed."""
+
+    screen: Screen
+
+    async def notify(self, practitioner_key: str, message: Reply) -> bool:
+        if practitioner_key != LOCAL.key:
+            return False
+        self.screen.write(to_terminal(message.text, ansi=self.screen.ansi))
+        return True
+
+
 async def converse(engine: Engine, stdin: TextIO, screen: Screen) -> None:
     """Start (or resume) the conversation, then one engine call per typed line."""
     screen.show(await engine.handle(LOCAL, Command("start")))
@@ -175,8 +191,13 @@ async def run_console(
     ansi = stdout.isatty() and "NO_COLOR" not in os.environ
     screen = Screen(stdout, ansi)
     async with open_runtime(settings) as runtime:
+        engine = runtime.engine
+        # The Telegram bot does this every hour; the console once, when it starts.
+        await RetentionJob(
+            engine.sessions, engine.catalogs, settings, ScreenNotifier(screen)
+        ).run_once()
         try:
-            await converse(runtime.engine, stdin, screen)
+            await converse(engine, stdin, screen)
         except asyncio.CancelledError:  # Ctrl-C under asyncio.run
             screen.goodbye()
             raise

@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import flag_modified
 from transitions.extensions.asyncio import AsyncMachine
 
+from bot.access import Access
 from bot.config import Settings
-from bot.engine.errors import Reject
+from bot.engine.errors import NotAdmitted, Reject
 from bot.engine.events import (
     Attachment,
     Command,
@@ -90,6 +91,8 @@ class _Result:
     edit: bool = False
     changed: bool = False
     attachments: list[Attachment] = field(default_factory=list)
+    erased: bool = False
+    """An action deleted the practitioner (/vergeet everything): nothing more to show."""
 
 
 class Engine:
@@ -108,6 +111,8 @@ class Engine:
         self.catalogs = catalogs
         self.sessions = sessions
         self.settings = settings
+        self.access = Access(settings)
+        """Who may get a practitioner row; asked only when there is none (`_practitioner`)."""
         self.machines: dict[str, AsyncMachine] = {
             flow.id: build_machine(flow, registry) for flow in flows
         }
@@ -146,23 +151,40 @@ class Engine:
     async def handle(self, who: Identity, event: Event) -> Outcome:
         """Apply `event`, commit, and return what to show. Events of one practitioner are
         applied one after another."""
+        if self.access.silenced(who, event):
+            return self._not_admitted(who, None)
         async with self.locks.hold(who.key):
             try:
-                async with self.sessions() as session, session.begin():
-                    outcome = await self._apply(Repo(session), who, event)
-            except Reject as rejected:
-                # Everything of the turn was rolled back; show the step as it still is.
-                async with self.sessions() as session, session.begin():
-                    outcome = await self._refuse(Repo(session), who, rejected, event)
+                try:
+                    async with self.sessions() as session, session.begin():
+                        outcome = await self._apply(Repo(session), who, event)
+                except Reject as rejected:
+                    # Everything of the turn was rolled back; show the step as it still is.
+                    async with self.sessions() as session, session.begin():
+                        outcome = await self._refuse(Repo(session), who, rejected, event)
+            except NotAdmitted as refused:
+                return self._not_admitted(who, refused)  # rolled back: nothing was written
             self._remember_language(who.key, outcome.language)
             return outcome
 
+    def _not_admitted(self, who: Identity, refused: NotAdmitted | None) -> Outcome:
+        """One polite refusal a minute, in the language their app reports; else silence."""
+        language = language_for(who.language_code, self.settings.default_language)
+        if refused is None or not self.access.may_answer(who):
+            return Outcome((), language=language)
+        return Outcome(
+            (Reply(self.catalogs.get(language).gettext(refused.msgid)),), language=language
+        )
+
     # --- one turn ------------------------------------------------------------------------
 
-    async def _practitioner(self, repo: Repo, who: Identity) -> Practitioner:
+    async def _practitioner(self, repo: Repo, who: Identity, event: Event) -> Practitioner:
+        """The practitioner of `who`; someone new only when the access gate lets them in
+        (it raises `NotAdmitted` otherwise, before anything is written)."""
         found = await repo.practitioner(who.key)
         if found is not None:
             return found
+        await self.access.admit(repo, who, event)
         language = language_for(who.language_code, self.settings.default_language)
         return await repo.add_practitioner(who.key, language, self.settings.timezone)
 
@@ -190,7 +212,7 @@ class Engine:
         return conv
 
     async def _apply(self, repo: Repo, who: Identity, event: Event) -> Outcome:
-        p = await self._practitioner(repo, who)
+        p = await self._practitioner(repo, who, event)
         with using(self.catalogs.get(p.language)):
             conv = await self._current(repo, p)
             result = _Result()
@@ -208,6 +230,10 @@ class Engine:
             else:
                 result.flash.append(self._t(p, _unsupported(event)))
                 turn = self._turn(repo, p, self.flows[conv.flow], conv)
+            if result.erased:
+                await repo.delete_practitioner(p.id)
+                farewell = Reply("\n\n".join(result.flash))
+                return Outcome((farewell,), edit=result.edit, language=p.language)
             if result.changed:
                 p.seq += 1
             reply = await self._render(turn, result.flash)
@@ -222,7 +248,7 @@ class Engine:
             )
 
     async def _refuse(self, repo: Repo, who: Identity, rejected: Reject, event: Event) -> Outcome:
-        p = await self._practitioner(repo, who)
+        p = await self._practitioner(repo, who, event)
         with using(self.catalogs.get(p.language)):
             conv = await self._current(repo, p)
             result = _Result()
@@ -405,6 +431,9 @@ class Engine:
         result.flash.extend(turn.flash)
         result.attachments.extend(turn.attachments)
         result.changed = True
+        if turn.erased:  # the practitioner is about to be deleted: no step to move to
+            result.erased = True
+            return turn
         if branch is None:  # cannot happen with a fallback branch; keep the step
             return turn
         if branch.say:

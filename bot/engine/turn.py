@@ -37,6 +37,8 @@ class Turn:
     option: Option | None = None
     flash: list[str] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
+    erased: bool = False
+    """Set by `erase_practitioner`: the engine deletes the practitioner after the turn."""
     _case: Case | None = None
     _case_loaded: bool = False
 
@@ -68,6 +70,11 @@ class Turn:
     def forget_case(self) -> None:
         """Call after changing the active case, so the next read loads it again."""
         self._case, self._case_loaded = None, False
+
+    def erase_practitioner(self) -> None:
+        """Delete this practitioner with everything of theirs when the turn ends, in its
+        transaction; the flash lines are the last thing they see."""
+        self.erased = True
 
     def record(
         self,

@@ -67,6 +67,8 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    retention_reminded_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When the reminder before deletion went out (a closed case gets one, once)."""
 
     __table_args__ = (Index("ix_cases_owner_id", "owner_id"),)
 
@@ -174,3 +176,32 @@ class Agreement(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (Index("ix_agreements_case_id", "case_id"),)
+
+
+class Invite(Base):
+    """A one-time invite made by the operator (`python -m bot invite`).
+
+    Only a hash of the code is kept, so a database dump cannot be used to get in; the row
+    says nothing about who redeemed it.
+    """
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Revocation(Base):
+    """A practitioner whose access the operator revoked (`python -m bot admin revoke`).
+
+    Their data is deleted; this row only keeps them out, also when their Telegram id is
+    still in `BOT_ALLOWED_USERS`. Redeeming a new invite lifts it.
+    """
+
+    __tablename__ = "revocations"
+
+    external_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    revoked_at: Mapped[datetime] = mapped_column(default=utcnow)

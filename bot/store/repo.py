@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, Row, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import (
@@ -18,9 +19,11 @@ from bot.store.models import (
     AuditEntry,
     Case,
     Conversation,
+    Invite,
     Meta,
     Person,
     Practitioner,
+    Revocation,
     utcnow,
 )
 
@@ -58,6 +61,110 @@ class Repo:
         await self.session.flush()
         return practitioner
 
+    async def practitioner_by_id(self, practitioner_id: int) -> Practitioner | None:
+        """A practitioner by internal id, row-locked like `practitioner` (retention job)."""
+        query = select(Practitioner).where(Practitioner.id == practitioner_id).with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def practitioner_rows(self, practitioner_id: int | None = None) -> Sequence[Row[Any]]:
+        """Practitioners for the operator, oldest first, or one of them (row-locked): id,
+        external_key, language, created_at and number of cases. Plain columns only, so
+        nothing sealed is read."""
+        cases = (
+            select(func.count(Case.id)).where(Case.owner_id == Practitioner.id).scalar_subquery()
+        )
+        query = select(
+            Practitioner.id,
+            Practitioner.external_key,
+            Practitioner.language,
+            Practitioner.created_at,
+            cases.label("cases"),
+        )
+        if practitioner_id is not None:
+            query = query.where(Practitioner.id == practitioner_id).with_for_update()
+        return (await self.session.execute(query.order_by(Practitioner.id))).all()
+
+    async def delete_practitioner(self, practitioner_id: int) -> None:
+        """Delete a practitioner and everything of theirs: cases with their people and
+        agreements, conversations, audit entries, and the practitioner row itself."""
+        await self.session.flush()  # pending changes first: no UPDATE of a deleted row later
+        owned = select(Case.id).where(Case.owner_id == practitioner_id)
+        for statement in (
+            delete(Agreement).where(Agreement.case_id.in_(owned)),
+            delete(Person).where(Person.case_id.in_(owned)),
+            delete(AuditEntry).where(AuditEntry.practitioner_id == practitioner_id),
+            delete(Conversation).where(Conversation.practitioner_id == practitioner_id),
+            delete(Case).where(Case.owner_id == practitioner_id),
+            delete(Practitioner).where(Practitioner.id == practitioner_id),
+        ):
+            await self.session.execute(statement, execution_options={"synchronize_session": False})
+
+    async def _count(self, column: Any, *where: Any) -> int:
+        query = select(func.count(column)).where(*where)
+        return int((await self.session.execute(query)).scalar_one())
+
+    async def totals(self) -> dict[str, int]:
+        """Installation-wide counts for the operator; never content."""
+        return {
+            "practitioners": await self._count(Practitioner.id),
+            "open cases": await self._count(Case.id, Case.status == "open"),
+            "closed cases": await self._count(Case.id, Case.status == "closed"),
+            "people": await self._count(Person.id),
+            "agreements": await self._count(Agreement.id),
+        }
+
+    async def owned_totals(self, practitioner_id: int) -> dict[str, int]:
+        """How much one practitioner has stored: cases, people, agreements."""
+        owned = select(Case.id).where(Case.owner_id == practitioner_id)
+        return {
+            "cases": await self._count(Case.id, Case.owner_id == practitioner_id),
+            "people": await self._count(Person.id, Person.case_id.in_(owned)),
+            "agreements": await self._count(Agreement.id, Agreement.case_id.in_(owned)),
+        }
+
+    # access: invites and revocations ---------------------------------------------------
+
+    async def add_invite(self, code_hash: str, expires_at: datetime) -> Invite:
+        invite = Invite(code_hash=code_hash, expires_at=expires_at)
+        self.session.add(invite)
+        await self.session.flush()
+        return invite
+
+    async def redeem_invite(self, code_hash: str, now: datetime) -> bool:
+        """Use up an unused, unexpired invite; one statement, so two people racing for
+        the same code cannot both get in."""
+        result = await self.session.execute(
+            update(Invite)
+            .where(
+                Invite.code_hash == code_hash,
+                Invite.used_at.is_(None),
+                Invite.expires_at > now,
+            )
+            .values(used_at=now)
+        )
+        assert isinstance(result, CursorResult)
+        return result.rowcount == 1
+
+    async def any_invites(self) -> bool:
+        """Whether the operator ever made an invite (used and expired ones count)."""
+        return bool((await self.session.execute(select(exists().select_from(Invite)))).scalar())
+
+    async def valid_invites(self, now: datetime) -> int:
+        return await self._count(Invite.id, Invite.used_at.is_(None), Invite.expires_at > now)
+
+    async def is_revoked(self, external_key: str) -> bool:
+        return await self.session.get(Revocation, external_key) is not None
+
+    async def revoke(self, external_key: str) -> None:
+        if not await self.is_revoked(external_key):
+            self.session.add(Revocation(external_key=external_key))
+            await self.session.flush()
+
+    async def lift_revocation(self, external_key: str) -> None:
+        await self.session.execute(
+            delete(Revocation).where(Revocation.external_key == external_key)
+        )
+
     # cases -----------------------------------------------------------------------------
 
     async def cases(self, owner: Practitioner, *, status: str | None = "open") -> Sequence[Case]:
@@ -88,6 +195,45 @@ class Repo:
     async def close_case(self, case: Case) -> None:
         case.status = "closed"
         case.closed_at = utcnow()
+        case.retention_reminded_at = None
+
+    async def closed_cases(
+        self,
+        closed_by: datetime,
+        *,
+        owner_id: int | None = None,
+        reminded: bool | None = None,
+    ) -> Sequence[Case]:
+        """Cases closed at or before `closed_by`, of every practitioner or of one (for the
+        retention job); `reminded` filters on the reminder having gone out."""
+        query = select(Case).where(Case.status == "closed", Case.closed_at <= closed_by)
+        if owner_id is not None:
+            query = query.where(Case.owner_id == owner_id)
+        if reminded is not None:
+            sent = Case.retention_reminded_at.is_not(None)
+            query = query.where(sent if reminded else ~sent)
+        return (await self.session.execute(query.order_by(Case.id))).scalars().all()
+
+    async def claim_reminder(self, case_id: int, now: datetime) -> bool:
+        """Mark the case's reminder as sent unless it already was; True for the one caller
+        that may send it (two job runs never both remind)."""
+        result = await self.session.execute(
+            update(Case)
+            .where(
+                Case.id == case_id,
+                Case.status == "closed",
+                Case.retention_reminded_at.is_(None),
+            )
+            .values(retention_reminded_at=now)
+        )
+        assert isinstance(result, CursorResult)
+        return result.rowcount == 1
+
+    async def release_reminder(self, case_id: int) -> None:
+        """Undo `claim_reminder` when sending failed, so the next run tries again."""
+        await self.session.execute(
+            update(Case).where(Case.id == case_id).values(retention_reminded_at=None)
+        )
 
     async def delete_case(self, owner: Practitioner, case: Case) -> None:
         """Delete a case with everything recorded about it (conversations, audit)."""
@@ -117,6 +263,10 @@ class Repo:
             Conversation.scope == scope,
         )
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def conversations(self, owner: Practitioner) -> Sequence[Conversation]:
+        query = select(Conversation).where(Conversation.practitioner_id == owner.id)
+        return (await self.session.execute(query.order_by(Conversation.id))).scalars().all()
 
     async def conversations_for_case(
         self, owner: Practitioner, case_id: int

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -18,14 +19,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.telegram.channel import TelegramChannel
+from bot.access import startup_warning
+from bot.channels.telegram.channel import TelegramChannel, TelegramNotifier
 from bot.channels.telegram.processor import PerPractitionerProcessor
 from bot.channels.telegram.ratelimit import ChatRateLimiter
 from bot.config import Settings
 from bot.engine.engine import Engine
 from bot.engine.loader import FlowSet
 from bot.i18n import N_, Catalogs
-from bot.runtime import open_runtime
+from bot.retention import RetentionJob, run_periodically
+from bot.runtime import Runtime, open_runtime
+from bot.store.repo import Repo
 
 # python-telegram-bot 22 warns on every RetryAfter unless durations are timedeltas; that is
 # what the rate limiter already uses, so opt in before anything is built.
@@ -66,6 +70,17 @@ async def publish_commands(app: Application, engine: Engine) -> None:  # type: i
     )
 
 
+def make_bot(settings: Settings) -> Bot:
+    """A plain `Bot` for the operator's commands (the invite link, reminders from cron);
+    use it as `async with make_bot(settings) as bot:`."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    token = settings.telegram_bot_token.get_secret_value()
+    if settings.telegram_api_base_url:
+        return Bot(token, base_url=api_base_url(settings.telegram_api_base_url))
+    return Bot(token)
+
+
 def build_application(settings: Settings, channel: TelegramChannel) -> Application:  # type: ignore[type-arg]
     """Build the application around `channel`; starting and stopping is the caller's."""
     if settings.telegram_bot_token is None:
@@ -87,13 +102,27 @@ def build_application(settings: Settings, channel: TelegramChannel) -> Applicati
     return app
 
 
+async def warn_about_access(runtime: Runtime) -> None:
+    """Loud at start-up when everyone can get in (development) or nobody new can."""
+    async with runtime.engine.sessions() as session:
+        warning = await startup_warning(Repo(session), runtime.settings)
+    if warning:
+        log.warning("%s", warning)
+
+
 @asynccontextmanager
 async def running_bot(settings: Settings) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """Open the runtime (migrations, flows), build the application and poll until the
-    block ends. Production and the end-to-end tests both start the bot through here."""
+    block ends; the retention job runs beside it. Production and the end-to-end tests both
+    start the bot through here."""
     async with open_runtime(settings) as runtime:
+        await warn_about_access(runtime)
         channel = TelegramChannel(runtime.engine)
         app = build_application(settings, channel)
+        engine = runtime.engine
+        retention = RetentionJob(
+            engine.sessions, engine.catalogs, settings, TelegramNotifier(app.bot)
+        )
         async with app:  # initialize ... shutdown
             await publish_commands(app, runtime.engine)
             await app.start()
@@ -105,9 +134,13 @@ async def running_bot(settings: Settings) -> AsyncIterator[Application]:  # type
                 drop_pending_updates=False,
             )
             log.info("telegram bot ready (long polling)")
+            job = asyncio.create_task(run_periodically(retention), name="retention")
             try:
                 yield app
             finally:
+                job.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await job
                 await app.updater.stop()
                 await app.stop()
 

@@ -10,14 +10,24 @@ from __future__ import annotations
 import logging
 import traceback
 
-from telegram import Chat, InputFile, Message, Update, User
+from telegram import Bot, Chat, InputFile, Message, Update, User
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.access import telegram_id, telegram_key
 from bot.channels.telegram.render import keyboard
 from bot.engine.engine import Engine
-from bot.engine.events import Command, Event, Identity, Outcome, Press, Text, Unsupported
+from bot.engine.events import (
+    Command,
+    Event,
+    Identity,
+    Outcome,
+    Press,
+    Reply,
+    Text,
+    Unsupported,
+)
 from bot.i18n import N_, language_for
 
 log = logging.getLogger(__name__)
@@ -45,7 +55,7 @@ _KINDS = (
 
 
 def identity(user: User) -> Identity:
-    return Identity(f"telegram:{user.id}", user.language_code)
+    return Identity(telegram_key(user.id), user.language_code)
 
 
 def message_event(message: Message) -> Event:
@@ -148,12 +158,7 @@ class TelegramChannel:
             else:
                 await chat.send_document(file, caption=caption, parse_mode=ParseMode.HTML)
         for reply in outcome.replies:
-            await chat.send_message(
-                reply.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(reply),
-                disable_web_page_preview=True,
-            )
+            await send_reply(chat.get_bot(), chat.id, reply)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log where it failed, never what was written; tell the practitioner to retry.
@@ -175,3 +180,32 @@ class TelegramChannel:
                 await update.effective_chat.send_message(self._t(user, FAILED))
         except TelegramError as err:
             log.warning("could not tell the practitioner about a failure: %s", type(err).__name__)
+
+
+async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
+    await bot.send_message(
+        chat_id,
+        reply.text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard(reply),
+        disable_web_page_preview=True,
+    )
+
+
+class TelegramNotifier:
+    """The Telegram channel's `Notifier`: messages the bot sends on its own (reminders),
+    to the practitioner's private chat, whose id is their Telegram user id."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def notify(self, practitioner_key: str, message: Reply) -> bool:
+        chat_id = telegram_id(practitioner_key)
+        if chat_id is None:
+            return False
+        try:
+            await send_reply(self.bot, chat_id, message)
+        except (Forbidden, BadRequest) as err:  # blocked the bot, or the chat is gone
+            log.warning("notification not delivered: %s", type(err).__name__)
+            return False
+        return True
