@@ -11,6 +11,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
@@ -242,8 +243,7 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     if not 1 <= args.days <= MAX_INVITE_DAYS:
         print(f"Netwerkcoach: --days must be 1 to {MAX_INVITE_DAYS}", file=sys.stderr)
         return 2
-    code, expires = asyncio.run(admin.new_invite(settings, args.days))
-    username = asyncio.run(bot_username(settings))
+    code, expires, username = asyncio.run(invite(settings, args.days))
     print(f"Invite code: {code}")
     if username:
         print(f"Link:        https://t.me/{username}?start={code}")
@@ -254,6 +254,12 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
         "it is not stored and cannot be shown again."
     )
     return 0
+
+
+async def invite(settings: Settings, days: int) -> tuple[str, datetime, str | None]:
+    """A new invite, and the bot's username for its link."""
+    code, expires = await admin.new_invite(settings, days)
+    return code, expires, await bot_username(settings)
 
 
 async def bot_username(settings: Settings) -> str | None:
