@@ -1,0 +1,416 @@
+"""Encryption at rest: family data is sealed with BOT_DATA_KEY, keys rotate, and a database
+dump without the key shows no label, name or note.
+
+The whole suite runs with the test key (tests/conftest.py), so every other test already
+proves that the bot works encrypted; these tests look at what is actually stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+
+from bot.actions import people as pe
+from bot.config import Settings
+from bot.engine.render import SKIP_LABEL
+from bot.runtime import open_runtime
+from bot.store import crypto
+from bot.store.crypto import PREFIX, Cipher, DataKeyError
+from bot.store.db import is_sqlite, make_engine, make_sessionmaker
+from bot.store.models import AuditEntry, Case, Conversation, Person, Practitioner
+from bot.store.rekey import rotate, sealed_columns
+from bot.store.repo import Repo
+from tests.conftest import DATA_KEY, make_settings
+from tests.support.chat import Chat
+from tests.support.flows import enter
+from tests.test_phase2_3 import YES, add_person, press_starting, start_case
+
+KEY_A = "4pHb9-TNAEslXRs5MFipia-1tb2xmJ35T3jjxJCiQnI="
+KEY_B = "OvVcDB2uP8axkyQCDotrJuQupMChzYfscyESQZvqJps="
+
+# Distinctive strings that must never be readable in the database without the key.
+LABEL = "Gezin Q. Kolibrie"
+PERSON = "Oma Truus"
+MEANING = "Kookt op dinsdag stamppot"
+GOAL = "Brengt Kolibrie-junior naar zwemles"
+UNTIL = "tot de herfstvakantie"
+TASK = "Vraagt Truus zelf op verjaardag"
+SECRETS = (LABEL, PERSON, "Truus", "Kolibrie", MEANING, "stamppot", GOAL, "zwemles", UNTIL, TASK)
+
+ROUND_TRIP = (
+    "Gezin B.",
+    "oma 👵🏽 – “Truus”",
+    "مرحبا \u200fشالوم",  # right-to-left text, a right-to-left mark
+    "<b>vet</b> & 'quotes' \"dubbel\"",
+    "x" * 4096,
+    "",
+)
+
+
+@pytest.fixture
+def restore_cipher() -> Iterator[None]:
+    """Tests that switch keys put the suite's cipher back afterwards."""
+    saved = crypto.active()
+    yield
+    crypto.use(saved)
+
+
+async def raw_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, read with plain SQL: no ORM, no column types."""
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            if is_sqlite(url):
+                names_sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+            else:
+                names_sql = "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            names = list((await conn.execute(text(names_sql))).scalars())
+            return {
+                name: [tuple(row) for row in await conn.execute(text(f'SELECT * FROM "{name}"'))]
+                for name in names
+            }
+    finally:
+        await engine.dispose()
+
+
+async def raw_values(url: str, table: str, column: str) -> list[str]:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            query = text(f'SELECT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL')
+            return list((await conn.execute(query)).scalars())
+    finally:
+        await engine.dispose()
+
+
+def found_in(haystack: str) -> list[str]:
+    folded = haystack.casefold()
+    return [secret for secret in SECRETS if secret.casefold() in folded]
+
+
+# --- round trip ------------------------------------------------------------------------------
+
+
+async def test_values_round_trip_and_are_stored_sealed(settings: Settings) -> None:
+    async with open_runtime(settings, check_translations=False) as runtime:
+        sessions = runtime.engine.sessions
+        async with sessions() as session, session.begin():
+            repo = Repo(session)
+            owner = await repo.add_practitioner("test:crypto", "nl", "UTC")
+            case_ids = [(await repo.add_case(owner, value)).id for value in ROUND_TRIP]
+            conv = await repo.add_conversation(owner, "fase2", "-", "name", None)
+            conv.data = {"name": ROUND_TRIP[1], "nested": {"list": list(ROUND_TRIP[:3])}}
+        async with sessions() as session:
+            cases = {c.id: c.label for c in await session.scalars(select(Case))}
+            data = (await session.get(Conversation, conv.id)).data  # type: ignore[union-attr]
+
+    assert [cases[i] for i in case_ids] == list(ROUND_TRIP)
+    assert data == {"name": ROUND_TRIP[1], "nested": {"list": list(ROUND_TRIP[:3])}}
+    stored = await raw_values(settings.database_url, "cases", "label")
+    assert len(stored) == len(ROUND_TRIP)
+    assert all(value.startswith(PREFIX) for value in stored)
+    assert len(set(stored)) == len(stored)
+    [conv_data] = await raw_values(settings.database_url, "conversations", "data")
+    assert conv_data.startswith(PREFIX) and "Truus" not in conv_data
+
+
+async def test_rows_from_before_the_key_are_read_as_they_are(
+    settings: Settings, restore_cipher: None
+) -> None:
+    async with open_runtime(settings, check_translations=False) as runtime:
+        sessions = runtime.engine.sessions
+        crypto.use(None)  # as the bot ran before BOT_DATA_KEY was set
+        async with sessions() as session, session.begin():
+            owner = await Repo(session).add_practitioner("test:old", "nl", "UTC")
+            await Repo(session).add_case(owner, "Gezin Oud")
+        assert await raw_values(settings.database_url, "cases", "label") == ["Gezin Oud"]
+        crypto.use(Cipher.from_setting(DATA_KEY))
+        async with sessions() as session:
+            assert list(await session.scalars(select(Case.label))) == ["Gezin Oud"]
+
+
+def test_sql_cannot_compare_an_encrypted_column_with_a_value() -> None:
+    """Sealing is randomised, so `label == 'x'` would silently never match; it raises."""
+    with pytest.raises(TypeError, match="encrypted"):
+        select(Case).where(Case.label == "Gezin B.")
+    with pytest.raises(TypeError, match="encrypted"):
+        select(Person).where(Person.name.in_(["oma"]))
+    select(AuditEntry).where(AuditEntry.value.is_(None), AuditEntry.value != None)  # noqa: E711
+
+
+# --- keys ------------------------------------------------------------------------------------
+
+
+def test_a_malformed_key_is_named_by_position_without_showing_it() -> None:
+    with pytest.raises(DataKeyError) as bad:
+        Cipher.from_setting(f"{KEY_A}, not-a-key-at-all")
+    assert "key 2 of 2" in str(bad.value) and "BOT_DATA_KEY" in str(bad.value)
+    assert "not-a-key" not in str(bad.value) and KEY_A not in str(bad.value)
+    with pytest.raises(DataKeyError, match="empty"):
+        Cipher.from_setting(" , ")
+
+
+def test_new_key_makes_a_working_key() -> None:
+    key = crypto.new_key()
+    cipher = Cipher.from_setting(key)
+    assert cipher.open(cipher.seal("oma")) == "oma"
+    assert key != crypto.new_key()
+
+
+async def test_rotation_rewrites_everything_with_the_newest_key(
+    database_url: str, restore_cipher: None
+) -> None:
+    old, both, new = (Cipher.from_setting(k) for k in (KEY_A, f"{KEY_B},{KEY_A}", KEY_B))
+    engine = make_engine(database_url)
+    try:
+        crypto.use(None)  # a row from before any key: plain text
+        async with make_sessionmaker(engine)() as session, session.begin():
+            owner = await Repo(session).add_practitioner("test:rot", "nl", "UTC")
+            await Repo(session).add_case(owner, "Gezin Oud")
+        crypto.use(old)  # then the first key
+        async with make_sessionmaker(engine)() as session, session.begin():
+            repo = Repo(session)
+            owner = await repo.practitioner("test:rot")  # type: ignore[assignment]
+            for label in ("Gezin A", "Gezin B", "Gezin C"):
+                case = await repo.add_case(owner, label)
+            await repo.add_person(case, PERSON, "household", "close", MEANING, "yes")
+            repo.audit(owner, "case.renamed", case_id=case.id, field="label", value=LABEL)
+    finally:
+        await engine.dispose()
+
+    crypto.use(both)  # the new key first, the old one still reads
+    assert await labels(database_url) == ["Gezin Oud", "Gezin A", "Gezin B", "Gezin C"]
+
+    done = await rotate(database_url, both, batch=2)
+    values = await all_sealed_values(database_url)
+    # every practitioner setting, label, name, meaning, audit value: all of them rewritten
+    assert done.resealed == len(values) and done.unreadable == 0
+    assert done.per_column["cases.label"] == 4
+    assert done.batches >= 3  # four cases in batches of two, and the other tables
+    assert all(value.startswith(PREFIX) for value in values)
+    assert [new.open(value) for value in await raw_values(database_url, "cases", "label")] == [
+        "Gezin Oud",
+        "Gezin A",
+        "Gezin B",
+        "Gezin C",
+    ]
+    for value in values:
+        with pytest.raises(DataKeyError):
+            old.open(value)
+
+    again = await rotate(database_url, both)
+    assert (again.resealed, again.current) == (0, len(values))
+
+    crypto.use(new)  # the new key alone reads everything
+    assert await labels(database_url) == ["Gezin Oud", "Gezin A", "Gezin B", "Gezin C"]
+    crypto.use(old)  # the old key alone no longer reads anything
+    with pytest.raises(DataKeyError, match="BOT_DATA_KEY"):
+        await labels(database_url)
+
+
+async def test_values_no_key_opens_are_counted_and_left_alone(
+    database_url: str, restore_cipher: None
+) -> None:
+    crypto.use(Cipher.from_setting(KEY_A))
+    engine = make_engine(database_url)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            owner = await Repo(session).add_practitioner("test:lost", "nl", "UTC")
+            await Repo(session).add_case(owner, "Gezin A")
+    finally:
+        await engine.dispose()
+    before = await raw_values(database_url, "cases", "label")
+
+    done = await rotate(database_url, Cipher.from_setting(KEY_B))
+
+    assert done.unreadable == 2  # the label and the practitioner's settings
+    assert await raw_values(database_url, "cases", "label") == before
+
+
+async def labels(url: str) -> list[str]:
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return list(await session.scalars(select(Case.label).order_by(Case.id)))
+    finally:
+        await engine.dispose()
+
+
+async def all_sealed_values(url: str) -> list[str]:
+    found: list[str] = []
+    for target in sealed_columns():
+        for column in target.columns:
+            found += await raw_values(url, target.name, column)
+    return found
+
+
+# --- without a key -----------------------------------------------------------------------
+
+
+async def test_production_without_a_key_refuses_to_start(
+    tmp_path: Path, restore_cipher: None
+) -> None:
+    url = f"sqlite:///{tmp_path / 'prod.db'}"
+    settings = make_settings(url, BOT_ENV="production", BOT_DATA_KEY=None)
+
+    with pytest.raises(DataKeyError) as refused:
+        async with open_runtime(settings):
+            pytest.fail("the bot started without BOT_DATA_KEY in production")
+
+    assert "BOT_DATA_KEY" in str(refused.value)
+    assert "python -m bot db new-key" in str(refused.value)
+    assert not (tmp_path / "prod.db").exists()  # refused before touching the database
+
+
+async def test_development_without_a_key_warns_once_and_stores_plain_text(
+    database_url: str, restore_cipher: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(database_url, BOT_DATA_KEY=None)
+    caplog.set_level(logging.WARNING)
+    async with (
+        open_runtime(settings, migrate=False, check_translations=False) as runtime,
+        runtime.engine.sessions() as session,
+        session.begin(),
+    ):
+        owner = await Repo(session).add_practitioner("test:dev", "nl", "UTC")
+        await Repo(session).add_case(owner, "Gezin B.")
+
+    warnings = [r for r in caplog.records if "BOT_DATA_KEY" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
+    assert "UNENCRYPTED" in warnings[0].getMessage()
+    assert await raw_values(database_url, "cases", "label") == ["Gezin B."]
+
+
+# --- the command line --------------------------------------------------------------------
+
+
+def cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot` in a clean environment (no developer `.env` or exported settings)."""
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("BOT_", "TELEGRAM_", "DATABASE_"))
+    }
+    clean.update(DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", BOT_LOG_LEVEL="WARNING")
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.slow
+def test_cli_new_key_prints_only_a_key(tmp_path: Path) -> None:
+    result = cli(tmp_path, "db", "new-key")
+    assert result.returncode == 0, result.stderr
+    key = result.stdout.strip()
+    assert Fernet(key.encode()).decrypt(Fernet(key.encode()).encrypt(b"x")) == b"x"
+
+
+@pytest.mark.slow
+def test_cli_refuses_production_without_a_key_and_warns_in_development(tmp_path: Path) -> None:
+    refused = cli(tmp_path, "chat", BOT_ENV="production")
+    assert refused.returncode == 2
+    assert "BOT_DATA_KEY is not set" in refused.stderr
+    assert "python -m bot db new-key" in refused.stderr
+
+    dev = cli(tmp_path, "chat")
+    assert dev.returncode == 0, dev.stderr
+    lines = [line for line in dev.stderr.splitlines() if "BOT_DATA_KEY is not set" in line]
+    assert len(lines) == 2, dev.stderr  # one from the command line, one WARNING log line
+    assert sum(" WARNING bot.store.crypto: " in line for line in lines) == 1
+
+
+async def plain_database(url: str) -> None:
+    """A database as a bot without BOT_DATA_KEY wrote it."""
+    settings = make_settings(url, BOT_DATA_KEY=None)
+    async with (
+        open_runtime(settings, check_translations=False) as runtime,
+        runtime.engine.sessions() as session,
+        session.begin(),
+    ):
+        owner = await Repo(session).add_practitioner("test:cli", "nl", "UTC")
+        await Repo(session).add_case(owner, LABEL)
+
+
+@pytest.mark.slow
+def test_cli_rotate_key_encrypts_an_old_plain_database(
+    tmp_path: Path, restore_cipher: None
+) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    asyncio.run(plain_database(url))
+
+    assert cli(tmp_path, "db", "rotate-key").returncode == 2  # no key: nothing to rotate to
+    result = cli(tmp_path, "db", "rotate-key", "--batch", "1", BOT_DATA_KEY=KEY_A)
+
+    assert result.returncode == 0, result.stderr
+    assert "cases.label: 1 re-encrypted" in result.stdout
+    assert "Re-encrypted 2 value(s)" in result.stdout  # the label and the settings
+    assert not found_in(result.stdout + result.stderr)
+    [label] = asyncio.run(raw_values(url, "cases", "label"))
+    assert Cipher.from_setting(KEY_A).open(label) == LABEL
+
+
+# --- a database dump without the key ------------------------------------------------------
+
+
+async def walk_with_secrets(chat: Chat) -> None:
+    """Onboarding with a label, fase 2 with a person and a note, fase 3 with a goal."""
+    await start_case(chat, LABEL)
+    await enter(chat, "fase2")
+    await add_person(chat, PERSON, meaning=MEANING, decision=YES)
+    await enter(chat, "fase3")
+    await press_starting(chat, f"{pe.MARKS['yes']} {PERSON}")
+    await chat.text(GOAL)
+    await chat.text(UNTIL)
+    await chat.text(TASK)
+    await chat.press(SKIP_LABEL)
+    await chat.press(SKIP_LABEL)
+    await chat.press("Record together")
+    assert (await chat.where()).step == "follow_up"
+
+
+async def test_a_database_dump_without_the_key_reveals_no_names_or_notes(
+    chat: Chat, settings: Settings
+) -> None:
+    await walk_with_secrets(chat)
+    async with chat.engine.sessions() as session:  # with the key, everything is there
+        people = list(await session.scalars(select(Person.name)))
+        assert people == [PERSON]
+        assert await session.scalar(select(Practitioner.id)) is not None
+
+    rows = await raw_rows(settings.database_url)
+    assert {"cases", "people", "agreements", "audit", "conversations"} <= set(rows)
+    assert rows["agreements"] and rows["audit"]
+    dump = "\n".join(repr(row) for table_rows in rows.values() for row in table_rows)
+    assert PREFIX in dump
+    assert not found_in(dump), "readable in a plain SQL dump"
+
+    if is_sqlite(settings.database_url):
+        database = Path(make_url(settings.database_url).database or "")
+        files = [p for p in (database, Path(f"{database}-wal")) if p.exists()]
+        assert database in files
+        raw = b"".join(p.read_bytes() for p in files).decode("utf-8", errors="replace")
+        assert not found_in(raw), "readable in the database files"
+
+
+def test_the_test_key_is_the_one_the_suite_runs_with(settings: Settings) -> None:
+    assert settings.data_key is not None
+    assert settings.data_key.get_secret_value() == DATA_KEY
