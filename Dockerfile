@@ -49,7 +49,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     BOT_FLOWS_DIR=/app/flows \
     BOT_LOCALES_DIR=/app/locales \
-    DATABASE_URL=sqlite:////app/data/netwerkcoach.db
+    DATABASE_URL=sqlite:////app/data/netwerkcoach.db \
+    MPLCONFIGDIR=/tmp/matplotlib
+# MPLCONFIGDIR: matplotlib (the network picture) keeps its font list there; the bot's home
+# is read-only, and without it matplotlib warns at every start.
 
 USER netwerkcoach
 

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run chat telegram test lint fmt typecheck pytest i18n flows-check diagram up clean
+.PHONY: help install run chat telegram test lint fmt typecheck pytest i18n flows-check diagram up clean bench
 
 help: ## List the commands
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -18,6 +18,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the bot with its dev tools
+
+$(VENV)/.installed-bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	touch $@
 
 run: $(STAMP) ## Start: the Telegram bot if TELEGRAM_BOT_TOKEN is set, else the console chat
 	$(PY) -m bot run
@@ -53,6 +57,9 @@ flows-check: $(STAMP) ## Validate flows/*.yaml (file:line errors)
 
 diagram: $(STAMP) ## Mermaid diagrams of every flow into docs/flows/
 	$(PY) -m bot flows diagram --out docs/flows
+
+bench: $(VENV)/.installed-bench ## Benchmark vs PTB and aiogram baselines (ARGS="--database-url ...")
+	$(PY) -m tests.perf.bench $(ARGS)
 
 up: ## Production-like: the bot and PostgreSQL 16 in Docker
 	docker compose up --build

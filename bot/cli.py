@@ -31,7 +31,9 @@ from bot.engine.registry import registry
 from bot.i18n import Catalogs
 from bot.logsetup import configure_logging
 from bot.retention import Pass
+from bot.store.crypto import HOW_TO, WRONG_KEY, Cipher, DataKeyError, new_key
 from bot.store.migrate import head_revision, upgrade
+from bot.store.rekey import rotate
 
 Handler = Callable[[Settings, argparse.Namespace], int]
 
@@ -61,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FlowErrors as exc:
         print_flow_errors(exc.errors)
         return 1
+    except DataKeyError as exc:  # no key in production, a malformed or wrong key
+        print(f"Netwerkcoach: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
 
@@ -100,6 +105,16 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(title="db commands", metavar="ACTION", required=True)
     upgrade = db_commands.add_parser("upgrade", help="apply all migrations")
     upgrade.set_defaults(handler=cmd_db_upgrade)
+    new_key = db_commands.add_parser("new-key", help="print a fresh key for BOT_DATA_KEY")
+    new_key.set_defaults(handler=cmd_db_new_key)
+    rotate_key = db_commands.add_parser(
+        "rotate-key", help="re-encrypt all family data with the newest key in BOT_DATA_KEY"
+    )
+    rotate_key.add_argument(
+        "--batch", type=int, default=500, help="rows per committed batch (default: 500)"
+    )
+    rotate_key.set_defaults(handler=cmd_db_rotate_key)
+
     invite = commands.add_parser("invite", help="make a one-time invite code and link")
     invite.add_argument(
         "--days",
@@ -172,6 +187,12 @@ def chat(settings: Settings) -> int:
 def announce(mode: str, settings: Settings) -> None:
     """One line on stderr, so an operator sees at once which bot and which data this is."""
     print(f"Netwerkcoach: {mode}, database {safe_url(settings.database_url)}", file=sys.stderr)
+    if settings.data_key is None and settings.env != "production":
+        print(
+            "Netwerkcoach: WARNING: BOT_DATA_KEY is not set, family data is stored "
+            "UNENCRYPTED. Make a key with `python -m bot db new-key`.",
+            file=sys.stderr,
+        )
 
 
 def safe_url(url: str) -> str:
@@ -232,6 +253,39 @@ def print_flow_errors(errors: Sequence[FlowError]) -> None:
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
     print(f"Database at revision {head_revision()}: {safe_url(settings.database_url)}")
+    return 0
+
+
+def cmd_db_new_key(_settings: Settings, _args: argparse.Namespace) -> int:
+    """Only the key on stdout, so `python -m bot db new-key >> keyfile` works."""
+    print(new_key())
+    return 0
+
+
+def cmd_db_rotate_key(settings: Settings, args: argparse.Namespace) -> int:
+    """Reseal every sensitive value with the newest key; counts only, never values."""
+    if settings.data_key is None:
+        print(f"Netwerkcoach: nothing to rotate to. {HOW_TO}", file=sys.stderr)
+        return 2
+    if args.batch < 1:
+        print("Netwerkcoach: --batch must be at least 1", file=sys.stderr)
+        return 2
+    cipher = Cipher.from_setting(settings.data_key.get_secret_value())
+    upgrade(settings.database_url)
+    done = asyncio.run(rotate(settings.database_url, cipher, batch=args.batch))
+    for column_name, count in sorted(done.per_column.items()):
+        print(f"{column_name}: {count} re-encrypted")
+    print(
+        f"Re-encrypted {done.resealed} value(s) with the newest key, "
+        f"{done.current} already were, {done.unreadable} unreadable: "
+        f"{safe_url(settings.database_url)}"
+    )
+    if done.unreadable:
+        print(
+            f"Netwerkcoach: {done.unreadable} value(s) left as they were. {WRONG_KEY}",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

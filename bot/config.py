@@ -47,7 +47,11 @@ class Settings(BaseSettings):
     rate_limit_overall: float = Field(default=30.0, ge=0, alias="BOT_RATE_LIMIT")
     rate_limit_chat: float = Field(default=1.0, ge=0, alias="BOT_CHAT_RATE")
     polling_timeout: int = Field(default=30, ge=0, le=50, alias="BOT_POLLING_TIMEOUT")
+    telegram_timeout: float = Field(default=5.0, gt=0, le=60, alias="BOT_TELEGRAM_TIMEOUT")
+    """Seconds to wait for Telegram's answer to a message the bot sends before trying again."""
     callback_secret: SecretStr | None = Field(default=None, alias="BOT_CALLBACK_SECRET")
+    data_key: SecretStr | None = Field(default=None, alias="BOT_DATA_KEY")
+    """Fernet key(s), comma-separated, newest first, that seal family data at rest."""
     flows_dir: Path = Field(default=PROJECT_ROOT / "flows", alias="BOT_FLOWS_DIR")
     locales_dir: Path = Field(default=PROJECT_ROOT / "locales", alias="BOT_LOCALES_DIR")
 

@@ -2,8 +2,10 @@
 
 Logs end up in `docker logs`, CI output and bug reports, where a bot token would let anyone
 take over the bot and a family's label should never be. So the noisy libraries that print
-request URLs (which carry the token) or repr() of exceptions are turned down here, and a
-filter on the handler blanks any token that still slips through.
+request URLs (which carry the token), message texts or SQL parameters are pinned to a quiet
+level here: on their own loggers, so it holds even with the root logger (or
+`BOT_LOG_LEVEL`) at DEBUG and for every handler, not just ours. A filter on our handler
+blanks any token that still slips through.
 """
 
 from __future__ import annotations
@@ -17,9 +19,17 @@ REDACTED = "bot<redacted>"
 TOKEN_IN_URL = re.compile(r"bot\d+:[A-Za-z0-9_-]{30,}")
 
 QUIET = {
+    # python-telegram-bot logs every Bot API call with its parameters and its answer (the
+    # practitioner's messages, labels and names) at DEBUG; its INFO lines are start/stop.
+    "telegram": logging.INFO,
     # python-telegram-bot's HTTP client logs every request URL, token included, at INFO.
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
+    "hpack": logging.WARNING,
+    # SQLAlchemy logs statements with their parameters at INFO and rows at DEBUG as soon as
+    # the root logger is that verbose; the drivers log the calls they run at DEBUG.
+    "sqlalchemy": logging.WARNING,
+    "asyncpg": logging.WARNING,
     # transitions logs an ERROR with repr(exception) for each refused transition, which our
     # own error handling already reports without the practitioner's input in it.
     "transitions": logging.CRITICAL,

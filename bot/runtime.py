@@ -15,6 +15,7 @@ from bot.engine.engine import Engine
 from bot.engine.loader import FlowSet, load_flows
 from bot.engine.registry import registry
 from bot.i18n import Catalogs
+from bot.store.crypto import configure_data_key
 from bot.store.db import make_engine, make_sessionmaker
 from bot.store.migrate import upgrade_async
 
@@ -45,6 +46,7 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     """Migrate the database, load and validate the flows, start the engine; close the
     database on the way out. `check_translations=False` skips the Dutch-catalog check."""
+    configure_data_key(settings)  # first: production without BOT_DATA_KEY stops here
     flows, catalogs = load_content(settings, check_translations=check_translations)
     if migrate:
         await upgrade_async(settings.database_url)

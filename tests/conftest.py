@@ -33,6 +33,8 @@ from tests.support.chat import Chat
 
 POSTGRES_ENV = "TEST_DATABASE_URL"
 CALLBACK_SECRET = "test-secret"
+DATA_KEY = "kyB6EvBDjhx6YQ0QqOHDTx9ZBwHo1Z551ckBCYN0plU="
+"""BOT_DATA_KEY of the test settings: the whole suite stores family data encrypted."""
 SESSION_LOCK_KEY = 0x6E657477  # "netw": the advisory lock that serialises test sessions
 SESSION_LOCK_WAIT = "5min"
 
@@ -168,13 +170,15 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
     """Settings with every field at its built-in default (flows and locales of this
-    checkout, no Telegram token), whatever `.env` or the environment says; then `overrides`
-    by field alias, e.g. `BOT_TIMEZONE="UTC"`."""
+    checkout, no Telegram token, the test data key), whatever `.env` or the environment says;
+    then `overrides` by field alias, e.g. `BOT_TIMEZONE="UTC"` or `BOT_DATA_KEY=None`."""
     values: dict[str, Any] = {
         field.alias or name: field.get_default(call_default_factory=True)
         for name, field in Settings.model_fields.items()
     }
-    values.update(DATABASE_URL=database_url, BOT_CALLBACK_SECRET=CALLBACK_SECRET)
+    values.update(
+        DATABASE_URL=database_url, BOT_CALLBACK_SECRET=CALLBACK_SECRET, BOT_DATA_KEY=DATA_KEY
+    )
     values.update(overrides)
     return Settings(_env_file=None, **values)
 

@@ -18,7 +18,7 @@ from bot.actions.cases import (
     RENAMED,
     SWITCHED,
 )
-from bot.actions.labels import PHONE_OR_MAIL
+from bot.actions.labels import REFUSALS
 from bot.actions.language import CHANGED
 from bot.config import Settings
 from bot.engine.engine import (
@@ -35,7 +35,7 @@ from bot.engine.engine import (
     Engine,
 )
 from bot.engine.events import Identity
-from bot.engine.render import BACK_LABEL, escape
+from bot.engine.render import BACK_LABEL, escape, fill
 from bot.runtime import open_runtime
 from bot.store.models import AuditEntry, Case, Conversation, Practitioner
 from bot.store.repo import Repo
@@ -378,8 +378,10 @@ async def test_back_button_returns_to_the_step_before(chat: Chat) -> None:
     [
         ("Fam. A", DUPLICATE),
         ("fam. a", DUPLICATE),
-        ("Bel 06 1234 5678", PHONE_OR_MAIL),
-        ("oma@example.org", PHONE_OR_MAIL),
+        ("Bel 06 1234 5678", REFUSALS["family"]["phone"]),
+        ("oma@example.org", REFUSALS["family"]["email"]),
+        ("Dorpsstraat 12", REFUSALS["family"]["address"]),
+        ("Fam. K 1234 AB", REFUSALS["family"]["postcode"]),
     ],
 )
 async def test_refused_label_keeps_nothing(chat: Chat, label: str, refusal: str) -> None:
@@ -585,3 +587,29 @@ async def test_case_dates_are_utc_and_shown_in_the_practitioners_zone(chat: Chat
     assert "15 september 2026" in chat.last.text
     [stored] = await cases_of(chat)
     assert stored.created_at == late
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "shown"),
+    [
+        ("Saved with {case}. Good luck!", {"case": "Gezin B."}, "Saved with Gezin B. Good luck!"),
+        (
+            "Signal: {signal}. Then {who}.",
+            {"signal": "no answer?", "who": "oma"},
+            "Signal: no answer? Then oma.",
+        ),
+        ("{name} is on the map.", {"name": "oma"}, "Oma is on the map."),
+        (
+            "Tell {p} why. {p} is not your client.",
+            {"p": "oma"},
+            "Tell oma why. Oma is not your client.",
+        ),
+        ("Note:\n{text}", {"text": "over 2 weken"}, "Note:\nOver 2 weken"),
+        ("“{label}” is ready.", {"label": "fam. K."}, "“fam. K.” is ready."),
+        ("Hello {missing}, {name}", {"name": "A"}, "Hello {missing}, A"),
+    ],
+)
+def test_fill_keeps_one_full_stop_and_capitalises_a_sentence_start(
+    text: str, values: dict[str, str], shown: str
+) -> None:
+    assert fill(text, values) == shown

@@ -478,6 +478,14 @@ def test_progress_is_a_flow_key(tmp_path: Path) -> None:
     assert load(tmp_path)["main"].progress is True
 
 
+def test_resume_is_a_flow_key(tmp_path: Path) -> None:
+    write(tmp_path, {"a.yaml": "resume: false\n" + textwrap.dedent(VALID).lstrip("\n")})
+    assert load(tmp_path)["main"].resume is False
+
+    write(tmp_path, {"a.yaml": "resume: later\n" + textwrap.dedent(VALID).lstrip("\n")})
+    assert errors(tmp_path) == [f"{tmp_path / 'a.yaml'}:1: 'resume' must be true or false"]
+
+
 # --- the real flows ------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.actions import phase1, phase4, phases, preparation
-from bot.actions.labels import PERSON_CONTACT
+from bot.actions.labels import REFUSALS
 from bot.actions.phase_records import NO_CONTACT
 from bot.config import Settings
 from bot.engine.engine import NEEDS_CASE
@@ -269,7 +269,7 @@ async def test_fase1_without_trust_advises_to_wait_and_does_not_map(chat: Chat) 
 @pytest.mark.parametrize(
     ("button", "outcome", "words"),
     [
-        ("There is no network", "none", "Er is niemand, zegt moeder."),
+        ("Parents name no one (now)", "none", "Er is niemand, zegt moeder."),
         ("They don't want it now", "not_now", None),
     ],
 )
@@ -363,7 +363,7 @@ async def test_fase4_keeps_contact_details_out(chat: Chat) -> None:
         await chat.press(SKIP_LABEL)
     await chat.text("Moeder belt niet terug")
     await chat.text("06 12345678")
-    assert chat.has(PERSON_CONTACT)
+    assert chat.has(REFUSALS["person"]["phone"])
     assert (await chat.where()).step == "who"
     await chat.text("oma")
     await chat.text("gaat langs, mail naar oma@example.org")
@@ -373,6 +373,33 @@ async def test_fase4_keeps_contact_details_out(chat: Chat) -> None:
     assert (await chat.where()).step == "plan_more"
     [plan] = await agreements(chat)
     assert "@" not in plan.text and "15-03-2026" in plan.text
+
+
+async def test_a_label_or_answer_ending_in_a_full_stop_gets_no_second_one(chat: Chat) -> None:
+    await onboard(chat, "Gezin B.")
+    assert ".." not in chat.last.text
+    await chat.send("/voorbereiden")
+    await chat.press("Done ✓")
+    await chat.press("Use the example")
+    for _ in range(4):
+        await chat.press(SKIP_LABEL)
+    await chat.press("Save ✓")
+    assert chat.has("Saved with {case}. Good luck with the kennismakingsgesprek!", case="Gezin B.")
+    assert "Gezin B.." not in chat.last.text and "Gezin B. " in chat.last.text
+
+    await open_phase(chat, "fase4")
+    await chat.press("Start ›")
+    for _ in range(3):
+        await chat.press(SKIP_LABEL)
+    await chat.text("Moeder neemt niet op.")
+    await chat.text("oma")
+    await chat.text("Gaat langs.")
+    assert (await chat.where()).step == "plan_more"
+    assert ".." not in chat.last.text
+    [prep] = await agreements(chat, 1)
+    [plan] = await agreements(chat, 4)
+    assert ".." not in prep.text
+    assert "Moeder neemt niet op. " in plan.text and ".." not in plan.text
 
 
 # --- /fase, the menu, pause, back, restart -------------------------------------------------
@@ -463,12 +490,20 @@ def flows() -> FlowSet:
     return loaded
 
 
+NO_PAUSE = {("fase1", "offer")}
+"""Steps where everything is recorded and the phase can simply close ("Continue later"):
+a pause button there would look like the same choice."""
+
+
 @pytest.mark.parametrize("flow_id", OUR_FLOWS)
 def test_every_step_has_back_and_pause(flows: FlowSet, flow_id: str) -> None:
     """Navigation is part of the content: back after the first step, pause everywhere."""
     flow = flows[flow_id]
     for name, step in flow.steps.items():
         if step.is_end:
+            continue
+        if (flow_id, name) in NO_PAUSE:
+            assert step.back and not any(b.id == "pause" for b in step.buttons)
             continue
         assert step.back == (name != flow.start), f"{flow_id}.{name}: back"
         pause = [b for b in step.buttons if b.id == "pause"]

@@ -8,6 +8,7 @@ stored reads the database in a new session, after the turn was committed.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -16,7 +17,8 @@ from sqlalchemy import func, select
 from bot.actions import agreements as ag
 from bot.actions import approach as ap
 from bot.actions import people as pe
-from bot.actions.labels import NOTE_CONTACT, PERSON_CONTACT, looks_like_full_name
+from bot.actions import phase4 as p4
+from bot.actions.labels import NOTE_CONTACT, REFUSALS, looks_like_full_name
 from bot.config import Settings
 from bot.engine.engine import CANCELLED, EMPTY, TOO_SHORT, Engine
 from bot.engine.events import Identity
@@ -160,9 +162,9 @@ async def test_a_full_name_is_warned_about_and_contact_details_are_refused(chat:
     await chat.press("Add a person")
 
     await chat.text("Bel 06 1234 5678")
-    assert chat.has(PERSON_CONTACT)
+    assert chat.has(REFUSALS["person"]["phone"])
     await chat.text("oma@example.org")
-    assert chat.has(PERSON_CONTACT)
+    assert chat.has(REFUSALS["person"]["email"])
     assert await step(chat) == ("fase2", "name")
 
     await chat.text("Jan de Vries")  # a warning, not a refusal: the step goes on
@@ -492,29 +494,114 @@ async def test_each_phase_2_and_3_tip_is_shown_in_its_phase(chat: Chat) -> None:
     assert chat.has(ap.FOLLOW_SAVED, when="volgende week dinsdag")
 
 
+async def test_on_to_phase_3_and_phase_4_from_where_a_phase_ends(chat: Chat) -> None:
+    await start_case(chat)
+    await enter(chat, "fase2")
+    await add_person(chat, "oma")
+    assert chat.last.text.startswith("Oma ")  # a name that starts a sentence: a capital
+    assert await step(chat) == ("fase2", "hub")
+    await chat.press("On to phase 3 ›")
+    assert await step(chat) == ("fase3", "choose")
+    await press_starting(chat, f"{pe.MARKS['yes']} oma")
+    await chat.text("Haalt de kinderen op woensdag")
+    for _ in range(4):
+        await chat.press(SKIP_LABEL)
+    await chat.press("Record together")
+    await chat.press("In a week")
+    assert await step(chat) == ("fase3", "finish")
+    await chat.press("On to phase 4 ›")
+    assert await step(chat) == ("fase4", "intro")
+    assert chat.has("Phase 3 is saved for {case}.", case="Fam. K")
+    await chat.send("/fase")
+    for flow in ("fase2", "fase3"):
+        assert f"{chat.t(chat.engine.flows[flow].title)} ✓" in chat.labels
+
+
+async def test_the_goal_can_start_from_phase_2_and_recording_again_keeps_one_set(
+    chat: Chat,
+) -> None:
+    await start_case(chat)
+    await enter(chat, "fase2")
+    await add_person(chat, "Oma", meaning="Haalt de kinderen op woensdag")
+    await enter(chat, "fase3")
+    await press_starting(chat, f"{pe.MARKS['yes']} Oma")
+    assert chat.has(ap.MEANING_HINT, meaning="Haalt de kinderen op woensdag")
+    await chat.press(chat.t(ap.USE_MEANING, meaning="Haalt de kinderen op woensdag"))
+    assert await step(chat) == ("fase3", "until")
+    await chat.press(SKIP_LABEL)
+    await chat.text("Vraagt oma eerst zelf")
+    await chat.press(SKIP_LABEL)
+    await chat.press(SKIP_LABEL)
+    await chat.press("Record together")
+    assert await step(chat) == ("fase3", "follow_up")
+
+    await chat.press(BACK_LABEL)  # the check-in step has a way back
+    assert await step(chat) == ("fase3", "confirm")
+    await chat.press("Record together")
+    assert await step(chat) == ("fase3", "follow_up")
+    phase3 = [a for a in await agreements_of(chat.engine) if a.phase == 3]
+    assert [(a.kind, a.text) for a in phase3] == [
+        ("approach", "Haalt de kinderen op woensdag"),
+        ("responsibility", "Vraagt oma eerst zelf"),
+    ]
+    assert (await audit_events(chat.engine)).count("agreement.edited") == 2
+
+
+async def test_phase_4_warns_about_someone_the_parent_said_no_to(chat: Chat) -> None:
+    await map_with(chat, ("Oma", YES), ("Buurman", NO))
+    await enter(chat, "fase4")
+    await chat.press("Start ›")
+    for _ in range(3):
+        await chat.press(SKIP_LABEL)
+    await chat.text("De kinderen komen te laat op school")
+    await chat.text("buurman")
+    assert await step(chat) == ("fase4", "how")  # a warning, not a refusal
+    assert chat.has(p4.NOT_WANTED, name="Buurman")
+    await chat.press(BACK_LABEL)
+    await chat.text("oma")
+    assert await step(chat) == ("fase4", "how")
+    assert not chat.has(p4.NOT_WANTED, name="Oma")
+    assert "⚠️" not in chat.last.text
+
+
 # --- /afspraken ----------------------------------------------------------------------------
 
 
-async def test_agreements_can_be_marked_done_edited_and_deleted(chat: Chat) -> None:
+async def approach_oma(chat: Chat) -> None:
+    """A map with Oma (yes) and Opa (no), and Oma approached: two notes (the decisions of
+    phase 2) and two tasks (the goal and the parent's task of phase 3)."""
     await map_with(chat, ("Oma", YES), ("Opa", NO))
+    await enter(chat, "fase3")
+    await press_starting(chat, f"{pe.MARKS['yes']} Oma")
+    await chat.text("Haalt de kinderen op woensdag, zodat moeder kan werken")
+    await chat.press(SKIP_LABEL)
+    await chat.text("Vraagt oma eerst zelf of ze dat wil doen op de woensdagen")
+    await chat.press(SKIP_LABEL)
+    await chat.press(SKIP_LABEL)
+    await chat.press("Record together")
+    assert await step(chat) == ("fase3", "follow_up")
+
+
+async def test_agreements_can_be_marked_done_edited_and_deleted(chat: Chat) -> None:
+    await approach_oma(chat)
     await chat.send("/afspraken")
-    assert chat.has(pe.DECISION_TEXT["yes"], name="Oma")
     assert chat.t("Phase 2 · Map the network") in chat.last.text
-    await press_starting(chat, f"1. {ag.OPEN_MARK}")
+    assert chat.t("Phase 3 · Approach") in chat.last.text
+    await press_starting(chat, f"3. {ag.OPEN_MARK}")  # the goal: a task
     assert await step(chat) == ("afspraken", "item")
+    assert chat.t("Open again") not in chat.labels  # only a done task opens again
 
     await chat.press("Mark done ✓")
     assert await step(chat) == ("afspraken", "list")
-    await press_starting(chat, f"1. {ag.DONE_MARK}")
-    await chat.press("Mark done ✓")
-    assert chat.has("This agreement is already done.")
+    await press_starting(chat, f"3. {ag.DONE_MARK}")
+    assert chat.t("Mark done ✓") not in chat.labels
     await chat.press("Open again")
-    [first, _] = await agreements_of(chat.engine)
-    assert first.status == "open"
+    goal = next(a for a in await agreements_of(chat.engine) if a.kind == "approach")
+    assert goal.status == "open"
 
-    await press_starting(chat, "1. ")
+    await press_starting(chat, "3. ")
     await chat.press("Change text")
-    await chat.text("Oma mag gebeld worden door moeder")
+    await chat.text("Oma haalt de kinderen op woensdag")
     assert await step(chat) == ("afspraken", "item")
     await chat.press("Change text")
     await chat.text("Bel oma op 0612345678")
@@ -522,12 +609,11 @@ async def test_agreements_can_be_marked_done_edited_and_deleted(chat: Chat) -> N
     await chat.press(BACK_LABEL)
     await chat.press("Delete…")
     await chat.press("No, keep")
-    assert await count(chat.engine, Agreement) == 2
+    assert await count(chat.engine, Agreement) == 4
     await chat.press("Delete…")
     await chat.press("Yes, delete")
     assert await step(chat) == ("afspraken", "list")
-    [left] = await agreements_of(chat.engine)
-    assert left.id != first.id
+    assert goal.id not in {a.id for a in await agreements_of(chat.engine)}
 
     events = await audit_events(chat.engine)
     for event in ("agreement.done", "agreement.reopened", "agreement.edited"):
@@ -535,7 +621,65 @@ async def test_agreements_can_be_marked_done_edited_and_deleted(chat: Chat) -> N
     assert events[-1] == "agreement.deleted"
     async with chat.engine.sessions() as session:
         query = select(AuditEntry.value).where(AuditEntry.event == "agreement.edited")
-        assert "Oma mag gebeld worden door moeder" in (await session.execute(query)).scalars()
+        assert "Oma haalt de kinderen op woensdag" in (await session.execute(query)).scalars()
+
+
+async def test_agreements_list_short_lines_and_notes_without_done(chat: Chat) -> None:
+    await approach_oma(chat)
+    await chat.send("/afspraken")
+    listed = [line for line in chat.last.text.splitlines() if line[:2] in ("1.", "2.", "3.", "4.")]
+    assert len(listed) == 4
+    # Notes (the parent's decisions) carry no checkbox; tasks do.
+    assert not any(mark in listed[0] + listed[1] for mark in (ag.OPEN_MARK, ag.DONE_MARK))
+    assert ag.OPEN_MARK in listed[2] and ag.OPEN_MARK in listed[3]
+    # One short line each: a long text is cut with "…", and shown whole in the item.
+    for line in listed:
+        shown = re.sub(r"<[^>]+>", "", line)  # "3. ▫️ Kind: text"
+        assert len(shown) <= len("3. ▫️ ") + ag.LINE_TEXT
+    assert listed[3].endswith("…")
+    assert "de woensdagen" not in chat.last.text
+
+    await press_starting(chat, "1. ")  # a note: no done, no open again
+    assert await step(chat) == ("afspraken", "item")
+    assert chat.t("Mark done ✓") not in chat.labels
+    assert chat.t("Open again") not in chat.labels
+    assert chat.t("Change text") in chat.labels
+    assert chat.t(ag.STATUS_LINE, status="") not in chat.last.text
+    await chat.press("‹ All agreements")
+    await press_starting(chat, "4. ")
+    assert "Vraagt oma eerst zelf of ze dat wil doen op de woensdagen" in chat.last.text
+
+
+async def test_agreements_open_at_the_list_again(chat: Chat) -> None:
+    await approach_oma(chat)
+    await chat.send("/afspraken")
+    await press_starting(chat, "1. ")
+    assert await step(chat) == ("afspraken", "item")
+    await chat.send("/menu")
+    await chat.send("/afspraken")
+    assert await step(chat) == ("afspraken", "list")
+    await chat.press("Menu")
+    await chat.press("Agreements")  # also from the menu's own button
+    assert await step(chat) == ("afspraken", "list")
+    assert not chat.has(ag.GONE)
+
+
+async def test_preparation_is_listed_under_its_own_heading(chat: Chat) -> None:
+    await start_case(chat)
+    await chat.send("/voorbereiden")
+    await chat.press("Done ✓")
+    await chat.press("Use the example")
+    for _ in range(4):
+        await chat.press(SKIP_LABEL)
+    await chat.press("Save ✓")
+    await chat.send("/afspraken")
+    lines = chat.last.text.splitlines()
+    heading = f"<b>{chat.t(ag.KINDS['preparation'])}</b>"
+    assert heading in lines
+    item = lines[lines.index(heading) + 1]
+    assert item.startswith("1. ") and chat.t(ag.KINDS["preparation"]) not in item
+    assert ag.OPEN_MARK not in item  # a preparation is a note, not a task
+    assert chat.t("Phase 1 · Discuss") not in chat.last.text
 
 
 async def test_agreements_list_only_the_active_family(engine: Engine) -> None:

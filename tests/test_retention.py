@@ -78,13 +78,14 @@ async def test_closing_says_when_the_notes_go_and_offers_to_keep_them_first(
     await chat.send("/gezin")
     await chat.press("Close or delete")
     assert str(settings.retention_days) in chat.last.text
-    assert "/afspraken" in chat.last.text and "/export" in chat.last.text
+    assert "/plan" in chat.last.text and "/export" in chat.last.text
     await chat.press("Export first")  # keeping a copy comes before closing
     assert (await chat.where()).flow == "export"
     await chat.send("/gezin")
     await chat.press("Close or delete")
-    await chat.press("Agreements first")
-    assert (await chat.where()).flow == "afspraken"
+    await chat.press("Plan first (PDF)")
+    [plan] = chat.outcome.attachments
+    assert plan.filename.endswith(".pdf")
 
     await close_active(chat)
     assert chat.has(CLOSED, label="Fam. A")

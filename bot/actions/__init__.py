@@ -11,10 +11,12 @@ from bot.actions import (  # noqa: F401
     forget,
     help,
     language,
+    network,
     people,
     phase1,
     phase4,
     phases,
+    plan,
     preparation,
     privacy,
 )

@@ -1,4 +1,4 @@
-"""Agreements for the shared plan, and /afspraken: list per phase, mark done, edit, delete.
+"""Agreements, and /afspraken: list per phase, mark tasks done, edit, delete.
 
 Parents asked that what is agreed about their network is written down in a plan they
 share. Every agreement is made and changed through the helpers here, so each change also
@@ -26,6 +26,9 @@ MARKED_DONE = N_("Marked as done.")
 REOPENED = N_("Open again.")
 EDITED = N_("The agreement now reads: “{text}”")
 DELETED = N_("The agreement was deleted.")
+NOT_A_TASK = N_("This is a note, not a task: there is nothing to mark as done.")
+DONE_LABEL = N_("Mark done ✓")
+REOPEN_LABEL = N_("Open again")
 OPEN_MARK, DONE_MARK = "▫️", "✅"
 
 KINDS = {
@@ -44,11 +47,26 @@ KINDS = {
 }
 """How /afspraken names each kind of agreement, in all phases; unknown kinds: OTHER_KIND."""
 OTHER_KIND = N_("Agreement")
+NOTE_KINDS = frozenset(
+    {"preparation", "wish", "join_offer", "trust", "decision", "closing", "expectation"}
+)
+"""Records of what was prepared, said or decided: notes, never marked done. Every other
+kind (approach, responsibility, follow_up, problem_plan, check_in, agreement) is a task."""
+PREPARATION = "preparation"
+"""Kept with phase 1, but listed under its own heading, before the phases."""
 WHO = {"parent": N_("the parent"), "practitioner": N_("you")}
 PHASE = N_("Phase {number}")
 UNTIL = N_("until when: {due}")
 STATUS = {"open": N_("open"), "done": N_("done")}
+WHO_LINE = N_("Who: {who}")
+DUE_LINE = N_("Until when: {due}")
+STATUS_LINE = N_("Status: {status}")
+NOTED_LINE = N_("Noted on {date}")
 OPTION_LABEL = 40
+LINE_TEXT = 48
+"""Characters of "Kind: text" in the list (the text is cut with "…", to no less than
+LINE_MIN), so a line fits a phone; the item view shows all of it."""
+LINE_MIN = 20
 
 # The keys /afspraken keeps in the conversation while one agreement is open.
 CHOSEN = "agreement_id"
@@ -103,11 +121,36 @@ def phase_title(turn: Turn, phase: int) -> str:
     return turn.t(PHASE).replace("{number}", str(phase))
 
 
+def is_task(agreement: Agreement) -> bool:
+    """Something to do, which can be marked done; the rest are notes."""
+    return agreement.kind not in NOTE_KINDS
+
+
+def status_mark(agreement: Agreement) -> str:
+    """▫️ or ✅ for a task; nothing for a note (there is nothing to tick off)."""
+    if not is_task(agreement):
+        return ""
+    return DONE_MARK if agreement.status == "done" else OPEN_MARK
+
+
+def shorten(text: str, limit: int) -> str:
+    """One line of at most `limit` characters, cut with "…"."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def heading(turn: Turn, agreement: Agreement) -> str:
+    """The heading an agreement is listed under: "Preparation" or its phase's title."""
+    if agreement.kind == PREPARATION:
+        return turn.t(KINDS[PREPARATION])
+    return phase_title(turn, agreement.phase)
+
+
 def agreement_line(turn: Turn, agreement: Agreement) -> str:
-    """One line of the plan: mark, kind, text, who, until when (user text escaped)."""
-    mark = DONE_MARK if agreement.status == "done" else OPEN_MARK
+    """One line of the plan: mark (tasks only), kind, text, who, until when (escaped)."""
+    mark = status_mark(agreement)
     kind = turn.t(KINDS.get(agreement.kind, OTHER_KIND))
-    line = f"{mark} <b>{kind}</b>: {escape(agreement.text)}"
+    line = f"{mark} <b>{kind}</b>: {escape(agreement.text)}".lstrip()
     if agreement.who and agreement.kind in ("approach", "responsibility"):
         line += f" — {who_label(turn, agreement.who)}"
     if agreement.due:
@@ -116,10 +159,13 @@ def agreement_line(turn: Turn, agreement: Agreement) -> str:
 
 
 async def _case_agreements(turn: Turn) -> Sequence[Agreement]:
+    """The active case's agreements in the order /afspraken lists and numbers them: the
+    preparation first, then per phase, each in the order they were made."""
     case = await turn.active_case()
     if case is None or case.status != "open":
         return []
-    return await turn.repo.agreements(case)
+    found = await turn.repo.agreements(case)
+    return sorted(found, key=lambda a: (a.kind != PREPARATION, a.phase, a.id))
 
 
 async def _chosen(turn: Turn) -> Agreement:
@@ -135,19 +181,34 @@ async def _chosen(turn: Turn) -> Agreement:
 # --- /afspraken -------------------------------------------------------------------------------
 
 
+def list_line(turn: Turn, number: int, agreement: Agreement) -> str:
+    """One short line: number, mark (tasks only), kind and the start of the text. Under
+    the heading "Preparation" the kind would only repeat it, so it is left out there."""
+    if agreement.kind == PREPARATION:
+        text = escape(shorten(agreement.text, LINE_TEXT))
+    else:
+        kind = turn.t(KINDS.get(agreement.kind, OTHER_KIND))
+        room = max(LINE_MIN, LINE_TEXT - len(kind) - len(": "))
+        text = f"<b>{escape(kind)}</b>: {escape(shorten(agreement.text, room))}"
+    mark = status_mark(agreement)
+    return f"{number}. {mark} {text}" if mark else f"{number}. {text}"
+
+
 @registry.view("agreement_list")
 async def agreement_list(turn: Turn) -> dict[str, str]:
-    """The plan, per phase, numbered like the buttons below it."""
+    """The agreements under "Preparation" and per phase, one short line each, numbered
+    like the buttons below."""
     agreements = await _case_agreements(turn)
     if not agreements:
         return {"agreements": turn.t(NONE_YET)}
     blocks: list[str] = []
-    phase: int | None = None
+    current: str | None = None
     for number, agreement in enumerate(agreements, start=1):
-        if agreement.phase != phase:
-            phase = agreement.phase
-            blocks.append(f"\n<b>{escape(phase_title(turn, phase))}</b>")
-        blocks.append(f"{number}. {agreement_line(turn, agreement)}")
+        title = heading(turn, agreement)
+        if title != current:
+            current = title
+            blocks.append(f"\n<b>{escape(title)}</b>")
+        blocks.append(list_line(turn, number, agreement))
     return {"agreements": "\n".join(blocks).strip()}
 
 
@@ -157,58 +218,77 @@ async def agreement_options(turn: Turn) -> list[Option]:
     signs and checks against this same list when the button comes back."""
     options = []
     for number, agreement in enumerate(await _case_agreements(turn), start=1):
-        mark = DONE_MARK if agreement.status == "done" else OPEN_MARK
-        text = " ".join(agreement.text.split())
-        if len(text) > OPTION_LABEL:
-            text = text[: OPTION_LABEL - 1] + "…"
-        options.append(Option(str(agreement.id), f"{number}. {mark} {text}"))
+        mark = status_mark(agreement)
+        text = shorten(agreement.text, OPTION_LABEL)
+        label = f"{number}. {mark} {text}" if mark else f"{number}. {text}"
+        options.append(Option(str(agreement.id), label))
     return options
+
+
+def _line(turn: Turn, msgid: str, key: str, value: str) -> str:
+    return turn.t(msgid).replace("{" + key + "}", value)
 
 
 @registry.view("agreement_card")
 async def agreement_card(turn: Turn) -> dict[str, str]:
-    """The chosen agreement for `{kind}`, `{phase}`, `{text}`, `{who}`, `{due}`,
-    `{status}` and `{date}`."""
+    """The chosen agreement for `{kind}`, `{phase}` (its heading in the list), `{text}`
+    (all of it) and `{details}`: who and until when if noted, the status of a task, and
+    the date it was noted."""
     try:
         agreement = await _chosen(turn)
     except Reject:
-        gone = {key: "—" for key in ("kind", "phase", "who", "due", "status", "date")}
-        return {**gone, "text": turn.t(GONE)}
+        return {"kind": "—", "phase": "—", "text": turn.t(GONE), "details": ""}
+    phase = phase_title(turn, agreement.phase)
+    if agreement.kind == PREPARATION:
+        flow = turn.flows.flows.get("voorbereiden")
+        phase = turn.t(flow.title) if flow is not None else phase
+    details = []
+    if agreement.who:
+        details.append(_line(turn, WHO_LINE, "who", who_label(turn, agreement.who)))
+    if agreement.due:
+        details.append(_line(turn, DUE_LINE, "due", escape(agreement.due)))
+    if is_task(agreement):
+        status = turn.t(STATUS.get(agreement.status, agreement.status))
+        details.append(_line(turn, STATUS_LINE, "status", f"{status_mark(agreement)} {status}"))
+    date = date_long(agreement.created_at, turn.language, turn.practitioner.timezone)
+    details.append(_line(turn, NOTED_LINE, "date", date))
     return {
         "kind": turn.t(KINDS.get(agreement.kind, OTHER_KIND)),
-        "phase": escape(phase_title(turn, agreement.phase)),
+        "phase": escape(phase),
         "text": escape(agreement.text),
-        "who": who_label(turn, agreement.who),
-        "due": escape(agreement.due) if agreement.due else "—",
-        "status": turn.t(STATUS.get(agreement.status, agreement.status)),
-        "date": date_long(agreement.created_at, turn.language, turn.practitioner.timezone),
+        "details": "\n".join(details),
     }
 
 
-@registry.guard("agreement_is_open")
-async def agreement_is_open(turn: Turn) -> bool:
-    return (await _chosen(turn)).status == "open"
+@registry.provider("agreement_actions")
+async def agreement_actions(turn: Turn) -> list[Option]:
+    """What can be done with the chosen agreement besides edit and delete: a task that is
+    open can be marked done, a done task opened again; a note has neither."""
+    try:
+        agreement = await _chosen(turn)
+    except Reject:
+        return []
+    if not is_task(agreement):
+        return []
+    if agreement.status == "done":
+        return [Option("reopen", turn.t(REOPEN_LABEL))]
+    return [Option("done", turn.t(DONE_LABEL))]
 
 
-@registry.guard("agreement_is_done")
-async def agreement_is_done(turn: Turn) -> bool:
-    return (await _chosen(turn)).status == "done"
-
-
-@registry.action("mark_agreement_done")
-async def mark_agreement_done(turn: Turn) -> None:
+@registry.action("set_agreement_status")
+async def set_agreement_status(turn: Turn) -> None:
+    """Mark the chosen task done (`done`) or open again (`reopen`)."""
     agreement = await _chosen(turn)
-    agreement.status = "done"
-    turn.record("agreement.done", _ref(agreement), "done")
-    turn.flash.append(turn.t(MARKED_DONE))
-
-
-@registry.action("reopen_agreement")
-async def reopen_agreement(turn: Turn) -> None:
-    agreement = await _chosen(turn)
-    agreement.status = "open"
-    turn.record("agreement.reopened", _ref(agreement), "open")
-    turn.flash.append(turn.t(REOPENED))
+    if not is_task(agreement):
+        raise Reject(NOT_A_TASK)
+    if turn.value == "done":
+        agreement.status = "done"
+        turn.record("agreement.done", _ref(agreement), "done")
+        turn.flash.append(turn.t(MARKED_DONE))
+    else:
+        agreement.status = "open"
+        turn.record("agreement.reopened", _ref(agreement), "open")
+        turn.flash.append(turn.t(REOPENED))
 
 
 @registry.action("edit_agreement")

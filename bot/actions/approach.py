@@ -9,7 +9,7 @@ nothing behind.
 
 from __future__ import annotations
 
-from bot.actions.agreements import add_agreement, open_case
+from bot.actions.agreements import add_agreement, open_case, shorten
 from bot.actions.labels import check_note
 from bot.actions.people import MARKS, case_people, fill, forget, person_by_key
 from bot.engine.errors import Reject
@@ -17,19 +17,26 @@ from bot.engine.registry import Option, registry
 from bot.engine.render import escape
 from bot.engine.turn import Turn
 from bot.i18n import N_
-from bot.store.models import Person, utcnow
+from bot.store.models import Agreement, Person, utcnow
 
 PERSON_ID, PERSON = "person_id", "person"
 GOAL, UNTIL = "goal", "until"
 TASKS = (("resp_parent", "parent"), ("resp_person", None), ("resp_self", "practitioner"))
 FOLLOW_UP, FOLLOW_CODE = "follow_up", "follow_code"
-DRAFT = (GOAL, UNTIL, *(key for key, _ in TASKS), FOLLOW_UP, FOLLOW_CODE)
+RECORDED_IDS = "approach_ids"
+"""The agreements "Record together" made, by key (goal and tasks): going back from the
+check-in and recording again updates them instead of adding a second set."""
+DRAFT = (GOAL, UNTIL, *(key for key, _ in TASKS), FOLLOW_UP, FOLLOW_CODE, RECORDED_IDS)
+SUGGESTION = "meaning"
+"""The key of the one option on the goal step: what phase 2 noted the person could mean."""
 
 CONSENT_YES = N_("the parent said yes")
-CONSENT_OPEN = N_("not asked yet")
+CONSENT_OPEN = N_("not discussed yet")
 APPROACHED = N_("approached")
-NOT_OFFERED = N_("Not offered, by the parent's choice: {names}")
-NOT_ASKED = N_("{name}: the parent has not said yes to contact yet. Nothing was recorded.")
+NOT_OFFERED = N_("Not to be contacted (the parent's choice): {names}.")
+NOT_ASKED = N_(
+    "{name}: the parent has not said yet whether you may make contact. Nothing was recorded."
+)
 NOT_WANTED = N_("{name}: the parent does not want contact. Nothing was recorded.")
 NO_CONSENT = N_(
     "{name}: the parent does not (or no longer) agree to contact. Nothing was recorded. Ask "
@@ -38,7 +45,10 @@ NO_CONSENT = N_(
 NO_GOAL = N_("There is no goal yet. Please note what {name} will do, and why.")
 NO_PERSON = N_("Please choose whom to approach first.")
 NOT_NOTED = N_("not noted")
-RECORDED = N_("Recorded together in the shared plan: the goal and who does what.")
+RECORDED = N_("Recorded together in your agreements (/afspraken): the goal and who does what.")
+MEANING_HINT = N_("In phase 2 you noted: “{meaning}”")
+USE_MEANING = N_("Use this: {meaning}")
+SUGGESTION_LABEL = 32
 FOLLOW_CODES = {
     "week": N_("in a week"),
     "two_weeks": N_("in two weeks"),
@@ -102,6 +112,47 @@ async def choose_person(turn: Turn) -> None:
     turn.data[PERSON] = person.name
 
 
+# --- the goal: phase 2's note as a suggestion ------------------------------------------------
+
+
+async def _meaning(turn: Turn) -> str | None:
+    """What phase 2 noted the chosen person could mean for the family, if anything."""
+    try:
+        person = await person_by_key(turn, turn.data.get(PERSON_ID))
+    except Reject:
+        return None
+    meaning = (person.meaning or "").strip()
+    return meaning or None
+
+
+@registry.view("goal_hint")
+async def goal_hint(turn: Turn) -> dict[str, str]:
+    """`{meaning_hint}`: "In phase 2 you noted: …", or nothing."""
+    meaning = await _meaning(turn)
+    if meaning is None:
+        return {"meaning_hint": ""}
+    return {"meaning_hint": fill(turn, MEANING_HINT, meaning=escape(meaning))}
+
+
+@registry.provider("goal_suggestion")
+async def goal_suggestion(turn: Turn) -> list[Option]:
+    """One button to take phase 2's note as the start of the goal (none without a note)."""
+    meaning = await _meaning(turn)
+    if meaning is None:
+        return []
+    label = fill(turn, USE_MEANING, meaning=shorten(meaning, SUGGESTION_LABEL))
+    return [Option(SUGGESTION, label)]
+
+
+@registry.action("use_suggested_goal")
+async def use_suggested_goal(turn: Turn) -> None:
+    """The goal is phase 2's note, as the parent said it; "‹ Back" and typing changes it."""
+    meaning = await _meaning(turn)
+    if meaning is None:
+        raise Reject(NO_GOAL, name=escape(str(turn.data.get(PERSON) or "")))
+    turn.data[GOAL] = check_note(meaning)
+
+
 # --- recording -------------------------------------------------------------------------------
 
 
@@ -131,9 +182,21 @@ async def approach_summary(turn: Turn) -> dict[str, str]:
     return {name: shown(key) for name, key in keys.items()}
 
 
+async def _earlier(turn: Turn, case_id: int, key: str) -> Agreement | None:
+    """The agreement an earlier "Record together" of this approach made for `key`."""
+    recorded = turn.data.get(RECORDED_IDS)
+    found = recorded.get(key) if isinstance(recorded, dict) else None
+    if not isinstance(found, int):
+        return None
+    agreement = await turn.repo.agreement(turn.practitioner, found)
+    return agreement if agreement is not None and agreement.case_id == case_id else None
+
+
 @registry.action("record_approach")
 async def record_approach(turn: Turn) -> None:
-    """Goal and who-does-what in one go, then the person counts as approached."""
+    """Goal and who-does-what in one go, then the person counts as approached. Recording
+    again (after "‹ Back" from the check-in) updates what was recorded: one set per
+    approach, and the audit trail keeps every version."""
     case = await open_case(turn)
     if not turn.data.get(PERSON_ID):
         raise Reject(NO_PERSON)
@@ -141,15 +204,29 @@ async def record_approach(turn: Turn) -> None:
     goal = _text(turn, GOAL)
     if goal is None:
         raise Reject(NO_GOAL, name=escape(person.name))
-    await add_agreement(
-        turn, case, 3, "approach", goal, who=person.name, person=person, due=_text(turn, UNTIL)
-    )
-    for key, who in TASKS:
-        task = _text(turn, key)
-        if task is not None:
-            await add_agreement(
-                turn, case, 3, "responsibility", task, who=who or person.name, person=person
-            )
+    # (data key, kind, text, who, until when); a task left empty this time is removed
+    wanted: list[tuple[str, str, str | None, str, str | None]] = [
+        (GOAL, "approach", goal, person.name, _text(turn, UNTIL))
+    ]
+    wanted += [
+        (key, "responsibility", _text(turn, key), who or person.name, None) for key, who in TASKS
+    ]
+    recorded: dict[str, int] = {}
+    for key, kind, text, who, due in wanted:
+        earlier = await _earlier(turn, case.id, key)
+        if text is None:
+            if earlier is not None:
+                turn.record("agreement.deleted", f"agreement:{earlier.id}", case_id=case.id)
+                await turn.repo.delete_agreement(earlier)
+            continue
+        if earlier is not None:
+            earlier.text, earlier.who, earlier.due = text, who, due
+            turn.record("agreement.edited", f"agreement:{earlier.id}", text, case_id=case.id)
+            recorded[key] = earlier.id
+        else:
+            added = await add_agreement(turn, case, 3, kind, text, who=who, person=person, due=due)
+            recorded[key] = added.id
+    turn.data[RECORDED_IDS] = recorded
     person.approached_at = utcnow()
     turn.record("person.approached", f"person:{person.id}", goal, case_id=case.id)
     turn.flash.append(turn.t(RECORDED))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.actions.labels import check_label
+from bot.actions.labels import check_label, warn_if_full_name
 from bot.engine.errors import Reject
 from bot.engine.registry import Option, registry
 from bot.engine.render import escape
@@ -64,6 +64,7 @@ async def create_case(turn: Turn) -> None:
     turn.record("case.created", case_id=case.id)
     turn.data.pop("label", None)
     _say(turn, CREATED, label)
+    warn_if_full_name(turn, label, "family")
 
 
 @registry.action("rename_case")
@@ -77,6 +78,7 @@ async def rename_case(turn: Turn) -> None:
     turn.record("case.renamed", "label", label, case_id=case.id)
     turn.data.pop("label", None)
     _say(turn, RENAMED, label)
+    warn_if_full_name(turn, label, "family")
 
 
 @registry.action("switch_case")

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.actions.agreements import add_agreement, open_case
-from bot.actions.labels import PERSON_CONTACT, check_label, check_note, looks_like_full_name
+from bot.actions.labels import NAME_WARNINGS, check_label, check_note, warn_if_full_name
 from bot.engine.errors import Reject
 from bot.engine.registry import Option, registry
 from bot.engine.render import escape
+from bot.engine.render import fill as render_fill
 from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.store.models import Agreement, Case, Person
@@ -40,10 +41,7 @@ DECISION_TEXT = {
 
 EMPTY_MAP = N_("No one on the map yet.")
 PERSON_LINE = N_("{name} · {group} · {closeness}")
-FULL_NAME = N_(
-    "⚠️ “{name}” looks like a full name. A first name, initials or a role (“oma”, "
-    "“buurman Piet”) is enough. To change it: ‹ Back."
-)
+FULL_NAME = NAME_WARNINGS["person"]
 DUPLICATE = N_(
     "“{name}” is already on the map. Add something to tell them apart, for example "
     "“oma (mother's side)”."
@@ -51,8 +49,8 @@ DUPLICATE = N_(
 INCOMPLETE = N_("Something is missing for this person. Please start again with “Add a person”.")
 GONE = N_("That person is no longer on the map. Nothing was changed.")
 ADDED = N_("{name} is on the map: {decision}.")
-NOT_OFFERED = N_("{name} stays on the map, marked. I will never offer {name} for approaching.")
-DECISION_RECORDED = N_("{name}: {decision}. Recorded as an agreement in the shared plan.")
+NOT_OFFERED = N_("{name} stays on the map, but cannot be chosen in phase 3.")
+DECISION_RECORDED = N_("{name}: {decision}. Recorded in your agreements (/afspraken).")
 GROUP_CHANGED = N_("{name} now belongs to: {group}.")
 CLOSENESS_CHANGED = N_("{name} is now: {closeness}.")
 MEANING_CHANGED = N_("Noted what {name} could mean.")
@@ -76,11 +74,9 @@ def forget(turn: Turn, *keys: str) -> None:
 
 
 def fill(turn: Turn, msgid: str, **values: str) -> str:
-    """Translate `msgid` and put in values that are already escaped."""
-    text = turn.t(msgid)
-    for key, value in values.items():
-        text = text.replace("{" + key + "}", value)
-    return text
+    """Translate `msgid` and put in values that are already escaped (a name that starts
+    a sentence gets a capital, and a value ending in "." no second one: see `fill`)."""
+    return render_fill(turn.t(msgid), values)
 
 
 def decision_label(turn: Turn, decision: str) -> str:
@@ -157,10 +153,9 @@ async def new_person(turn: Turn) -> None:
 @registry.action("take_name")
 async def take_name(turn: Turn) -> None:
     """Refuse contact details; warn (and go on) when it looks like a full name."""
-    name = check_label(str(turn.value or ""), PERSON_CONTACT)
+    name = check_label(str(turn.value or ""), "person")
     await _unique(turn, name)
-    if looks_like_full_name(name):
-        turn.flash.append(fill(turn, FULL_NAME, name=escape(name)))
+    warn_if_full_name(turn, name, "person")
 
 
 @registry.action("take_note")

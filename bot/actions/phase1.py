@@ -2,7 +2,7 @@
 
 Each answer is kept the moment it is given, as the one agreement of its kind in phase 1:
 asking again later (trust grows, a wish changes) replaces the answer, and the audit trail
-keeps what it was before. "There is no network" and "not now" are answers like any other:
+keeps what it was before. "Parents name no one" and "not now" are answers like any other:
 they are kept as the parents' wish, in the same neutral words.
 """
 
@@ -23,7 +23,7 @@ from bot.i18n import N_
 
 WISH = N_("In their words: “{wish}”")
 NO_NETWORK = {
-    "none": N_("There is no network to involve."),
+    "none": N_("The parents name no one to involve (for now)."),
     "not_now": N_("The parents don't want to involve their network now."),
 }
 JOIN = {

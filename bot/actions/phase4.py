@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.actions.labels import warn_if_full_name
 from bot.actions.phase_records import (
     PARENT,
     PRACTITIONER,
@@ -22,7 +23,7 @@ from bot.actions.phase_records import (
     quoted,
 )
 from bot.engine.registry import registry
-from bot.engine.render import escape
+from bot.engine.render import escape, fill
 from bot.engine.turn import Turn
 from bot.i18n import N_
 
@@ -39,6 +40,10 @@ SECTIONS = (
     ("check_in", N_("Check-ins")),
 )
 NOTHING = N_("Nothing noted yet.")
+NOT_WANTED = N_(
+    "⚠️ On the map, {name} is marked: not to be contacted (the parent's choice). Only note "
+    "{name} here if the parent wants that."
+)
 
 
 def _closing(key: str, msgid: str) -> Callable[[Turn], Awaitable[None]]:
@@ -56,8 +61,19 @@ for _name, (_key, _msgid) in CLOSING.items():
 
 @registry.action("check_who")
 async def check_who(turn: Turn) -> None:
-    """Who steps in: a role or first name, never a phone number or address."""
-    person_label(data_text(turn, "plan_who"))
+    """Who steps in: a role or first name, never a phone number or address. Someone the
+    parent said no to on the map gets a warning, not a refusal: it is the family's plan,
+    and the parent may see it differently now."""
+    who = person_label(data_text(turn, "plan_who"))
+    warn_if_full_name(turn, who, "person")
+    case = await conversation_case(turn)
+    if case is None:
+        return
+    wanted = " ".join(who.split()).casefold()
+    for person in await turn.repo.people(case):
+        if person.decision == "no" and " ".join(person.name.split()).casefold() == wanted:
+            turn.flash.append(fill(turn.t(NOT_WANTED), {"name": escape(person.name)}))
+            return
 
 
 @registry.action("record_problem_plan")

@@ -9,9 +9,9 @@ agreement of the same kind in the same phase.
 
 from __future__ import annotations
 
-from bot.actions.labels import PERSON_CONTACT, check_label, check_note
+from bot.actions.labels import check_label, check_note
 from bot.engine.errors import Reject
-from bot.engine.render import escape
+from bot.engine.render import escape, fill
 from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.store.models import Agreement, Case
@@ -22,7 +22,8 @@ PRACTITIONER = "practitioner"
 NO_CASE = N_("This family is no longer open. Choose a family first.")
 NO_CONTACT = N_(
     "Please leave out phone numbers and e-mail addresses: write how they are reached "
-    "(“mother calls oma”), not the number."
+    "(“mother calls oma”), not the number. Contact details belong in your organisation's "
+    "system."
 )
 
 
@@ -51,7 +52,7 @@ def no_contact_details(text: str) -> str:
 
 def person_label(text: str) -> str:
     """Who steps in: a role or first name, never contact details."""
-    return check_label(text, PERSON_CONTACT)
+    return check_label(text, "person")
 
 
 def data_text(turn: Turn, key: str) -> str:
@@ -104,11 +105,9 @@ def _ref(agreement: Agreement) -> str:
 
 def quoted(turn: Turn, msgid: str, **values: str) -> str:
     """Fill a translated sentence with the practitioner's own words, as plain text for the
-    database (escaping happens when it is shown)."""
-    text = turn.t(msgid)
-    for key, value in values.items():
-        text = text.replace("{" + key + "}", value)
-    return text
+    database (escaping happens when it is shown). Words that end a sentence themselves
+    ("zegt niets meer.") keep their own full stop: `fill` drops the one after them."""
+    return fill(turn.t(msgid), values)
 
 
 def bullets(lines: list[str]) -> str:

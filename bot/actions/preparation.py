@@ -28,7 +28,6 @@ POINTS = (
 NOT_YET = N_("Not checked yet:")
 OPENING = N_("Your opening sentence:")
 NOTHING = N_("Nothing checked yet. Go back and tap “Done ✓” on the points you prepared.")
-STORED = N_("Prepared: {points}.")
 STORED_OPENING = N_("Opening sentence: “{sentence}”")
 
 
@@ -71,7 +70,8 @@ async def save_preparation(turn: Turn) -> None:
     sentence = _opening(turn)
     if not done and not sentence:
         raise Reject(NOTHING)
-    parts = [quoted(turn, STORED, points="; ".join(done))] if done else []
+    # Listed under the heading "Preparation" in /afspraken: the points need no label.
+    parts = ["; ".join(done) + "."] if done else []
     if sentence:
         parts.append(quoted(turn, STORED_OPENING, sentence=sentence))
     await keep_agreement(

@@ -40,6 +40,7 @@ from bot.engine.signing import Signer
 from bot.engine.spec import Flow, Step
 from bot.engine.turn import Turn
 from bot.i18n import N_, Catalogs, language_for, using
+from bot.store.db import store_unavailable
 from bot.store.models import Conversation, Practitioner
 from bot.store.repo import NO_SCOPE, Repo, case_scope
 
@@ -63,10 +64,18 @@ INVALID = N_("That does not look right. Please try again.")
 CANCELLED = N_("Stopped. Nothing of that step was saved.")
 NEEDS_CASE = N_("This works per family. First choose or add a family.")
 NOTHING_TO_CANCEL = N_("There was nothing to stop.")
+UNAVAILABLE = N_("I can't save your answer right now. Please try again in a moment.")
+WAITING = "waiting"
+"""Status of a practitioner's flow left at a typing step for a command; entering it resumes."""
 
 LANGUAGE_CACHE = 10_000
 
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_EMOJI = r"[\u2600-\u27bf\ufe0f\U0001f000-\U0001faff]"
+# Zero-width and direction-changing characters go, except the joiner inside an emoji
+# sequence (👨‍👩‍👧 is one family, not three people).
+_INVISIBLE = re.compile(
+    rf"(?!(?<={_EMOJI})\u200d(?={_EMOJI}))[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+)
 
 
 def clean_text(text: str) -> str:
@@ -164,8 +173,26 @@ class Engine:
                         outcome = await self._refuse(Repo(session), who, rejected, event)
             except NotAdmitted as refused:
                 return self._not_admitted(who, refused)  # rolled back: nothing was written
+            except Exception as error:
+                if not store_unavailable(error):
+                    raise
+                # Rolled back (or never begun): nothing half-written. The type only: a
+                # database error quotes the statement's parameters, which are family data.
+                log.warning("database unavailable, event not applied: %s", type(error).__name__)
+                return self._unavailable(who)
             self._remember_language(who.key, outcome.language)
             return outcome
+
+    def _unavailable(self, who: Identity) -> Outcome:
+        """The "try again" answer, made without the database: in the language last seen and
+        without buttons, so the practitioner repeats the same answer or button once it is back.
+
+        Caveat: if the connection broke during COMMIT, the server may have committed it;
+        the repeated answer then meets the next step, where it is checked like any input.
+        """
+        language = self.language_of(who)
+        text = self.catalogs.get(language).gettext(UNAVAILABLE)
+        return Outcome((Reply(text),), language=language)
 
     def _not_admitted(self, who: Identity, refused: NotAdmitted | None) -> Outcome:
         """One polite refusal a minute, in the language their app reports; else silence."""
@@ -278,8 +305,8 @@ class Engine:
         *,
         resume: bool | None = None,
     ) -> Turn:
-        """Make `flow_id` the current flow. Case flows resume where they were paused;
-        other flows start at their first step."""
+        """Make `flow_id` the current flow. Case flows resume where they were paused
+        (unless the flow says `resume: false`); other flows start at their first step."""
         flow = self.flows[flow_id]
         case_id: int | None = None
         scope = NO_SCOPE
@@ -290,8 +317,10 @@ class Engine:
                 return await self._enter(repo, p, CASES, result)
             case_id, scope = case.id, case_scope(case.id)
         if resume is None:
-            resume = flow.scope == "case"
+            resume = flow.scope == "case" and flow.resume
         conv = await repo.conversation(p, flow.id, scope)
+        if conv is not None and conv.status == WAITING:
+            conv.status, resume = "active", True  # left at a typing step: carry on there
         if conv is None:
             conv = await repo.add_conversation(p, flow.id, scope, flow.start, case_id)
         elif not resume or conv.status != "active" or conv.step not in flow.steps:
@@ -306,15 +335,26 @@ class Engine:
         return turn
 
     async def _leave_current(self, repo: Repo, p: Practitioner, *, keep: int | None) -> None:
-        """Leaving a flow for another: case flows wait (paused); the rest is dropped."""
+        """Leaving a flow for another: case flows wait (paused); so does a step that was
+        waiting for typed text (a label, when /tips came in between); the rest is dropped."""
         current = await repo.conversation_by_id(p, p.current_conversation_id)
-        if current is None or current.id == keep:
+        if current is None or current.id == keep or current.case_id is not None:
             return
-        if current.case_id is None:
+        flow = self.flows.flows.get(current.flow)
+        step = flow.steps.get(current.step) if flow is not None else None
+        if step is not None and step.input is not None and current.status == "active":
+            current.status = WAITING
+        else:
             await repo.delete_conversation(current)
 
     async def _finish(self, turn: Turn, step: Step, result: _Result) -> Turn:
-        """An end step: say its text above the next flow's first step."""
+        """An end step: run its actions, say its text above the next flow's first step."""
+        if step.run:
+            flashed, attached = len(turn.flash), len(turn.attachments)
+            for name in step.run:
+                await self.registry.actions[name](turn)
+            result.flash.extend(turn.flash[flashed:])
+            result.attachments.extend(turn.attachments[attached:])
         if step.say:
             values = await self.renderer.values(turn, step)
             result.flash.append(fill(turn.t(step.say), values))

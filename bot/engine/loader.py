@@ -34,6 +34,7 @@ FLOW_KEYS = {
     "tips",
     "steps",
     "rank",
+    "resume",
 }
 STEP_KEYS = {
     "say",
@@ -48,6 +49,7 @@ STEP_KEYS = {
     "skip",
     "end",
     "counted",
+    "run",
 }
 BRANCH_KEYS = {"when", "unless", "to", "flow", "run", "set", "say", "warn"}
 BUTTON_KEYS = {"id", "label", "next"} | BRANCH_KEYS
@@ -319,6 +321,7 @@ def _step(name: str, node: Any, line: int, err: _Collector) -> Step | None:
         skip=node.get("skip"),
         end=node.get("end"),
         counted=bool(node.get("counted", True)),
+        run=_strings(node.get("run"), err, _line(node, "run"), "'run'"),
     )
 
 
@@ -379,6 +382,10 @@ def parse_flow(path: Path) -> tuple[Flow | None, list[FlowError]]:
     if phase is not None and (not isinstance(phase, int) or not 1 <= phase <= 4):
         err.add(_line(raw, "phase"), "'phase' must be 1..4")
         phase = None
+    resume = raw.get("resume", True)
+    if not isinstance(resume, bool):
+        err.add(_line(raw, "resume"), "'resume' must be true or false")
+        resume = True
     steps: dict[str, Step] = {}
     raw_steps = raw.get("steps")
     if not isinstance(raw_steps, LineDict) or not raw_steps:
@@ -410,6 +417,7 @@ def parse_flow(path: Path) -> tuple[Flow | None, list[FlowError]]:
         phase=phase,
         progress=bool(raw.get("progress", phase is not None)),
         rank=raw.get("rank", 100) if isinstance(raw.get("rank", 100), int) else 100,
+        resume=resume,
         tips=tuple(_tips(raw.get("tips"), err)),
         order=tuple(steps),
     )
@@ -463,6 +471,9 @@ def _check_flow(
             err.add(step.line, f"'skip' names unknown step {step.skip!r}")
         if step.end is not None and step.end not in flows:
             err.add(step.line, f"'end' names unknown flow {step.end!r}")
+        known(step.run, registry.actions, "action", step.line)
+        if step.run and step.end is None:
+            err.add(step.line, "'run' on a step is for end steps; put it on a button or input")
         has_exit = step.buttons or step.input or step.options or step.end
         if not has_exit:
             err.add(step.line, f"dead end: step {step.name!r} has no buttons, input or 'end'")

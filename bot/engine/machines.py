@@ -1,10 +1,13 @@
 """One `transitions` machine per flow, built once; a short-lived model per event.
 
 The machine holds the flow's structure (states, triggers, guarded transitions). For each
-event the engine attaches a fresh `StepModel` at the conversation's stored step, fires one
-trigger and detaches it, so nothing grows with the number of practitioners. Because every
-event gets its own model, `AsyncMachine`'s habit of cancelling a running transition when
-a second event reaches the same model can never cancel another event's step.
+event the engine takes a `StepModel` that no other event is using, puts it at the
+conversation's stored step, fires one trigger and gives it back. Attaching a model binds a
+method per trigger and per step, which cost more than the transition itself, so models are
+kept attached and reused: a machine holds as many as events ran on it at once, never more,
+and nothing grows with the number of practitioners. Because an event has a model to
+itself, `AsyncMachine`'s habit of cancelling a running transition when a second event
+reaches the same model can never cancel another event's step.
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ class StepModel:
     def __init__(self, turn: Turn) -> None:
         self.turn = turn
         self.branch: Branch | None = None
+
+
+_IDLE = "netwerkcoach_idle_models"
+"""Attribute of a machine: its attached models that no event is using."""
 
 
 def _guard(registry: Registry, name: str) -> Callable[[Any], Coroutine[Any, Any, bool]]:
@@ -96,17 +103,28 @@ def build_machine(flow: Flow, registry: Registry) -> AsyncMachine:
 
 
 async def fire(machine: AsyncMachine, turn: Turn, step: str, trigger: str) -> StepModel:
-    """Attach a model at `step`, fire `trigger`, detach. Returns the model: its `state` is
-    the new step and its `branch` the branch taken (None if no guard let anything pass)."""
-    model = StepModel(turn)
-    machine.add_model(model, initial=step)
+    """Put an idle model (or a newly attached one) at `step`, fire `trigger`, and give the
+    model back. Returns the outcome as a model of its own: its `state` is the new step and
+    its `branch` the branch taken (None if no guard let anything pass)."""
+    idle: list[StepModel] = machine.__dict__.setdefault(_IDLE, [])
+    if idle:
+        model = idle.pop()
+        model.turn, model.branch = turn, None
+        machine.set_state(step, model=model)
+    else:
+        model = StepModel(turn)
+        machine.add_model(model, initial=step)
     try:
         await model.trigger(trigger)  # type: ignore[attr-defined]
     finally:
-        machine.remove_model(model)
+        result = StepModel(turn)
+        result.state, result.branch = model.state, model.branch
+        del model.turn  # an idle model keeps no turn (nor its session) alive
+        model.branch = None
+        idle.append(model)
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         # AsyncMachine swallows a CancelledError raised in a guard or an action and reports
         # "no transition"; the engine would then commit half a turn. Cancel the turn instead.
         raise asyncio.CancelledError
-    return model
+    return result

@@ -7,6 +7,7 @@ so a label like `<b>Fam</b>` is shown literally on every channel.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,24 +24,40 @@ SKIP_LABEL = N_("Skip ›")
 STEP_OF = N_("Step {number} of {total}")
 SOURCE = N_(
     "<i>Tips from parents of families with multiple and complex problems "
-    "(factsheet of the Expertisecentrum GMCP / RUG and partners).</i>"
+    "(factsheet of the Expertisecentrum GMCP / RuG and partners).</i>"
 )
 DO_MARK = "💡"
 DONT_MARK = "⚠️"
 
 
-class _Values(dict[str, str]):
-    """Missing placeholders stay visible instead of crashing a translated string."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+_PLACEHOLDER = re.compile(r"\{(\w+)\}(\.?)")
+_ENDS_SENTENCE = (".", "!", "?", "…")
+_SENTENCE_BREAKS = ("\n", ". ", "! ", "? ")
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:
-    try:
-        return text.format_map(_Values(values))
-    except (ValueError, IndexError):
-        return text
+    """Put `values` into the `{name}` placeholders of a translated text.
+
+    Missing placeholders stay visible instead of crashing. Two touches of orthography,
+    because values are often typed by the practitioner: a value that ends a sentence
+    itself ("Gezin B.") takes the place of the full stop after it (no "Gezin B.."), and a
+    value that starts a sentence starts with a capital ("oma staat op de kaart" reads
+    "Oma staat op de kaart").
+    """
+
+    def put(match: re.Match[str]) -> str:
+        key, stop = match.group(1), match.group(2)
+        if key not in values:
+            return match.group(0)
+        value = values[key]
+        before = text[: match.start()]
+        if value[:1].islower() and (not before or before.endswith(_SENTENCE_BREAKS)):
+            value = value[0].upper() + value[1:]
+        if stop and value.endswith(_ENDS_SENTENCE):
+            stop = ""
+        return value + stop
+
+    return _PLACEHOLDER.sub(put, text)
 
 
 def escape(value: Any) -> str:

@@ -98,6 +98,9 @@ class Step:
     skip: str | None = None
     end: str | None = None
     counted: bool = True
+    run: tuple[str, ...] = ()
+    """End steps only: actions run on arrival, before `say` (for a command that sends a
+    file at once, such as /netwerkkaart)."""
 
     @property
     def is_end(self) -> bool:
@@ -122,6 +125,9 @@ class Flow:
     """Show "step 3 of 7" above each counted step (default: on for phase flows)."""
     rank: int = 100
     """Order in command lists and menus: lower comes first."""
+    resume: bool = True
+    """For case flows: entering again continues where it was left (false: always start at
+    `start`, as /afspraken does, a list one looks at rather than a walk one pauses)."""
     tips: tuple[Tip, ...] = ()
     order: tuple[str, ...] = field(default=())
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -13,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from bot.store import sqlite_inline
 
 
 def async_url(url: str) -> URL:
@@ -48,6 +51,12 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            # SQLite has one writer, and every event writes: with one connection this
+            # process's transactions queue for it rather than for SQLite's lock, which
+            # also keeps `sqlite_inline` from ever waiting for itself.
+            kwargs.setdefault("pool_size", 1)
+            kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("module", sqlite_inline.dbapi())
         engine = create_async_engine(parsed, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
@@ -55,6 +64,25 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     return create_async_engine(parsed, **kwargs)
+
+
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    sa_exc.OperationalError,  # server gone, SQLite locked, read-only or out of disk
+    sa_exc.InterfaceError,  # the connection closed under a statement
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,  # no connection free in the pool in time
+    OSError,  # asyncpg reconnecting raises the socket's own error (refused, reset, timeout)
+)
+
+
+def store_unavailable(error: BaseException) -> bool:
+    """Whether `error` means "the database cannot be reached or written right now", as
+    opposed to a bug. Such an event is answered with "try again", and nothing of it is kept
+    (the transaction was rolled back); the pool reconnects by itself once the database is
+    back (`pool_pre_ping` on PostgreSQL)."""
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, UNAVAILABLE_ERRORS)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

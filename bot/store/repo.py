@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, Row, delete, exists, func, select, update
+from sqlalchemy import CursorResult, Row, bindparam, delete, exists, func, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import (
@@ -29,6 +29,20 @@ from bot.store.models import (
 
 NO_SCOPE = "-"
 
+# The queries of every turn, built once: making a statement and its cache key costs more
+# CPU than SQLite takes to run it. Ownership stays part of each query.
+_PRACTITIONER = select(Practitioner).where(Practitioner.external_key == bindparam("key"))
+_PRACTITIONER_LOCKED = _PRACTITIONER.with_for_update()
+_CASE = select(Case).where(Case.id == bindparam("id"), Case.owner_id == bindparam("owner"))
+_CONVERSATION_BY_ID = select(Conversation).where(
+    Conversation.id == bindparam("id"), Conversation.practitioner_id == bindparam("owner")
+)
+_CONVERSATION = select(Conversation).where(
+    Conversation.practitioner_id == bindparam("owner"),
+    Conversation.flow == bindparam("flow"),
+    Conversation.scope == bindparam("scope"),
+)
+
 
 def case_scope(case_id: int) -> str:
     return f"case:{case_id}"
@@ -39,16 +53,27 @@ class Repo:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # Cases and conversations this unit of work already loaded, by (kind, id, owner):
+        # asked again (the engine, an action and the renderer each ask for the active case)
+        # the same object comes back without a query, while it is still in the session.
+        self._loaded: dict[tuple[str, int, int], Any] = {}
+
+    def _again(self, key: tuple[str, int, int]) -> Any:
+        found = self._loaded.get(key)
+        if found is None:
+            return None
+        if inspect(found).persistent and found not in self.session.deleted:
+            return found
+        del self._loaded[key]
+        return None
 
     # practitioners ---------------------------------------------------------------------
 
     async def practitioner(self, external_key: str, *, lock: bool = True) -> Practitioner | None:
         """Load a practitioner; `lock` takes a row lock on PostgreSQL (a no-op on SQLite) so
         that two processes never apply events of one practitioner side by side."""
-        query = select(Practitioner).where(Practitioner.external_key == external_key)
-        if lock:
-            query = query.with_for_update()
-        result = await self.session.execute(query)
+        query = _PRACTITIONER_LOCKED if lock else _PRACTITIONER
+        result = await self.session.execute(query, {"key": external_key})
         return result.scalar_one_or_none()
 
     async def add_practitioner(
@@ -87,6 +112,7 @@ class Repo:
     async def delete_practitioner(self, practitioner_id: int) -> None:
         """Delete a practitioner and everything of theirs: cases with their people and
         agreements, conversations, audit entries, and the practitioner row itself."""
+        self._loaded.clear()  # the statements below leave loaded objects in the session
         await self.session.flush()  # pending changes first: no UPDATE of a deleted row later
         owned = select(Case.id).where(Case.owner_id == practitioner_id)
         for statement in (
@@ -183,8 +209,12 @@ class Repo:
         """The case with this id if, and only if, it belongs to `owner`."""
         if case_id is None:
             return None
-        query = select(Case).where(Case.id == case_id, Case.owner_id == owner.id)
-        return (await self.session.execute(query)).scalar_one_or_none()
+        key = ("case", case_id, owner.id)
+        case: Case | None = self._again(key)
+        if case is None:
+            result = await self.session.execute(_CASE, {"id": case_id, "owner": owner.id})
+            case = self._loaded[key] = result.scalar_one_or_none()
+        return case
 
     async def add_case(self, owner: Practitioner, label: str) -> Case:
         case = Case(owner_id=owner.id, label=label, status="open")
@@ -237,6 +267,7 @@ class Repo:
 
     async def delete_case(self, owner: Practitioner, case: Case) -> None:
         """Delete a case with everything recorded about it (conversations, audit)."""
+        self._loaded.clear()
         await self.session.execute(delete(Conversation).where(Conversation.case_id == case.id))
         await self.session.execute(delete(AuditEntry).where(AuditEntry.case_id == case.id))
         await self.session.delete(case)
@@ -251,18 +282,17 @@ class Repo:
     ) -> Conversation | None:
         if conv_id is None:
             return None
-        query = select(Conversation).where(
-            Conversation.id == conv_id, Conversation.practitioner_id == owner.id
-        )
-        return (await self.session.execute(query)).scalar_one_or_none()
+        key = ("conversation", conv_id, owner.id)
+        conv: Conversation | None = self._again(key)
+        if conv is None:
+            values = {"id": conv_id, "owner": owner.id}
+            result = await self.session.execute(_CONVERSATION_BY_ID, values)
+            conv = self._loaded[key] = result.scalar_one_or_none()
+        return conv
 
     async def conversation(self, owner: Practitioner, flow: str, scope: str) -> Conversation | None:
-        query = select(Conversation).where(
-            Conversation.practitioner_id == owner.id,
-            Conversation.flow == flow,
-            Conversation.scope == scope,
-        )
-        return (await self.session.execute(query)).scalar_one_or_none()
+        values = {"owner": owner.id, "flow": flow, "scope": scope}
+        return (await self.session.execute(_CONVERSATION, values)).scalar_one_or_none()
 
     async def conversations(self, owner: Practitioner) -> Sequence[Conversation]:
         query = select(Conversation).where(Conversation.practitioner_id == owner.id)

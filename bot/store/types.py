@@ -1,8 +1,13 @@
 """Column types for what families' data is made of.
 
 Every column that holds a label, a name or free text uses `SensitiveText` or
-`SensitiveJSON`. Today they store the value as it is; encryption at rest (a later change)
-swaps in a cipher here, in one place, without touching models or queries.
+`SensitiveJSON`. They seal values with the installation's data key on the way in and open
+them on the way out (`bot.store.crypto`), so models and queries never see ciphertext and
+never need to know about it.
+
+Sealing is randomised (the same label gives a different token every time), so SQL cannot
+compare these columns with a value: `where(Case.label == "x")` would silently never match.
+Such comparisons raise `TypeError` instead; compare in Python after loading the rows.
 """
 
 from __future__ import annotations
@@ -13,37 +18,87 @@ from typing import Any
 
 from sqlalchemy import DateTime, Text
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.operators import OperatorType
 from sqlalchemy.types import TypeDecorator
+
+from bot.store.crypto import seal, unseal
+
+_NOT_IN_SQL = frozenset(
+    {
+        operators.eq,
+        operators.ne,
+        operators.lt,
+        operators.le,
+        operators.gt,
+        operators.ge,
+        operators.in_op,
+        operators.not_in_op,
+        operators.between_op,
+        operators.not_between_op,
+        operators.like_op,
+        operators.not_like_op,
+        operators.ilike_op,
+        operators.not_ilike_op,
+        operators.contains_op,
+        operators.not_contains_op,
+        operators.startswith_op,
+        operators.not_startswith_op,
+        operators.endswith_op,
+        operators.not_endswith_op,
+        operators.icontains_op,
+        operators.istartswith_op,
+        operators.iendswith_op,
+        operators.regexp_match_op,
+        operators.not_regexp_match_op,
+    }
+)
+
+
+class _SealedComparator(Text.Comparator[str]):
+    """Lets `IS NULL` tests through and refuses comparing sealed values with a value."""
+
+    def operate(self, op: OperatorType, *other: Any, **kwargs: Any) -> Any:
+        is_null_test = op in (operators.eq, operators.ne) and other and other[0] is None
+        if op in _NOT_IN_SQL and not is_null_test:
+            raise TypeError(
+                f"{self.expr} is encrypted: SQL cannot compare it ({op.__name__}). "
+                "Load the rows and compare in Python."
+            )
+        return super().operate(op, *other, **kwargs)
 
 
 class SensitiveText(TypeDecorator[str]):
-    """Text written by or about a family (labels, names, notes)."""
+    """Text written by or about a family (labels, names, notes), sealed at rest."""
 
     impl = Text
     cache_ok = True
+    comparator_factory = _SealedComparator
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return value
+        return None if value is None else seal(value)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
-        return value
+        return None if value is None else unseal(value)
 
 
 class SensitiveJSON(TypeDecorator[dict[str, Any]]):
-    """A JSON object that may hold family data (a conversation's answers so far)."""
+    """A JSON object that may hold family data (a conversation's answers so far), sealed
+    as one value at rest."""
 
     impl = Text
     cache_ok = True
+    comparator_factory = _SealedComparator
 
     def process_bind_param(self, value: dict[str, Any] | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        return seal(json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True))
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> dict[str, Any] | None:
         if value is None:
             return None
-        loaded: dict[str, Any] = json.loads(value)
+        loaded: dict[str, Any] = json.loads(unseal(value))
         return loaded
 
 

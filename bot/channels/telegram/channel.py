@@ -123,7 +123,12 @@ class TelegramChannel:
         if query is None or user is None or not await self._private(update):
             return
         outcome = await self._engine().handle(identity(user), Press(query.data or ""))
-        await query.answer(outcome.notice)
+        try:
+            await query.answer(outcome.notice)
+        except TelegramError as err:
+            # Only the spinner on the button; the reply below matters more. (An answer
+            # retried after a timeout may find the query already answered: 400.)
+            log.warning("could not answer a button press: %s", type(err).__name__)
         message = query.message
         if outcome.edit and isinstance(message, Message) and outcome.replies:
             _first, *rest = outcome.replies

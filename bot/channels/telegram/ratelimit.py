@@ -12,6 +12,8 @@ from typing import Any
 from aiolimiter import AsyncLimiter
 from telegram.ext import AIORateLimiter
 
+from bot.channels.telegram.retry import retrying
+
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
 BURST = 3
 MAX_LIMITERS = 1024
@@ -37,6 +39,22 @@ class ChatRateLimiter(AIORateLimiter):
         return limiter
 
     async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, JSON]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> JSON:
+        """Every Bot API call passes here: sends are retried on 5xx and timeouts (see
+        `retry.py`), each try waiting for its turn under the limits."""
+        return await retrying(
+            lambda: self._limited(callback, args, kwargs, endpoint, data, rate_limit_args),
+            endpoint,
+        )
+
+    async def _limited(
         self,
         callback: Callable[..., Coroutine[Any, Any, JSON]],
         args: Any,
