@@ -1,4 +1,4 @@
-"""One `transitions` machine per flow, built once; a short-lived model per event.
+"""One `transitions` machine per flow, built once; a model per event, reused afterwards.
 
 The machine holds the flow's structure (states, triggers, guarded transitions). For each
 event the engine takes a `StepModel` that no other event is using, puts it at the

@@ -127,7 +127,7 @@ def base_env(work: Path) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("BOT_", "TELEGRAM_")) and k != "DATABASE_URL"
     }
-    env["PYTHONPATH"] = os.environ.get("XPYPATH", "") + str(PROJECT_ROOT)
+    env["PYTHONPATH"] = str(PROJECT_ROOT)
     env["HOME"] = env.get("HOME", str(work))
     return env
 
