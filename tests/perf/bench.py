@@ -48,7 +48,7 @@ from bot.store.crypto import configure_data_key
 from bot.store.db import is_sqlite, make_engine
 from bot.store.migrate import upgrade_async
 from bot.store.models import Agreement, Case, Person, Practitioner
-from tests.perf.procstat import cpu_seconds, machine, memory_mb
+from tests.perf.procstat import children, cpu_seconds, machine, memory_mb
 from tests.perf.scripts import PRESS, PRESS_HAVING, SEND, Action, Netwerkcoach, questionnaire_script
 from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI, _Chat
 from tests.support.telegram import TOKEN, Texts
@@ -656,6 +656,8 @@ async def measure_seeded(opts: Options, work: Path, txt: Texts) -> dict[str, Any
             await finish(crowd, tasks)
             _rss, peak_load = memory_mb(running.pid)
             render = await render_times(stub, txt, opts.render_repeats)
+            # Renders run in a worker process of the bot's (bot/render/worker.py).
+            worker = sum(memory_mb(child)[1] for child in children(running.pid))
         finally:
             peak, errors = await stop_bot(running)
     return {
@@ -665,6 +667,7 @@ async def measure_seeded(opts: Options, work: Path, txt: Texts) -> dict[str, Any
         "rss_idle_mb": round(idle, 1),
         "peak_rss_mb": round(peak_load, 1),
         "peak_rss_after_render_mb": round(peak, 1),
+        "render_worker_peak_rss_mb": round(worker, 1),
         "load": load | failures(crowd),
         "render": render,
         "log_errors": errors,
@@ -758,6 +761,7 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
             "idle": seeded["rss_idle_mb"],
             "peak": seeded["peak_rss_mb"],
             "peak_after_render": seeded["peak_rss_after_render_mb"],
+            "render_worker_peak": seeded["render_worker_peak_rss_mb"],
         },
         "startup_10k_cases_s": seeded["startup_s"],
         "seeded_load": seeded["load"],
@@ -839,7 +843,8 @@ def print_report(report: dict[str, Any], line: dict[str, Any]) -> None:
         f"{seeded['rss_idle_mb']} MiB, peak under load {seeded['peak_rss_mb']} MiB "
         f"({seeded['load']['updates_per_s']} updates/s, p99 "
         f"{seeded['load']['latency_ms']['p99']} ms), peak after rendering the map and the plan "
-        f"{seeded['peak_rss_after_render_mb']} MiB"
+        f"{seeded['peak_rss_after_render_mb']} MiB (its render worker process: "
+        f"{seeded['render_worker_peak_rss_mb']} MiB)"
     )
     for command, value in seeded["render"].items():
         shown = (

@@ -26,6 +26,17 @@ def memory_mb(pid: int | str = "self") -> tuple[float, float]:
     return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
 
 
+def children(pid: int) -> list[int]:
+    """The direct child processes of `pid` (the bot's render worker)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
 def machine() -> dict[str, object]:
     model = "unknown"
     try:
