@@ -165,8 +165,15 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
         announce("console chat (no TELEGRAM_BOT_TOKEN set)", settings)
         return chat(settings)
     announce("Telegram bot", settings)
-    from bot.channels.telegram.app import run_telegram  # only this mode needs PTB loaded
+    # Only this mode needs PTB loaded.
+    from bot.channels.telegram.app import run_telegram, webhook_secret
 
+    if settings.webhook_url is not None:
+        try:
+            webhook_secret(settings)
+        except ValueError as exc:  # no secret, or one Telegram would refuse
+            print(f"Netwerkcoach: {exc}", file=sys.stderr)
+            return 2
     run_telegram(settings)
     return 0
 

@@ -52,6 +52,14 @@ class Settings(BaseSettings):
     callback_secret: SecretStr | None = Field(default=None, alias="BOT_CALLBACK_SECRET")
     data_key: SecretStr | None = Field(default=None, alias="BOT_DATA_KEY")
     """Fernet key(s), comma-separated, newest first, that seal family data at rest."""
+    webhook_url: str | None = Field(default=None, alias="BOT_WEBHOOK_URL")
+    """Public HTTPS address Telegram posts updates to; set: webhook mode, else long polling."""
+    webhook_secret: SecretStr | None = Field(default=None, alias="BOT_WEBHOOK_SECRET")
+    """Telegram sends it in `X-Telegram-Bot-Api-Secret-Token`; required in webhook mode."""
+    webhook_listen: str = Field(default="127.0.0.1", alias="BOT_WEBHOOK_LISTEN")
+    webhook_port: int = Field(default=8080, ge=1, le=65535, alias="BOT_WEBHOOK_PORT")
+    http_port: int | None = Field(default=None, ge=1, le=65535, alias="BOT_HTTP_PORT")
+    """Long polling only: serve /healthz, /readyz and /metrics on this port (off if unset)."""
     flows_dir: Path = Field(default=PROJECT_ROOT / "flows", alias="BOT_FLOWS_DIR")
     locales_dir: Path = Field(default=PROJECT_ROOT / "locales", alias="BOT_LOCALES_DIR")
 
@@ -74,7 +82,7 @@ class Settings(BaseSettings):
             ids.add(int(part))
         return frozenset(ids)
 
-    @field_validator("telegram_api_base_url", mode="before")
+    @field_validator("telegram_api_base_url", "webhook_url", mode="before")
     @classmethod
     def _empty_url_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value

@@ -35,6 +35,10 @@ QUIET = {
     "transitions": logging.CRITICAL,
     "aiosqlite": logging.WARNING,
     "asyncio": logging.WARNING,
+    # uvicorn (the webhook server) logs each request's client and path at INFO (access
+    # log, switched off anyway) and an unhandled error's traceback, whose message may quote
+    # what was posted: the route catches its errors itself (channels/telegram/http.py).
+    "uvicorn": logging.WARNING,
 }
 
 _installed: logging.Handler | None = None

@@ -52,8 +52,14 @@ def reminder_lead(settings: Settings) -> timedelta:
     return timedelta(days=min(REMIND_DAYS, settings.retention_days))
 
 
-def deletion_date(closed_at: datetime, settings: Settings) -> datetime:
-    return closed_at + grace(settings)
+def deletion_date(
+    closed_at: datetime, settings: Settings, *, kept_until: datetime | None = None
+) -> datetime:
+    """When a closed case is deleted: `grace` after its closing or, when check-ins after the
+    closing are still planned, after the last of them (`kept_until`, see
+    `Repo.last_open_due`): the reminders need the family they are about."""
+    start = closed_at if kept_until is None else max(closed_at, kept_until)
+    return start + grace(settings)
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,8 @@ class RetentionJob:
                 if owner is None:
                     continue
                 for case in await repo.closed_cases(closed_by, owner_id=owner_id):
+                    if await self._deletion(repo, case) > now:
+                        continue  # kept for the check-ins still planned
                     await repo.delete_case(owner, case)
                     deleted += 1
         return deleted
@@ -110,12 +118,18 @@ class RetentionJob:
     async def _remind(self, now: datetime, notifier: Notifier) -> int:
         remind_by = now - grace(self.settings) + reminder_lead(self.settings)
         async with self.sessions() as session:
-            due = await Repo(session).closed_cases(remind_by, reminded=False)
-            messages = [
-                (case.id, owner.external_key, self._reminder(case, owner))
-                for case in due
-                if (owner := await session.get(Practitioner, case.owner_id)) is not None
-            ]
+            repo = Repo(session)
+            due = await repo.closed_cases(remind_by, reminded=False)
+            messages = []
+            for case in due:
+                deletion = await self._deletion(repo, case)
+                if deletion - reminder_lead(self.settings) > now:
+                    continue  # kept longer for its check-ins: remind before that date
+                owner = await session.get(Practitioner, case.owner_id)
+                if owner is not None:
+                    messages.append(
+                        (case.id, owner.external_key, self._reminder(case, owner, deletion))
+                    )
         sent = 0
         for case_id, key, message in messages:
             # Claimed before sending, so two passes (the bot's and a cron job's) never
@@ -133,13 +147,18 @@ class RetentionJob:
             sent += delivered
         return sent
 
-    def _reminder(self, case: Case, owner: Practitioner) -> Reply:
+    async def _deletion(self, repo: Repo, case: Case) -> datetime:
+        assert case.closed_at is not None
+        kept_until = await repo.last_open_due(case)
+        return deletion_date(case.closed_at, self.settings, kept_until=kept_until)
+
+    def _reminder(self, case: Case, owner: Practitioner, deletion: datetime) -> Reply:
         assert case.closed_at is not None
         language, zone = owner.language, owner.timezone
         text = fill(
             self.catalogs.get(language).gettext(REMINDER),
             {
-                "date": date_long(deletion_date(case.closed_at, self.settings), language, zone),
+                "date": date_long(deletion, language, zone),
                 "closed": date_long(case.closed_at, language, zone),
                 "label": escape(case.label),
             },

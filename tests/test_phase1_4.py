@@ -145,8 +145,12 @@ async def test_voorbereiden_end_to_end_saves_the_summary(chat: Chat) -> None:
     assert "Ik ben hier maar even; jullie mensen blijven." in summary
 
     await chat.press("Save ✓")
+    assert (await chat.where()).step == "remind"  # saved; then the offer of a reminder
+    assert says(chat, "voorbereiden", "remind", case="Fam. K")
+    assert await agreements(chat)
+    await chat.press("No, thank you")  # the offer never blocks: no reminder, on to the menu
     assert (await chat.where()).flow == "menu"
-    assert chat.has("Saved with {case}. Good luck with the kennismakingsgesprek!", case="Fam. K")
+    assert chat.has("Good luck with the kennismakingsgesprek!")
     assert tips_since(chat, start) == PHASE1_TIPS
 
     [saved] = await agreements(chat)
@@ -185,6 +189,7 @@ async def test_voorbereiden_needs_something_to_save_and_can_use_the_example(chat
     for _ in range(4):
         await chat.press(SKIP_LABEL)
     await chat.press("Save ✓")
+    await chat.press("No, thank you")
     [saved] = await agreements(chat)
     assert chat.t(preparation.EXAMPLE) in saved.text
 
@@ -330,6 +335,8 @@ async def test_fase4_records_all_agreements(chat: Chat) -> None:
     assert (await chat.where()).step == "summary"
     assert "over 2 weken bellen" in chat.last.text
     await chat.press("Finish ✓")
+    assert (await chat.where()).step == "remind"  # the offer of check-in reminders
+    await chat.press("No, thank you")
     assert (await chat.where()).flow == "menu"
 
     found = await agreements(chat, 4)
@@ -384,8 +391,8 @@ async def test_a_label_or_answer_ending_in_a_full_stop_gets_no_second_one(chat: 
     for _ in range(4):
         await chat.press(SKIP_LABEL)
     await chat.press("Save ✓")
-    assert chat.has("Saved with {case}. Good luck with the kennismakingsgesprek!", case="Gezin B.")
-    assert "Gezin B.." not in chat.last.text and "Gezin B. " in chat.last.text
+    assert says(chat, "voorbereiden", "remind", case="Gezin B.")  # "Saved with Gezin B."
+    assert "Gezin B.." not in chat.last.text and "Gezin B.\n" in chat.last.text
 
     await open_phase(chat, "fase4")
     await chat.press("Start ›")
@@ -490,9 +497,15 @@ def flows() -> FlowSet:
     return loaded
 
 
-NO_PAUSE = {("fase1", "offer")}
-"""Steps where everything is recorded and the phase can simply close ("Continue later"):
-a pause button there would look like the same choice."""
+NO_PAUSE = {
+    ("fase1", "offer"),
+    ("voorbereiden", "remind"),
+    ("fase4", "remind"),
+    ("fase4", "checkin_when"),
+}
+"""Steps where everything is recorded and the phase can simply close ("Continue later",
+or "No, thank you" to a reminder offered after the phase is done): a pause button there
+would look like the same choice."""
 
 
 @pytest.mark.parametrize("flow_id", OUR_FLOWS)

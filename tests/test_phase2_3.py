@@ -9,6 +9,7 @@ stored reads the database in a new session, after the turn was committed.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from bot.actions import agreements as ag
 from bot.actions import approach as ap
 from bot.actions import people as pe
 from bot.actions import phase4 as p4
+from bot.actions import reminders as rem
 from bot.actions.labels import NOTE_CONTACT, REFUSALS, looks_like_full_name
 from bot.config import Settings
 from bot.engine.engine import CANCELLED, EMPTY, TOO_SHORT, Engine
@@ -43,6 +45,8 @@ PHASE3_TIPS = {
     "f3.dont.behind_back",
 }
 YES, NO, OPEN = "Yes, you may", "No", "Not discussed yet"
+TUESDAY_MORNING = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+"""A fixed "now" for typed times: Tuesday 1 December 2026, 10:00 in Amsterdam."""
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -425,7 +429,7 @@ async def test_an_approach_records_goal_and_tasks_together_then_a_check_in(
     assert all(a.person_id == oma.id for a in phase3)
     assert phase3[0].due == "tot de zomervakantie"
 
-    await chat.press("In two weeks")
+    await press_starting(chat, chat.t("In two weeks"))
     assert await step(chat) == ("fase3", "finish")
     finish = chat.engine.flows["fase3"].step("finish").say
     assert finish is not None and chat.has(finish, person="Oma")  # tell Oma what is noted
@@ -489,9 +493,10 @@ async def test_each_phase_2_and_3_tip_is_shown_in_its_phase(chat: Chat) -> None:
     for _ in range(4):
         await chat.press(SKIP_LABEL)
     await chat.press("Record together")
+    chat.engine.clock = lambda: TUESDAY_MORNING
     await chat.text("volgende week dinsdag")
     assert shown_tips(chat, mark) == PHASE3_TIPS
-    assert chat.has(ap.FOLLOW_SAVED, when="volgende week dinsdag")
+    assert chat.has(rem.SET, when="dinsdag 8 december om 09:00")
 
 
 async def test_on_to_phase_3_and_phase_4_from_where_a_phase_ends(chat: Chat) -> None:
@@ -507,7 +512,7 @@ async def test_on_to_phase_3_and_phase_4_from_where_a_phase_ends(chat: Chat) -> 
     for _ in range(4):
         await chat.press(SKIP_LABEL)
     await chat.press("Record together")
-    await chat.press("In a week")
+    await press_starting(chat, chat.t("In a week"))
     assert await step(chat) == ("fase3", "finish")
     await chat.press("On to phase 4 ›")
     assert await step(chat) == ("fase4", "intro")

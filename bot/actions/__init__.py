@@ -19,4 +19,5 @@ from bot.actions import (  # noqa: F401
     plan,
     preparation,
     privacy,
+    reminders,
 )

@@ -40,6 +40,7 @@ KINDS = {
     "approach": N_("Goal"),
     "responsibility": N_("Who does what"),
     "follow_up": N_("Check-in"),
+    "outcome": N_("How it is going"),
     "closing": N_("Closing conversation"),
     "problem_plan": N_("When a problem comes up"),
     "expectation": N_("Expectation"),
@@ -48,7 +49,7 @@ KINDS = {
 """How /afspraken names each kind of agreement, in all phases; unknown kinds: OTHER_KIND."""
 OTHER_KIND = N_("Agreement")
 NOTE_KINDS = frozenset(
-    {"preparation", "wish", "join_offer", "trust", "decision", "closing", "expectation"}
+    {"preparation", "wish", "join_offer", "trust", "decision", "outcome", "closing", "expectation"}
 )
 """Records of what was prepared, said or decided: notes, never marked done. Every other
 kind (approach, responsibility, follow_up, problem_plan, check_in, agreement) is a task."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from bot.actions.agreements import add_agreement, open_case, shorten
 from bot.actions.labels import check_note
 from bot.actions.people import MARKS, case_people, fill, forget, person_by_key
+from bot.actions.reminders import chosen_moment, remember, words
 from bot.engine.errors import Reject
 from bot.engine.registry import Option, registry
 from bot.engine.render import escape
@@ -23,6 +24,7 @@ PERSON_ID, PERSON = "person_id", "person"
 GOAL, UNTIL = "goal", "until"
 TASKS = (("resp_parent", "parent"), ("resp_person", None), ("resp_self", "practitioner"))
 FOLLOW_UP, FOLLOW_CODE = "follow_up", "follow_code"
+"""Keys of the check-in moment in earlier versions of this flow: dropped with the draft."""
 RECORDED_IDS = "approach_ids"
 """The agreements "Record together" made, by key (goal and tasks): going back from the
 check-in and recording again updates them instead of adding a second set."""
@@ -49,13 +51,9 @@ RECORDED = N_("Recorded together in your agreements (/afspraken): the goal and w
 MEANING_HINT = N_("In phase 2 you noted: “{meaning}”")
 USE_MEANING = N_("Use this: {meaning}")
 SUGGESTION_LABEL = 32
-FOLLOW_CODES = {
-    "week": N_("in a week"),
-    "two_weeks": N_("in two weeks"),
-    "month": N_("in a month"),
-}
 FOLLOW_TEXT = N_("Check in with the parent and {name} about how it goes: {when}.")
-FOLLOW_SAVED = N_("Check-in noted: {when}.")
+FOLLOWUP_TIP = "f3.dont.leave_alone"
+"""Shown with the follow-up reminder: the reason for it."""
 
 
 # --- choosing whom to approach ---------------------------------------------------------------
@@ -234,18 +232,61 @@ async def record_approach(turn: Turn) -> None:
 
 @registry.action("record_follow_up")
 async def record_follow_up(turn: Turn) -> None:
-    """The planned check-in, as an agreement of the practitioner (no reminders yet)."""
+    """The moment to check in, chosen with the time picker: kept as an agreement of the
+    practitioner (for /afspraken and the plan) and set as a reminder about this person,
+    which opens fase 3 again."""
     case = await open_case(turn)
     person = await person_by_key(turn, turn.data.get(PERSON_ID))
-    if turn.value:
-        when = check_note(turn.value.strip())
-    else:
-        code = str(turn.data.get(FOLLOW_CODE) or "")
-        when = turn.t(FOLLOW_CODES.get(code, FOLLOW_CODES["two_weeks"]))
-    text = fill(turn, FOLLOW_TEXT, name=person.name, when=when)
+    moment = chosen_moment(turn)
+    text = fill(turn, FOLLOW_TEXT, name=person.name, when=words(turn, moment))
     await add_agreement(turn, case, 3, "follow_up", text, who="practitioner", person=person)
-    turn.flash.append(fill(turn, FOLLOW_SAVED, when=escape(when)))
-    forget(turn, FOLLOW_UP, FOLLOW_CODE)
+    await remember(
+        turn,
+        case=case,
+        kind="followup",
+        about=person.name,
+        tip=FOLLOWUP_TIP,
+        open_flow="fase3",
+        open_step="check_who",
+    )
+
+
+# --- how is it going: the outcome of a check-in ----------------------------------------------
+
+OUTCOME = N_("How it is going with {name}: {note}")
+OUTCOME_SAVED = N_("Noted in your agreements (/afspraken).")
+CHECK_NOTE = "check_note"
+
+
+@registry.provider("approached_people")
+async def approached_people(turn: Turn) -> list[Option]:
+    """People approached in this phase before: the ones to hear back from."""
+    return [
+        Option(str(p.id), f"{MARKS.get(p.decision, '')} {p.name}")
+        for p in await case_people(turn)
+        if p.approached_at is not None
+    ]
+
+
+@registry.action("choose_checked")
+async def choose_checked(turn: Turn) -> None:
+    person = await person_by_key(turn, turn.value)
+    forget(turn, *DRAFT, CHECK_NOTE)
+    turn.data[PERSON_ID] = str(person.id)
+    turn.data[PERSON] = person.name
+
+
+@registry.action("record_outcome")
+async def record_outcome(turn: Turn) -> None:
+    """How it goes, in the words of the parent and the person: a note of phase 3, so the
+    family's history says the follow-up happened and what came of it."""
+    case = await open_case(turn)
+    person = await person_by_key(turn, turn.data.get(PERSON_ID))
+    note = check_note(str(turn.data.get(CHECK_NOTE) or "").strip())
+    text = fill(turn, OUTCOME, name=person.name, note=note)
+    await add_agreement(turn, case, 3, "outcome", text, who=person.name, person=person)
+    forget(turn, CHECK_NOTE, PERSON_ID, PERSON)
+    turn.flash.append(turn.t(OUTCOME_SAVED))
 
 
 @registry.action("forget_approach")

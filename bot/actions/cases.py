@@ -102,7 +102,8 @@ async def close_case(turn: Turn) -> None:
     turn.record("case.closed", case_id=case.id)
     _say(turn, CLOSED, case.label)
     assert case.closed_at is not None
-    deleted_on = deletion_date(case.closed_at, turn.settings)
+    kept_until = await turn.repo.last_open_due(case)  # check-ins after the closing
+    deleted_on = deletion_date(case.closed_at, turn.settings, kept_until=kept_until)
     date = date_long(deleted_on, turn.language, turn.practitioner.timezone)
     turn.flash.append(turn.t(RETENTION_NOTE).replace("{date}", date))
 

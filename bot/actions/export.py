@@ -1,7 +1,8 @@
 """/export: everything the bot keeps about the practitioner, as one JSON document.
 
 Their settings, every family (open and closed) with its people, agreements, answers in the
-steps and audit trail, and their own audit entries. Dates are ISO 8601 in UTC. Internal
+steps, reminders and audit trail, and their own audit entries and reminders without a
+family. Dates are ISO 8601 in UTC. Internal
 things that mean nothing outside the bot stay out: database ids, button sequence numbers,
 the signing key, invites.
 """
@@ -19,8 +20,9 @@ from bot.engine.registry import registry
 from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.i18n.fmt import local
+from bot.reminders.when import clock_text
 from bot.retention import deletion_date
-from bot.store.models import AuditEntry, Conversation, Practitioner, utcnow
+from bot.store.models import AuditEntry, Conversation, Practitioner, Reminder, utcnow
 from bot.store.repo import Repo
 
 FORMAT = "netwerkcoach-export"
@@ -46,6 +48,19 @@ def _audit(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
+def _reminder(reminder: Reminder) -> dict[str, Any]:
+    return {
+        "kind": reminder.kind,
+        "about": reminder.about,
+        "tip": reminder.tip_id,
+        "due_at": iso(reminder.due_at),
+        "status": reminder.status,
+        "sent_at": iso(reminder.sent_at),
+        "late": reminder.late,
+        "created_at": iso(reminder.created_at),
+    }
+
+
 def _answers(conv: Conversation) -> dict[str, Any]:
     return {
         "flow": conv.flow,
@@ -64,6 +79,9 @@ async def export_document(repo: Repo, p: Practitioner, settings: Settings) -> di
     answers: defaultdict[int | None, list[dict[str, Any]]] = defaultdict(list)
     for conv in await repo.conversations(p):
         answers[conv.case_id].append(_answers(conv))
+    reminders: defaultdict[int | None, list[dict[str, Any]]] = defaultdict(list)
+    for reminder in await repo.reminders(p):
+        reminders[reminder.case_id].append(_reminder(reminder))
     cases = []
     for case in await repo.cases(p, status=None):
         people = await repo.people(case)
@@ -76,7 +94,11 @@ async def export_document(repo: Repo, p: Practitioner, settings: Settings) -> di
                 "active": case.id == p.active_case_id,
                 "created_at": iso(case.created_at),
                 "closed_at": iso(closed),
-                "deleted_after": iso(deletion_date(closed, settings)) if closed else None,
+                "deleted_after": iso(
+                    deletion_date(closed, settings, kept_until=await repo.last_open_due(case))
+                )
+                if closed
+                else None,
                 "people": [
                     {
                         "name": person.name,
@@ -104,6 +126,7 @@ async def export_document(repo: Repo, p: Practitioner, settings: Settings) -> di
                     for agreement in await repo.agreements(case)
                 ],
                 "answers": answers[case.id],
+                "reminders": reminders[case.id],
                 "audit": audit[case.id],
             }
         )
@@ -115,11 +138,13 @@ async def export_document(repo: Repo, p: Practitioner, settings: Settings) -> di
             "account": p.external_key,
             "language": p.language,
             "timezone": p.timezone,
+            "quiet_hours": [clock_text(p.quiet_start), clock_text(p.quiet_end)],
             "settings": p.settings,
             "created_at": iso(p.created_at),
         },
         "cases": cases,
         "answers": answers[None],
+        "reminders": reminders[None],
         "audit": audit[None],
     }
 

@@ -2,8 +2,9 @@
 
 The three closing questions are kept in the family's words, one agreement each; answering a
 question again (after "back") replaces that answer. Problem plans, expectations and
-check-ins can be several, so each one typed is a new agreement. Check-ins are only noted:
-the bot does not remind anyone yet, and does not pretend to.
+check-ins can be several, so each one typed is a new agreement. The check-ins typed here
+are the family's words; the reminders offered at the end (after 2, 6 and 12 weeks) are in
+`bot/actions/reminders.py`.
 """
 
 from __future__ import annotations

@@ -32,6 +32,8 @@ from bot.engine.events import (
     ReplyButton,
     Text,
 )
+from bot.reminders.delivery import for_engine as reminder_job
+from bot.reminders.delivery import run_periodically as deliver_reminders
 from bot.retention import RetentionJob
 from bot.runtime import open_runtime
 
@@ -162,7 +164,11 @@ class ScreenNotifier:
     async def notify(self, practitioner_key: str, message: Reply) -> bool:
         if practitioner_key != LOCAL.key:
             return False
-        self.screen.write(to_terminal(message.text, ansi=self.screen.ansi))
+        if message.buttons:  # a reminder: its buttons become the numbered choices
+            self.screen.show(Outcome((message,), language=self.screen.language))
+            self.screen.prompt()
+        else:
+            self.screen.write(to_terminal(message.text, ansi=self.screen.ansi))
         return True
 
 
@@ -196,9 +202,17 @@ async def run_console(
         await RetentionJob(
             engine.sessions, engine.catalogs, settings, ScreenNotifier(screen)
         ).run_once()
+        # Due reminders appear between the lines typed, as in the Telegram bot.
+        reminders = asyncio.create_task(
+            deliver_reminders(reminder_job(engine, ScreenNotifier(screen))), name="reminders"
+        )
         try:
             await converse(engine, stdin, screen)
         except asyncio.CancelledError:  # Ctrl-C under asyncio.run
             screen.goodbye()
             raise
+        finally:
+            reminders.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reminders
         screen.goodbye()

@@ -11,7 +11,9 @@ import logging
 import re
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import flag_modified
@@ -19,7 +21,7 @@ from transitions.extensions.asyncio import AsyncMachine
 
 from bot.access import Access
 from bot.config import Settings
-from bot.engine.errors import NotAdmitted, Reject
+from bot.engine.errors import NetwerkcoachError, NotAdmitted, Reject
 from bot.engine.events import (
     Attachment,
     Command,
@@ -40,8 +42,11 @@ from bot.engine.signing import Signer
 from bot.engine.spec import Flow, Step
 from bot.engine.turn import Turn
 from bot.i18n import N_, Catalogs, language_for, using
+from bot.reminders import buttons as reminder_buttons
+from bot.reminders.message import is_reminder_data, parse_reminder_data
 from bot.store.db import store_unavailable
-from bot.store.models import Conversation, Practitioner
+from bot.store.dedup import claim, serialise
+from bot.store.models import Conversation, Practitioner, utcnow
 from bot.store.repo import NO_SCOPE, Repo, case_scope
 
 log = logging.getLogger(__name__)
@@ -85,6 +90,19 @@ def clean_text(text: str) -> str:
     return " ".join(text.split())
 
 
+class Duplicate(NetwerkcoachError):  # noqa: N818 - a verdict, like Reject
+    """The event's id was applied before: roll back, change nothing."""
+
+
+async def _claim(session: AsyncSession, event_id: int | None, who: Identity) -> None:
+    """The turn's first statement: it waits for the practitioner's turns in other
+    processes, and claims the event's id if it has one (see `bot.store.dedup`)."""
+    if event_id is None:
+        await serialise(session, who.key)
+    elif not await claim(session, event_id, who.key):
+        raise Duplicate
+
+
 def _unsupported(event: Unsupported) -> str:
     return EDITED if event.kind == "edited" else UNSUPPORTED
 
@@ -114,8 +132,11 @@ class Engine:
         catalogs: Catalogs,
         sessions: async_sessionmaker[AsyncSession],
         settings: Settings,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.flows = flows
+        self.clock = clock
+        """What "now" is for the actions (reminder times); tests move it instead of sleeping."""
         self.registry = registry
         self.catalogs = catalogs
         self.sessions = sessions
@@ -157,20 +178,21 @@ class Engine:
         if len(self._languages) > LANGUAGE_CACHE:
             self._languages.popitem(last=False)
 
-    async def handle(self, who: Identity, event: Event) -> Outcome:
+    async def handle(self, who: Identity, event: Event, *, event_id: int | None = None) -> Outcome:
         """Apply `event`, commit, and return what to show. Events of one practitioner are
-        applied one after another."""
+        applied one after another (in this process by a lock, across processes by the locks
+        the claim of `event_id` takes, see `bot.store.dedup`, and else by the row lock on the
+        practitioner). `event_id` is the channel's id of the event (Telegram's
+        `update_id`): an event whose id was applied before changes nothing again and gets
+        the current step shown (`Outcome.duplicate`)."""
         if self.access.silenced(who, event):
             return self._not_admitted(who, None)
         async with self.locks.hold(who.key):
             try:
                 try:
-                    async with self.sessions() as session, session.begin():
-                        outcome = await self._apply(Repo(session), who, event)
-                except Reject as rejected:
-                    # Everything of the turn was rolled back; show the step as it still is.
-                    async with self.sessions() as session, session.begin():
-                        outcome = await self._refuse(Repo(session), who, rejected, event)
+                    outcome = await self._once(who, event, event_id)
+                except Duplicate:
+                    outcome = await self._again(who, event)
             except NotAdmitted as refused:
                 return self._not_admitted(who, refused)  # rolled back: nothing was written
             except Exception as error:
@@ -183,6 +205,38 @@ class Engine:
             self._remember_language(who.key, outcome.language)
             return outcome
 
+    async def _once(self, who: Identity, event: Event, event_id: int | None) -> Outcome:
+        """One transaction that claims `event_id` and applies the event, committed before
+        the outcome is returned; after a `Reject`, one that claims it and only explains."""
+        try:
+            async with self.sessions() as session, session.begin():
+                await _claim(session, event_id, who)
+                return await self._apply(Repo(session), who, event)
+        except Reject as rejected:
+            # Everything of the turn was rolled back; show the step as it still is.
+            async with self.sessions() as session, session.begin():
+                await _claim(session, event_id, who)
+                return await self._refuse(Repo(session), who, rejected, event)
+
+    async def _again(self, who: Identity, event: Event) -> Outcome:
+        """The answer to an event applied before (a redelivery): the current step as it
+        is, read without writing. Its first delivery may have died between the commit and
+        the reply, so showing where they are is safer than silence."""
+        async with self.sessions() as session:  # never committed: nothing is kept
+            repo = Repo(session)
+            p = await repo.practitioner(who.key, lock=False)
+            if p is None:  # the event deleted them (/vergeet) or was refused
+                return Outcome((), language=self.language_of(who), duplicate=True)
+            language = p.language
+            with using(self.catalogs.get(language)):
+                conv = await self._current(repo, p)
+                if conv is None:
+                    return Outcome((), language=language, duplicate=True)
+                turn = self._turn(repo, p, self.flows[conv.flow], conv)
+                reply = await self._render(turn, [])
+        edit = isinstance(event, Press)
+        return Outcome((reply,), edit=edit, language=language, duplicate=True)
+
     def _unavailable(self, who: Identity) -> Outcome:
         """The "try again" answer, made without the database: in the language last seen and
         without buttons, so the practitioner repeats the same answer or button once it is back.
@@ -192,7 +246,7 @@ class Engine:
         """
         language = self.language_of(who)
         text = self.catalogs.get(language).gettext(UNAVAILABLE)
-        return Outcome((Reply(text),), language=language)
+        return Outcome((Reply(text),), language=language, retry=True)
 
     def _not_admitted(self, who: Identity, refused: NotAdmitted | None) -> Outcome:
         """One polite refusal a minute, in the language their app reports; else silence."""
@@ -208,7 +262,7 @@ class Engine:
     async def _practitioner(self, repo: Repo, who: Identity, event: Event) -> Practitioner:
         """The practitioner of `who`; someone new only when the access gate lets them in
         (it raises `NotAdmitted` otherwise, before anything is written)."""
-        found = await repo.practitioner(who.key)
+        found = await repo.practitioner_in_place(who.key)
         if found is not None:
             return found
         await self.access.admit(repo, who, event)
@@ -225,6 +279,7 @@ class Engine:
             settings=self.settings,
             flow=flow,
             conversation=conv,
+            clock=self.clock,
         )
 
     async def _current(self, repo: Repo, p: Practitioner) -> Conversation | None:
@@ -242,6 +297,8 @@ class Engine:
         p = await self._practitioner(repo, who, event)
         with using(self.catalogs.get(p.language)):
             conv = await self._current(repo, p)
+            if isinstance(event, Press) and is_reminder_data(event.data):
+                return await self._reminder_press(repo, p, event)
             result = _Result()
             turn: Turn | None = None
             if isinstance(event, Command):
@@ -435,6 +492,36 @@ class Engine:
         result.flash.append(self._t(p, UNKNOWN_BUTTON))
         result.edit = False
         return turn
+
+    async def _reminder_press(self, repo: Repo, p: Practitioner, event: Press) -> Outcome:
+        """A button on a reminder message. Such a message arrives outside any step, so its
+        buttons carry no `seq` (they stay valid while the practitioner works on); they are
+        signed for the practitioner, and the reminder's owner is checked in the query."""
+        t = self.catalogs.get(p.language)
+        parsed = parse_reminder_data(self.renderer.signer, p.external_key, event.data)
+        if parsed is None:
+            notice = t.gettext(UNKNOWN_BUTTON)
+            return Outcome((), notice=notice, language=p.language)
+        action, reminder_id = parsed
+        answer = await reminder_buttons.press(
+            repo, p, action, reminder_id, now=self.clock(), t=t, flows=self.flows
+        )
+        if answer.open is None:
+            replies = () if answer.reply is None else (answer.reply,)
+            return Outcome(replies, notice=answer.notice, edit=True, language=p.language)
+        case_id, flow_id, step = answer.open
+        result = _Result()
+        if case_id is not None:
+            p.active_case_id = case_id
+        turn = await self._enter(repo, p, flow_id, result)
+        conv, flow = turn.conversation, turn.flow
+        jump = flow.id == flow_id and step in flow.steps and step != conv.step
+        if jump and step is not None and not flow.step(step).is_end:
+            conv.trail = {"steps": [*conv.trail.get("steps", []), conv.step]}
+            conv.step = step
+        p.seq += 1
+        reply = await self._render(turn, result.flash)
+        return Outcome((reply,), notice=answer.notice, language=p.language)
 
     async def _text(
         self, repo: Repo, p: Practitioner, conv: Conversation, event: Text, result: _Result

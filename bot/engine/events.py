@@ -88,3 +88,8 @@ class Outcome:
     language: str = "nl"
     attachments: tuple[Attachment, ...] = ()
     """Files made in this turn; channels send them before the replies."""
+    retry: bool = False
+    """Nothing was applied (the database was away): a channel whose events are delivered
+    again when not acknowledged (Telegram webhooks) may leave it to that instead."""
+    duplicate: bool = False
+    """The event's id was applied before: nothing changed, the current step is shown."""

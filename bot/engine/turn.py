@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.engine.events import Attachment
@@ -39,6 +41,8 @@ class Turn:
     attachments: list[Attachment] = field(default_factory=list)
     erased: bool = False
     """Set by `erase_practitioner`: the engine deletes the practitioner after the turn."""
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    """The engine's clock (injectable, so tests of reminder times move time, not sleep)."""
     _case: Case | None = None
     _case_loaded: bool = False
 
@@ -57,6 +61,10 @@ class Turn:
 
     def t(self, msgid: str) -> str:
         return self.translator.gettext(msgid)
+
+    def now(self) -> datetime:
+        """The current moment (UTC, aware), from the engine's clock."""
+        return self.clock()
 
     async def active_case(self) -> Case | None:
         """The practitioner's active case, loaded once per turn."""

@@ -53,6 +53,10 @@ class Practitioner(Base):
     current_conversation_id: Mapped[int | None] = mapped_column(Integer, default=None)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     """Bumped on every change of state; buttons carry it, so an old button is recognised."""
+    quiet_start: Mapped[int] = mapped_column(Integer, default=21 * 60)
+    quiet_end: Mapped[int] = mapped_column(Integer, default=8 * 60)
+    """Quiet hours for reminders, in minutes after local midnight (default 21:00–08:00);
+    equal values mean no quiet hours. Plain columns, so delivery reads them cheaply."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -205,3 +209,56 @@ class Revocation(Base):
 
     external_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     revoked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Reminder(Base):
+    """A reminder for the practitioner, delivered at `due_at` (outside quiet hours).
+
+    `kind` is `meeting` (before a first meeting), `followup` (after approaching someone),
+    `checkin` (after closing) or `free`. `status` goes `pending` → `sent` → `done`, or
+    `cancelled`; `failed` when the channel says it can never be delivered. Delivery claims
+    a row by setting `claimed_until` (a lease), so two processes never send it both;
+    `next_attempt_at` is when the next try may happen (the due time, the end of quiet
+    hours, or a back-off after a failure). See `bot/reminders/`.
+    """
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("practitioners.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), default=None
+    )
+    kind: Mapped[str] = mapped_column(String(16), default="free")
+    about: Mapped[str | None] = mapped_column(SensitiveText, default=None)
+    tip_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    open_flow: Mapped[str | None] = mapped_column(String(32), default=None)
+    open_step: Mapped[str | None] = mapped_column(String(32), default=None)
+    due_at: Mapped[datetime] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column()
+    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    late: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_reminders_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_reminders_owner_id", "owner_id"),
+        Index("ix_reminders_case_id", "case_id"),
+    )
+
+
+class ProcessedUpdate(Base):
+    """A channel event (a Telegram `update_id`) already applied, written in the same
+    transaction as the turn, so a redelivered update is recognised and changes nothing.
+    Only the id and when: nothing about who sent it. Pruned after a day (`bot/store/dedup.py`).
+    """
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_processed_updates_processed_at", "processed_at"),)

@@ -49,6 +49,7 @@ CLOSING = (
     "Ermengarde: komt op donderdag",
     "over 2 weken: kolibrie-check",
 )
+REMINDER = "Flamingo-overleg met Ermengarde"
 TYPED = (
     LABEL,
     RENAMED,
@@ -62,8 +63,17 @@ TYPED = (
     PARENT_TASK,
     PERSON_TASK,
     *CLOSING,
+    REMINDER,
 )
-WORDS = ("Xylofoon", "Quokka", "Wilhelmientje", "Quirijn", "Ermengarde", "kruidnotenvlaai")
+WORDS = (
+    "Xylofoon",
+    "Quokka",
+    "Wilhelmientje",
+    "Quirijn",
+    "Ermengarde",
+    "kruidnotenvlaai",
+    "Flamingo",
+)
 SECRET = TOKEN.split(":", 1)[1]
 
 
@@ -104,7 +114,8 @@ async def walk_everything(user: SimUser, txt: Texts) -> None:
     await walk.press("voorbereiden", "listen", "done", ("voorbereiden", "vulnerable"))
     await walk.press("voorbereiden", "vulnerable", "done", ("voorbereiden", "trust"))
     await walk.press("voorbereiden", "trust", "done", ("voorbereiden", "summary"))
-    await walk.press("voorbereiden", "summary", "save", ("voorbereiden", "saved"))
+    await walk.press("voorbereiden", "summary", "save", ("voorbereiden", "remind"))
+    await walk.press("voorbereiden", "remind", "decline", ("voorbereiden", "saved"))
 
     await walk.open_phase("fase1", 1)
     await walk.step(user.send(WISH), "fase1", "join")
@@ -137,7 +148,7 @@ async def walk_everything(user: SimUser, txt: Texts) -> None:
     confirm = await walk.step(user.press(skip), "fase3", "confirm")
     assert GOAL in (confirm.plain_text or "")
     await walk.press("fase3", "confirm", "record", ("fase3", "follow_up"))
-    await walk.press("fase3", "follow_up", "week", ("fase3", "finish"))
+    await walk.step(user.send("over twee weken"), "fase3", "finish")
     await walk.press("fase3", "finish", "done", ("menu", "main"))
 
     await walk.open_phase("fase4", 4)
@@ -154,8 +165,15 @@ async def walk_everything(user: SimUser, txt: Texts) -> None:
     await walk.press("fase4", "expect", "next", ("fase4", "check_in"))
     await walk.step(user.send(check_in), "fase4", "check_in")
     await walk.press("fase4", "check_in", "next", ("fase4", "summary"))
-    summary = await walk.press("fase4", "summary", "finish", ("fase4", "done"))
+    await walk.press("fase4", "summary", "finish", ("fase4", "remind"))
+    summary = await walk.press("fase4", "remind", "accept", ("fase4", "done"))
     assert summary.text
+
+    await walk.step(user.send("/herinneringen"), "herinneringen", "list")
+    await walk.press("herinneringen", "list", "add", ("herinneringen", "for_case"))
+    await walk.press("herinneringen", "for_case", "case", ("herinneringen", "about"))
+    await walk.step(user.send(REMINDER), "herinneringen", "when")
+    await walk.step(user.send("morgen 9:00"), "herinneringen", "list")
 
 
 def leaks(text: str) -> list[str]:

@@ -312,7 +312,7 @@ async def test_a_failure_is_answered_in_the_practitioners_language_and_logged_wi
         await user.reply()
         engine = _engine_of(app)
 
-        async def broken(*_args: object) -> None:
+        async def broken(*_args: object, **_kwargs: object) -> None:
             raise RuntimeError("Gezin Geheim, Dorpsstraat 1")
 
         original = engine.handle

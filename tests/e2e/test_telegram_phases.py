@@ -106,7 +106,8 @@ async def test_one_case_through_all_phases_shows_every_tip_in_its_phase(
     await walk.press("voorbereiden", "listen", "done", ("voorbereiden", "vulnerable"))
     await walk.press("voorbereiden", "vulnerable", "done", ("voorbereiden", "trust"))
     await walk.press("voorbereiden", "trust", "done", ("voorbereiden", "summary"))
-    await walk.press("voorbereiden", "summary", "save", ("voorbereiden", "saved"))
+    await walk.press("voorbereiden", "summary", "save", ("voorbereiden", "remind"))
+    await walk.press("voorbereiden", "remind", "decline", ("voorbereiden", "saved"))
 
     # --- fase 1 ----------------------------------------------------------------------------
     await walk.open_phase("fase1", 1)
@@ -150,8 +151,9 @@ async def test_one_case_through_all_phases_shows_every_tip_in_its_phase(
     await walk.step(user.press(skip), "fase3", "resp_self")
     confirm = await walk.step(user.press(skip), "fase3", "confirm")
     assert GOAL in (confirm.plain_text or "")
-    await walk.press("fase3", "confirm", "record", ("fase3", "follow_up"))
-    await walk.press("fase3", "follow_up", "week", ("fase3", "finish"))
+    follow_up = await walk.press("fase3", "confirm", "record", ("fase3", "follow_up"))
+    [week] = [b for b in follow_up.flat_buttons if b.startswith(txt.t("In a week"))]
+    await walk.step(user.press(week), "fase3", "finish")
     await walk.press("fase3", "finish", "done", ("menu", "main"))
     walk.leave()
 
@@ -169,7 +171,8 @@ async def test_one_case_through_all_phases_shows_every_tip_in_its_phase(
     await walk.press("fase4", "expect", "next", ("fase4", "check_in"))
     await walk.step(user.send("over 2 weken: moeder bellen"), "fase4", "check_in")
     await walk.press("fase4", "check_in", "next", ("fase4", "summary"))
-    await walk.press("fase4", "summary", "finish", ("fase4", "done"))
+    await walk.press("fase4", "summary", "finish", ("fase4", "remind"))
+    await walk.press("fase4", "remind", "accept", ("fase4", "done"))
     walk.leave()
 
     # --- every tip, by id, in its own phase --------------------------------------------------

@@ -83,7 +83,8 @@ class Netwerkcoach:
             p(v, "listen", "done", (v, "vulnerable")),
             p(v, "vulnerable", "done", (v, "trust")),
             p(v, "trust", "done", (v, "summary")),
-            p(v, "summary", "save", (v, "saved")),
+            p(v, "summary", "save", (v, "remind")),
+            p(v, "remind", "decline", (v, "saved")),
         ]
 
     def fase1(self) -> list[Action]:
@@ -128,7 +129,7 @@ class Netwerkcoach:
             self._skip((f, "resp_self")),
             self._skip((f, "confirm")),
             p(f, "confirm", "record", (f, "follow_up")),
-            p(f, "follow_up", "week", (f, "finish")),
+            Action(PRESS_HAVING, self.txt.t("In a week"), self._first(f, "finish")),
             p(f, "finish", "done", ("menu", "main")),
         ]
 
@@ -148,7 +149,8 @@ class Netwerkcoach:
             p(f, "expect", "next", (f, "check_in")),
             s("over 2 weken: moeder bellen", (f, "check_in")),
             p(f, "check_in", "next", (f, "summary")),
-            p(f, "summary", "finish", (f, "done")),
+            p(f, "summary", "finish", (f, "remind")),
+            p(f, "remind", "decline", (f, "done")),
         ]
 
     def phases(self, index: int) -> list[Action]:

@@ -119,6 +119,9 @@ class Explorer:
         home = await self._family()
         while self._wanted(flow):
             if await self._open(flow) and await self._walk(flow):
+                # What failed before may work now (a person approached makes "how is it
+                # going?" possible); each such round reached a new step, so this ends.
+                self.failed[flow.id].clear()
                 continue
             if retried:
                 break

@@ -17,6 +17,10 @@ from bot.store.db import make_engine
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
 
+BOOKKEEPING = frozenset({"processed_updates"})
+"""Tables that note that an update was seen, not what anyone recorded: every update that
+reaches the engine adds a row there, also one that changes nothing else."""
+
 
 def _table_names(conn: Connection) -> list[str]:
     return sorted(inspect(conn).get_table_names())
@@ -30,7 +34,7 @@ async def snapshot(database: str | AsyncEngine) -> Snapshot:
         async with engine.connect() as conn:
             names = await conn.run_sync(_table_names)
             tables: Snapshot = {}
-            for name in names:
+            for name in (n for n in names if n not in BOOKKEEPING):
                 rows = (await conn.execute(text(f'SELECT * FROM "{name}"'))).all()
                 tables[name] = sorted((tuple(row) for row in rows), key=repr)
             return tables

@@ -1021,6 +1021,8 @@ class StubBotAPI:
         self.errors: list[ApiError] = []
         self.bot_user: JSONDict = _bot_user_full()
         self.webhook_url = ""
+        #: The ``secret_token`` of the last setWebhook (Telegram sends it with each update).
+        self.webhook_secret = ""
 
         self._calls_by_method: dict[str, list[JSONDict]] = {}
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
@@ -1234,6 +1236,16 @@ class StubBotAPI:
     ) -> list[JSONDict]:
         return list(self._commands.get((_scope_key(scope), language_code), ()))
 
+    def take_update(self, user: SimUser) -> JSONDict:
+        """Remove and return the oldest queued update from `user`: for a test that delivers
+        updates itself, as Telegram does to a webhook (getUpdates is refused meanwhile)."""
+        for update in self._updates:
+            payload = update.get("message") or update.get("callback_query") or {}
+            if payload.get("from", {}).get("id") == user.user_id:
+                self._updates.remove(update)
+                return update
+        raise AssertionError(f"{user!r}: no queued update")
+
     @property
     def pending_updates(self) -> int:
         """Updates queued and not yet confirmed by a getUpdates offset."""
@@ -1378,6 +1390,7 @@ class StubBotAPI:
 
     async def _set_webhook(self, params: JSONDict) -> bool:
         self.webhook_url = str(params.get("url") or "")
+        self.webhook_secret = str(params.get("secret_token") or "")
         self._set_allowed_updates(params.get("allowed_updates"))
         if params.get("drop_pending_updates") is True:
             await self._drop_pending_updates()
@@ -1385,6 +1398,7 @@ class StubBotAPI:
 
     async def _delete_webhook(self, params: JSONDict) -> bool:
         self.webhook_url = ""
+        self.webhook_secret = ""
         if params.get("drop_pending_updates") is True:
             await self._drop_pending_updates()
         return True

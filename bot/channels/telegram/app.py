@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 import os
+import re
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,8 +30,12 @@ from bot.config import Settings
 from bot.engine.engine import Engine
 from bot.engine.loader import FlowSet
 from bot.i18n import N_, Catalogs
+from bot.reminders.delivery import for_engine as reminder_job
+from bot.reminders.delivery import run_periodically as deliver_reminders
+from bot.render import worker as render_worker
 from bot.retention import RetentionJob, run_periodically
 from bot.runtime import Runtime, open_runtime
+from bot.store.dedup import prune_periodically
 from bot.store.repo import Repo
 
 # python-telegram-bot 22 warns on every RetryAfter unless durations are timedeltas; that is
@@ -118,9 +123,12 @@ async def warn_about_access(runtime: Runtime) -> None:
 
 @asynccontextmanager
 async def running_bot(settings: Settings) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    """Open the runtime (migrations, flows), build the application and poll until the
-    block ends; the retention job runs beside it. Production and the end-to-end tests both
-    start the bot through here."""
+    """Open the runtime (migrations, flows), build the application and take updates
+    (`receiving`) until the block ends; the retention, prune and reminder jobs run beside
+    it.
+    Production and the end-to-end tests both start the bot through here."""
+    if settings.webhook_url is not None:
+        webhook_secret(settings)  # refuse before anything starts
     async with open_runtime(settings) as runtime:
         await warn_about_access(runtime)
         channel = TelegramChannel(runtime.engine)
@@ -132,23 +140,91 @@ async def running_bot(settings: Settings) -> AsyncIterator[Application]:  # type
         async with app:  # initialize ... shutdown
             await publish_commands(app, runtime.engine)
             await app.start()
-            assert app.updater is not None
-            await app.updater.start_polling(
-                poll_interval=0,
-                timeout=settings.polling_timeout,
-                allowed_updates=ALLOWED_UPDATES,
-                drop_pending_updates=False,
-            )
-            log.info("telegram bot ready (long polling)")
-            job = asyncio.create_task(run_periodically(retention), name="retention")
+            jobs = [
+                asyncio.create_task(run_periodically(retention), name="retention"),
+                asyncio.create_task(prune_periodically(engine.sessions), name="prune-updates"),
+                asyncio.create_task(
+                    deliver_reminders(reminder_job(engine, TelegramNotifier(app.bot))),
+                    name="reminders",
+                ),
+            ]
             try:
-                yield app
+                async with receiving(app, runtime):
+                    yield app
             finally:
-                job.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await job
-                await app.updater.stop()
+                for job in jobs:
+                    job.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await job
                 await app.stop()
+
+
+@asynccontextmanager
+async def receiving(app: Application, runtime: Runtime) -> AsyncIterator[None]:  # type: ignore[type-arg]
+    """Take updates until the block ends: from Telegram's webhook when `BOT_WEBHOOK_URL`
+    is set, else by long polling (with /healthz, /readyz and /metrics on `BOT_HTTP_PORT`
+    when that is set). On the way out a webhook replica first answers 503 to new updates
+    and finishes those in hand (`http.serving`)."""
+    settings = runtime.settings
+    async with contextlib.AsyncExitStack() as stack:
+        if settings.webhook_url is not None or settings.http_port is not None:
+            from bot.channels.telegram.http import BotHttp, serving, webhook_path
+            from bot.store.migrate import head_revision
+
+            head = head_revision()
+        if settings.webhook_url is not None:
+            secret = webhook_secret(settings)
+            http = BotHttp(
+                app, runtime.db, head, path=webhook_path(settings.webhook_url), secret=secret
+            )
+            await stack.enter_async_context(
+                serving(http, settings.webhook_listen, settings.webhook_port)
+            )
+            # Every replica sets the same address (the proxy's); never deleted on the way
+            # out, since the other replicas go on. Polling (`start_polling`) removes it.
+            await app.bot.set_webhook(
+                settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+            )
+            log.info("telegram bot ready (webhook on port %d)", settings.webhook_port)
+            yield
+            return
+        assert app.updater is not None
+        await app.updater.start_polling(
+            poll_interval=0,
+            timeout=settings.polling_timeout,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+        )
+        stack.push_async_callback(app.updater.stop)
+        if settings.http_port is not None:
+            http = BotHttp(app, runtime.db, head)
+            await stack.enter_async_context(
+                serving(http, settings.webhook_listen, settings.http_port)
+            )
+        log.info("telegram bot ready (long polling)")
+        yield
+
+
+WEBHOOK_WITHOUT_SECRET = (
+    "BOT_WEBHOOK_URL is set but BOT_WEBHOOK_SECRET is not: without it anyone who finds the "
+    "address could post updates. Set BOT_WEBHOOK_SECRET to 1-256 characters of A-Z, a-z, "
+    "0-9, _ and - (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)."
+)
+WEBHOOK_BAD_SECRET = (
+    "BOT_WEBHOOK_SECRET may only hold 1-256 characters of A-Z, a-z, 0-9, _ and - "
+    "(Telegram's rule for the secret token)."
+)
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The webhook's secret token; refuses (ValueError, with what to do) when it is missing
+    or Telegram would not take it. The message never quotes the secret."""
+    if settings.webhook_secret is None:
+        raise ValueError(WEBHOOK_WITHOUT_SECRET)
+    secret = settings.webhook_secret.get_secret_value()
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        raise ValueError(WEBHOOK_BAD_SECRET)
+    return secret
 
 
 async def serve(settings: Settings) -> None:
@@ -163,7 +239,10 @@ async def serve(settings: Settings) -> None:
         # reply for up to 100 ms now and then (seen in `make bench`).
         gc.collect()
         gc.freeze()
+        warming = asyncio.create_task(render_worker.warm_up(), name="render worker")
         await stop.wait()
+        await warming
+    render_worker.shut_down()
     log.info("telegram bot stopped")
 
 

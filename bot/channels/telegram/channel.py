@@ -15,7 +15,9 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
+from bot import metrics
 from bot.access import telegram_id, telegram_key
+from bot.channels.telegram.delivery import give_back
 from bot.channels.telegram.render import keyboard
 from bot.engine.engine import Engine
 from bot.engine.events import (
@@ -106,23 +108,27 @@ class TelegramChannel:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None or not await self._private(update):
             return
-        outcome = await self._engine().handle(identity(user), message_event(message))
-        await self._send(message.chat, outcome)
+        outcome = await self._apply(update, user, message_event(message))
+        if outcome is not None:
+            await self._send(message.chat, outcome)
 
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An edited message: it is not read again (the original was already handled)."""
         message, user = update.effective_message, update.effective_user
         if message is None or user is None or not await self._private(update):
             return
-        outcome = await self._engine().handle(identity(user), Unsupported("edited"))
-        await self._send(message.chat, outcome)
+        outcome = await self._apply(update, user, Unsupported("edited"))
+        if outcome is not None:
+            await self._send(message.chat, outcome)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A pressed button: answered at once, and its message edited in place."""
         query, user = update.callback_query, update.effective_user
         if query is None or user is None or not await self._private(update):
             return
-        outcome = await self._engine().handle(identity(user), Press(query.data or ""))
+        outcome = await self._apply(update, user, Press(query.data or ""))
+        if outcome is None:
+            return
         try:
             await query.answer(outcome.notice)
         except TelegramError as err:
@@ -138,6 +144,18 @@ class TelegramChannel:
             await self._send(message.chat, outcome)
         elif update.effective_chat is not None:
             await self._send(update.effective_chat, outcome)
+
+    async def _apply(self, update: Update, user: User, event: Event) -> Outcome | None:
+        """The engine's outcome, with the update's id so a redelivery is applied once;
+        None when the update is given back to Telegram (webhook) instead of answered."""
+        outcome = await self._engine().handle(identity(user), event, event_id=update.update_id)
+        if outcome.duplicate:
+            metrics.UPDATES_DUPLICATE.inc()
+            log.info("update %d was applied before; nothing changed", update.update_id)
+        if outcome.retry and give_back():
+            metrics.UPDATES_RETRIED.inc()
+            return None
+        return outcome
 
     async def _edit(self, message: Message, outcome: Outcome, index: int) -> bool:
         reply = outcome.replies[index]
@@ -175,6 +193,9 @@ class TelegramChannel:
         frames = traceback.extract_tb(error.__traceback__) if error else []
         where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in frames[-6:])
         log.error("update failed: %s at %s", type(error).__name__, where)
+        metrics.UPDATE_ERRORS.inc()
+        if give_back():  # a webhook: Telegram delivers it again, no need to ask for that
+            return
         if not isinstance(update, Update) or update.effective_chat is None:
             return
         user = update.effective_user

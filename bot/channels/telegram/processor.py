@@ -7,12 +7,14 @@ a lock per user keeps one practitioner's updates (and the replies to them) in or
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot import metrics
 from bot.engine.locks import KeyedLock
 
 
@@ -34,8 +36,11 @@ class PerPractitionerProcessor(BaseUpdateProcessor):
         self._locks = KeyedLock()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        started = time.perf_counter()
         async with self._locks.hold(update_key(update)):
             await coroutine
+        metrics.UPDATE_SECONDS.observe(time.perf_counter() - started)
+        metrics.UPDATES_HANDLED.inc()
 
     async def initialize(self) -> None:
         """Nothing to set up: the locks are made on demand."""

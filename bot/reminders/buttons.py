@@ -1,0 +1,87 @@
+"""What a reminder's button does: done, later (1 hour, tomorrow 09:00), or open the case.
+
+The engine calls `press` inside the turn's transaction, after checking the signature;
+ownership is part of every query (`repo.reminder(owner, id)`), so a button of someone else's
+reminder cannot reach it. A reminder already done or cancelled changes nothing and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.engine.events import Reply
+from bot.engine.loader import FlowSet
+from bot.engine.render import escape, fill
+from bot.i18n import N_, Translator
+from bot.reminders import message
+from bot.reminders.store import OPEN
+from bot.reminders.when import days_later, say_when
+from bot.store.models import Practitioner
+from bot.store.repo import Repo
+
+SNOOZE_HOUR = timedelta(hours=1)
+
+DONE_NOTE = N_("✅ Done. Noted with “{label}”.")
+DONE_PLAIN = N_("✅ Done.")
+AGAIN = N_("⏰ I will remind you again on {when}.")
+GONE = N_("This reminder is already done or cancelled. Nothing was changed.")
+UNKNOWN = N_("This reminder no longer exists. Nothing was changed.")
+OPENED = N_("Opened.")
+CLOSED = N_("This family is closed, so there is nothing to open. The reminder stays.")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What to show: the reminder message as it now is (edited in place, no buttons), a
+    short notice for the press, and, for "open", where to take the practitioner."""
+
+    reply: Reply | None
+    notice: str
+    open: tuple[int | None, str, str | None] | None = None
+    """(case id, flow, step) to open."""
+
+
+async def press(
+    repo: Repo,
+    p: Practitioner,
+    action: str,
+    reminder_id: int,
+    *,
+    now: datetime,
+    t: Translator,
+    flows: FlowSet,
+) -> Answer:
+    reminder = await repo.reminder(p, reminder_id)
+    if reminder is None:
+        return Answer(Reply(t.gettext(UNKNOWN)), t.gettext(UNKNOWN))
+    case = await repo.case(p, reminder.case_id)
+    label = None if case is None else case.label
+    shown = message.Shown(reminder, label, p.language, p.timezone)
+    body = message.text(shown, t, flows, late_for=None)
+
+    def answer(line: str, notice: str) -> Answer:
+        return Answer(Reply(f"{body}\n\n{line}"), notice)
+
+    if reminder.status not in OPEN:
+        return answer(t.gettext(GONE), t.gettext(GONE))
+    if action == message.DONE:
+        await repo.done_reminder(p, reminder.id)
+        line = (
+            t.gettext(DONE_PLAIN)
+            if label is None
+            else fill(t.gettext(DONE_NOTE), {"label": escape(label)})
+        )
+        return answer(line, t.gettext(DONE_PLAIN))
+    if action in (message.HOUR, message.TOMORROW):
+        until = now + SNOOZE_HOUR if action == message.HOUR else days_later(now, p.timezone, 1)
+        await repo.snooze(p, reminder.id, until)
+        line = fill(t.gettext(AGAIN), {"when": say_when(until, p.language, p.timezone)})
+        return answer(line, line)
+    assert action == message.OPEN
+    if reminder.open_flow is None or reminder.open_flow not in flows.flows:
+        return Answer(None, t.gettext(UNKNOWN))
+    if case is not None and case.status != "open":
+        return Answer(None, t.gettext(CLOSED))
+    where = (reminder.case_id, reminder.open_flow, reminder.open_step)
+    return Answer(None, t.gettext(OPENED), where)

@@ -1,0 +1,274 @@
+"""Delivering due reminders: claim, send, mark sent; exactly once in the normal case, and
+at least once when a process dies.
+
+One pass (`ReminderJob.run_once`):
+
+1. Claims due rows in a short transaction (`store.claim_due`: `FOR UPDATE SKIP LOCKED` on
+   PostgreSQL, so two bot processes split the work instead of both taking it) and sets a
+   lease (`claimed_until`). A reminder whose owner is in quiet hours is not sent: its next
+   attempt moves to the end of the quiet hours, in their time zone.
+2. Sends each claimed reminder through the `Notifier`, outside any transaction.
+3. Marks it `sent` only once the channel accepted it. A passing failure (network, Telegram
+   down) gives the claim back with a growing back-off; a message that can never be
+   delivered (the chat blocked the bot) becomes `failed`.
+
+A crash between 2 and 3 leaves the lease to run out, and the reminder is sent again: a
+repeat, never a loss. Reminders that fell due while the bot was down are due at start and
+go out in the first pass, marked late when they come more than `LATE_AFTER` after their
+time. On SQLite there is no row locking: one process is assumed (the README says so).
+
+The job knows no Telegram, and its clock is given to it, so tests move time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import metrics
+from bot.engine.engine import Engine
+from bot.engine.events import Reply
+from bot.engine.loader import FlowSet
+from bot.engine.signing import Signer
+from bot.i18n import Catalogs
+from bot.notify import Notifier
+from bot.reminders import message, store
+from bot.reminders.when import at_local, warm_up
+from bot.store.models import Case, Practitioner, Reminder, utcnow
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+"""How long a claim holds: far longer than a send with its retries (3 tries of at most
+`BOT_TELEGRAM_TIMEOUT`), so a live process never loses its claim while sending."""
+BATCH = 50
+LATE_AFTER = timedelta(minutes=10)
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
+"""The wait after the 1st, 2nd, 3rd and every later failed send."""
+POLL = 20.0
+"""Longest sleep between passes while the bot runs, in seconds."""
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before the next try after `attempts` failed ones (1 or more)."""
+    return BACKOFF[min(max(attempts, 1), len(BACKOFF)) - 1]
+
+
+def in_quiet_hours(moment: datetime, zone: str, start: int, end: int) -> bool:
+    """Whether the wall clock in `zone` at `moment` is within [start, end) (minutes after
+    midnight; the span may cross midnight). Equal start and end: never quiet."""
+    if start == end:
+        return False
+    local = moment.astimezone(ZoneInfo(zone))
+    minute = local.hour * 60 + local.minute
+    if start < end:
+        return start <= minute < end
+    return minute >= start or minute < end
+
+
+def quiet_end(moment: datetime, zone: str, end: int) -> datetime:
+    """The first moment after `moment` when the wall clock in `zone` shows `end`."""
+    clock = datetime.min.replace(hour=end // 60, minute=end % 60).time()
+    day = moment.astimezone(ZoneInfo(zone)).date()
+    candidate = at_local(day, clock, zone)
+    if candidate <= moment:
+        candidate = at_local(day + timedelta(days=1), clock, zone)
+    return candidate
+
+
+def planned(reminder: Reminder, owner: Practitioner) -> datetime:
+    """When the reminder should have arrived: its time, or the end of the quiet hours it
+    fell in."""
+    due = reminder.due_at
+    if in_quiet_hours(due, owner.timezone, owner.quiet_start, owner.quiet_end):
+        return quiet_end(due, owner.timezone, owner.quiet_end)
+    return due
+
+
+@dataclass(frozen=True)
+class Pass:
+    """What one pass did."""
+
+    sent: int = 0
+    deferred: int = 0
+    """Due in quiet hours: moved to the morning."""
+    retried: int = 0
+    """A send failed for now: tried again later."""
+    failed: int = 0
+    """The channel said never: given up."""
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    reminder_id: int
+    claimed_until: datetime
+    owner_key: str
+    reply: Reply
+    late: bool
+    attempts: int
+
+
+class ReminderJob:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        catalogs: Catalogs,
+        flows: FlowSet,
+        signer: Signer,
+        notifier: Notifier,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        lease: timedelta = LEASE,
+        batch: int = BATCH,
+    ) -> None:
+        self.sessions = sessions
+        self.catalogs = catalogs
+        self.flows = flows
+        self.signer = signer
+        self.notifier = notifier
+        self.clock = clock
+        self.lease = lease
+        self.batch = batch
+
+    async def run_once(self) -> Pass:
+        """Deliver everything due now, batch by batch."""
+        total = Pass()
+        while True:
+            now = self.clock()
+            claimed, deferred, full = await self._claim(now)
+            done = await self._deliver(claimed, now)
+            total = Pass(
+                total.sent + done.sent,
+                total.deferred + deferred,
+                total.retried + done.retried,
+                total.failed + done.failed,
+            )
+            if not full or (done.retried and not done.sent):
+                break  # all done, or the channel is down: the next pass tries again
+        metrics.REMINDERS_SENT.inc(total.sent)
+        metrics.REMINDERS_DUE.set(total.deferred + total.retried)  # due, still to send
+        if total.sent or total.deferred or total.retried or total.failed:
+            log.info(
+                "reminders: %d sent, %d deferred (quiet hours), %d to retry, %d failed",
+                total.sent,
+                total.deferred,
+                total.retried,
+                total.failed,
+            )
+        return total
+
+    async def next_due(self) -> datetime | None:
+        async with self.sessions() as session:
+            return await store.next_due(session)
+
+    async def _claim(self, now: datetime) -> tuple[list[_Claimed], int, bool]:
+        claimed: list[_Claimed] = []
+        deferred = 0
+        async with self.sessions() as session, session.begin():
+            rows = await store.claim_due(session, now, lease=self.lease, limit=self.batch)
+            for reminder in rows:
+                owner = await session.get(Practitioner, reminder.owner_id)
+                if owner is None:  # deleted meanwhile; the cascade takes the row
+                    continue
+                zone = owner.timezone
+                if in_quiet_hours(now, zone, owner.quiet_start, owner.quiet_end):
+                    reminder.next_attempt_at = quiet_end(now, zone, owner.quiet_end)
+                    reminder.claimed_until = None
+                    deferred += 1
+                    continue
+                claimed.append(await self._prepare(session, reminder, owner, now))
+        return claimed, deferred, len(rows) == self.batch
+
+    async def _prepare(
+        self, session: AsyncSession, reminder: Reminder, owner: Practitioner, now: datetime
+    ) -> _Claimed:
+        case = None if reminder.case_id is None else await session.get(Case, reminder.case_id)
+        label = case.label if case is not None and case.owner_id == owner.id else None
+        should = planned(reminder, owner)
+        late = now - should > LATE_AFTER
+        is_open = case is None or case.status == "open"
+        shown = message.Shown(reminder, label, owner.language, owner.timezone, is_open)
+        reply = message.compose(
+            shown,
+            self.catalogs.get(owner.language),
+            self.flows,
+            self.signer,
+            owner.external_key,
+            late_for=reminder.due_at if late else None,
+        )
+        assert reminder.claimed_until is not None
+        return _Claimed(
+            reminder.id, reminder.claimed_until, owner.external_key, reply, late, reminder.attempts
+        )
+
+    async def _deliver(self, claimed: list[_Claimed], now: datetime) -> Pass:
+        sent = retried = failed = 0
+        for item in claimed:
+            try:
+                delivered = await self.notifier.notify(item.owner_key, item.reply)
+            except Exception as exc:
+                # Its type only: an error may quote the message.
+                log.warning("reminder not sent, will retry: %s", type(exc).__name__)
+                async with self.sessions() as session, session.begin():
+                    await store.release(
+                        session,
+                        item.reminder_id,
+                        item.claimed_until,
+                        next_attempt_at=now + backoff(item.attempts + 1),
+                        failed=True,
+                    )
+                retried += 1
+                continue
+            async with self.sessions() as session, session.begin():
+                if delivered:
+                    marked = await store.mark_sent(
+                        session, item.reminder_id, item.claimed_until, now, late=item.late
+                    )
+                    sent += marked
+                else:
+                    await store.release(
+                        session,
+                        item.reminder_id,
+                        item.claimed_until,
+                        next_attempt_at=now,
+                        failed=True,
+                        status=store.FAILED,
+                    )
+                    failed += 1
+        return Pass(sent=sent, retried=retried, failed=failed)
+
+
+async def run_periodically(job: ReminderJob, *, poll: float | None = None) -> None:
+    """A pass now, then again when the next reminder is due or after `poll` seconds,
+    whichever comes first, until cancelled. With nothing due a pass is one indexed query.
+    A failed pass (the database away) is logged by type and the next one tries again."""
+    await asyncio.to_thread(warm_up)  # typed moments are parsed in turns: load it now
+    while True:
+        wait = longest = POLL if poll is None else poll
+        try:
+            await job.run_once()
+            upcoming = await job.next_due()
+            if upcoming is not None:
+                wait = min(longest, max((upcoming - job.clock()).total_seconds(), 1.0))
+        except Exception as exc:
+            log.error("reminder pass failed: %s", type(exc).__name__)
+        await asyncio.sleep(wait)
+
+
+def for_engine(engine: Engine, notifier: Notifier) -> ReminderJob:
+    """The job for a running bot: the engine's database, texts, flows, button signer and
+    clock."""
+    return ReminderJob(
+        engine.sessions,
+        engine.catalogs,
+        engine.flows,
+        engine.renderer.signer,
+        notifier,
+        clock=engine.clock,
+    )

@@ -1,0 +1,117 @@
+"""The reminder as the practitioner reads it: which family, what about, the parents' tip,
+and the buttons (done, later, open).
+
+Its buttons are pressed long after the message was sent, with other turns in between, so
+they cannot carry the practitioner's step number like a step's buttons do (that would make
+them stale at once). They carry `r:<action>:<reminder id>` instead, signed for the
+practitioner; the engine checks the signature and, in the query, that the reminder is
+theirs (`bot.reminders.buttons`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.engine.events import Reply, ReplyButton
+from bot.engine.loader import FlowSet
+from bot.engine.render import escape, fill
+from bot.engine.signing import Signer
+from bot.i18n import N_, Translator
+from bot.reminders.when import say_when
+from bot.store.models import Reminder
+
+PREFIX = "r"
+DONE, HOUR, TOMORROW, OPEN = "d", "h", "t", "o"
+ACTIONS = (DONE, HOUR, TOMORROW, OPEN)
+
+HEADLINES = {
+    "meeting": N_("⏰ Reminder: the first meeting with “{label}”."),
+    "followup": N_("⏰ Reminder: follow up with “{label}” on approaching someone."),
+    "checkin": N_("⏰ Reminder: a check-in with “{label}”. How are things going?"),
+    "free": N_("⏰ Reminder for “{label}”."),
+}
+NO_CASE = N_("⏰ Reminder.")
+ABOUT = N_("About: {about}")
+LATE = N_("(Late: this was for {when}.)")
+BUTTON_DONE = N_("Done ✓")
+BUTTON_HOUR = N_("In 1 hour")
+BUTTON_TOMORROW = N_("Tomorrow")
+BUTTON_OPEN = N_("Open ›")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a reminder message is made of, read from the database in one go."""
+
+    reminder: Reminder
+    case_label: str | None
+    language: str
+    zone: str
+    case_open: bool = True
+    """A closed family (check-ins after closing) has no step to open."""
+
+
+def reminder_data(signer: Signer, owner_key: str, action: str, reminder_id: int) -> str:
+    return signer.sign(owner_key, f"{PREFIX}:{action}:{reminder_id}")
+
+
+def is_reminder_data(data: str) -> bool:
+    """Cheap test, before the signature is checked: is this a reminder's button?"""
+    return data.startswith(f"{PREFIX}:")
+
+
+def parse_reminder_data(signer: Signer, owner_key: str, data: str) -> tuple[str, int] | None:
+    """(action, reminder id) of a reminder button made for `owner_key`, else None."""
+    payload = signer.verify(owner_key, data)
+    if payload is None:
+        return None
+    prefix, _, rest = payload.partition(":")
+    action, _, number = rest.partition(":")
+    if prefix != PREFIX or action not in ACTIONS or not number.isdigit():
+        return None
+    return action, int(number)
+
+
+def text(shown: Shown, t: Translator, flows: FlowSet, *, late_for: datetime | None) -> str:
+    """The message text; `late_for` is the original moment when it comes late."""
+    reminder = shown.reminder
+    if shown.case_label is None:
+        lines = [t.gettext(NO_CASE)]
+    else:
+        headline = HEADLINES.get(reminder.kind, HEADLINES["free"])
+        lines = [fill(t.gettext(headline), {"label": escape(shown.case_label)})]
+    if reminder.about:
+        lines.append(fill(t.gettext(ABOUT), {"about": escape(reminder.about)}))
+    tip = flows.tips().get(reminder.tip_id or "")
+    if tip is not None:
+        lines.append(f"💡 {t.gettext(tip[1].text)}")
+    if late_for is not None:
+        when = say_when(late_for, shown.language, shown.zone)
+        lines.append(f"<i>{fill(t.gettext(LATE), {'when': when})}</i>")
+    return "\n\n".join(lines)
+
+
+def compose(
+    shown: Shown,
+    t: Translator,
+    flows: FlowSet,
+    signer: Signer,
+    owner_key: str,
+    *,
+    late_for: datetime | None = None,
+) -> Reply:
+    """The reminder message with its buttons."""
+    reminder = shown.reminder
+
+    def button(label: str, action: str) -> ReplyButton:
+        return ReplyButton(t.gettext(label), reminder_data(signer, owner_key, action, reminder.id))
+
+    rows: list[tuple[ReplyButton, ...]] = [
+        (button(BUTTON_DONE, DONE),),
+        (button(BUTTON_HOUR, HOUR), button(BUTTON_TOMORROW, TOMORROW)),
+    ]
+    if shown.case_open and reminder.open_flow is not None and reminder.open_flow in flows.flows:
+        rows.append((button(BUTTON_OPEN, OPEN),))
+    tips = (reminder.tip_id,) if reminder.tip_id and reminder.tip_id in flows.tips() else ()
+    return Reply(text(shown, t, flows, late_for=late_for), tuple(rows), tips)

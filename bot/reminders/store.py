@@ -1,0 +1,273 @@
+"""The reminder queries: the practitioner's own (mixed into `Repo`) and the delivery job's.
+
+Every query a practitioner's turn makes takes the owner, like the rest of the repository.
+The delivery job works across practitioners (like the retention job) and touches only the
+columns that say when and whether a reminder is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.store.models import AuditEntry, Case, Practitioner, Reminder
+
+KINDS = ("meeting", "followup", "checkin", "free")
+PENDING, SENT, DONE, CANCELLED, FAILED = "pending", "sent", "done", "cancelled", "failed"
+OPEN = (PENDING, SENT)
+"""Statuses a practitioner can still act on (move, snooze, done, cancel)."""
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """A pending reminder with the label of its family (None for a reminder without one)."""
+
+    reminder: Reminder
+    case_label: str | None
+
+
+class ReminderQueries:
+    """Mixed into `Repo`: the practitioner's reminders, always scoped to the owner."""
+
+    session: AsyncSession
+
+    async def add_reminder(
+        self,
+        owner: Practitioner,
+        *,
+        case: Case | None,
+        kind: str,
+        due_at: datetime,
+        about: str | None = None,
+        tip_id: str | None = None,
+        open_flow: str | None = None,
+        open_step: str | None = None,
+    ) -> Reminder:
+        """A pending reminder at `due_at` (aware; stored in UTC), for `case` or for none."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown reminder kind {kind!r}")
+        if due_at.tzinfo is None:
+            raise ValueError("due_at must be time-zone aware")
+        if case is not None and case.owner_id != owner.id:
+            raise ValueError("a reminder can only be about one of the owner's cases")
+        reminder = Reminder(
+            owner_id=owner.id,
+            case_id=None if case is None else case.id,
+            kind=kind,
+            about=about,
+            tip_id=tip_id,
+            open_flow=open_flow,
+            open_step=open_step,
+            due_at=due_at,
+            next_attempt_at=due_at,
+            status=PENDING,
+            attempts=0,
+            late=False,
+        )
+        self.session.add(reminder)
+        await self.session.flush()
+        self._audit_reminder(owner, reminder, "reminder.added", due_at.isoformat())
+        return reminder
+
+    async def upcoming_reminders(
+        self, owner: Practitioner, *, case: Case | None = None
+    ) -> Sequence[Upcoming]:
+        """Pending reminders of `owner` (of one case, if given), soonest first, each with
+        its family's label."""
+        query = (
+            select(Reminder, Case.label)
+            .outerjoin(Case, (Case.id == Reminder.case_id) & (Case.owner_id == owner.id))
+            .where(Reminder.owner_id == owner.id, Reminder.status == PENDING)
+            .order_by(Reminder.due_at, Reminder.id)
+        )
+        if case is not None:
+            query = query.where(Reminder.case_id == case.id)
+        rows = (await self.session.execute(query)).all()
+        return [Upcoming(reminder, label) for reminder, label in rows]
+
+    async def reminders(self, owner: Practitioner) -> Sequence[Reminder]:
+        """All of `owner`'s reminders, whatever their status (for /export)."""
+        query = select(Reminder).where(Reminder.owner_id == owner.id).order_by(Reminder.id)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def last_open_due(self, case: Case) -> datetime | None:
+        """When the case's last reminder that is not done or cancelled is (was) due; None
+        without one. A closed case is kept until `grace` after it (`bot.retention`), so its
+        check-ins, and the buttons on them, still find the family."""
+        query = select(func.max(Reminder.due_at)).where(
+            Reminder.case_id == case.id,
+            Reminder.owner_id == case.owner_id,
+            Reminder.status.in_(OPEN),
+        )
+        found: datetime | None = (await self.session.execute(query)).scalar_one_or_none()
+        return found
+
+    async def reminder(self, owner: Practitioner, reminder_id: int | None) -> Reminder | None:
+        """The reminder with this id if, and only if, it belongs to `owner`."""
+        if reminder_id is None:
+            return None
+        query = select(Reminder).where(Reminder.id == reminder_id, Reminder.owner_id == owner.id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def move_reminder(
+        self, owner: Practitioner, reminder_id: int, due_at: datetime
+    ) -> Reminder | None:
+        """Set a new time: pending again, as if new. None when there is no such reminder
+        of `owner` or it is done or cancelled (nothing changed)."""
+        reminder = await self._open(owner, reminder_id)
+        if reminder is None:
+            return None
+        _reschedule(reminder, due_at)
+        self._audit_reminder(owner, reminder, "reminder.moved", due_at.isoformat())
+        return reminder
+
+    async def snooze(
+        self, owner: Practitioner, reminder_id: int, until: datetime
+    ) -> Reminder | None:
+        """ "Later": the reminder comes again at `until`. None as for `move_reminder`."""
+        reminder = await self._open(owner, reminder_id)
+        if reminder is None:
+            return None
+        _reschedule(reminder, until)
+        self._audit_reminder(owner, reminder, "reminder.snoozed", until.isoformat())
+        return reminder
+
+    async def cancel_reminder(self, owner: Practitioner, reminder_id: int) -> Reminder | None:
+        """Cancel; None when there is no such reminder of `owner` or it was already done or
+        cancelled."""
+        reminder = await self._open(owner, reminder_id)
+        if reminder is None:
+            return None
+        reminder.status, reminder.claimed_until = CANCELLED, None
+        self._audit_reminder(owner, reminder, "reminder.cancelled")
+        return reminder
+
+    async def done_reminder(self, owner: Practitioner, reminder_id: int) -> Reminder | None:
+        """Mark done, recorded in the case's audit trail with what it was about (so the
+        family's history says the follow-up happened). None as for `cancel_reminder`."""
+        reminder = await self._open(owner, reminder_id)
+        if reminder is None:
+            return None
+        reminder.status, reminder.claimed_until = DONE, None
+        self._audit_reminder(owner, reminder, "reminder.done", reminder.about or reminder.kind)
+        return reminder
+
+    async def _open(self, owner: Practitioner, reminder_id: int) -> Reminder | None:
+        reminder = await self.reminder(owner, reminder_id)
+        return reminder if reminder is not None and reminder.status in OPEN else None
+
+    def _audit_reminder(
+        self, owner: Practitioner, reminder: Reminder, event: str, value: str | None = None
+    ) -> None:
+        self.session.add(
+            AuditEntry(
+                practitioner_id=owner.id,
+                case_id=reminder.case_id,
+                event=event,
+                flow="reminders",
+                field=f"reminder:{reminder.id}",
+                value=value,
+            )
+        )
+
+
+def _reschedule(reminder: Reminder, due_at: datetime) -> None:
+    if due_at.tzinfo is None:
+        raise ValueError("due_at must be time-zone aware")
+    reminder.due_at = reminder.next_attempt_at = due_at
+    reminder.status, reminder.attempts, reminder.late = PENDING, 0, False
+    reminder.claimed_until = reminder.sent_at = None
+
+
+# --- the delivery job's queries (installation-wide) -----------------------------------------
+
+
+def _due(now: datetime) -> list[ColumnElement[bool]]:
+    return [
+        Reminder.status == PENDING,
+        Reminder.next_attempt_at <= now,
+        or_(Reminder.claimed_until.is_(None), Reminder.claimed_until <= now),
+    ]
+
+
+async def claim_due(
+    session: AsyncSession, now: datetime, *, lease: timedelta, limit: int
+) -> Sequence[Reminder]:
+    """Claim up to `limit` due reminders for this process until `now + lease`.
+
+    On PostgreSQL `FOR UPDATE SKIP LOCKED` lets two processes claim side by side without
+    waiting for or taking each other's rows; the lease (`claimed_until`) keeps the rows
+    claimed after this transaction commits, while the message is being sent. A process that
+    dies holding a claim leaves it to run out, and the row is claimed again: a reminder may
+    then come twice, never not at all. SQLite ignores `FOR UPDATE`; one process is assumed.
+    """
+    query = (
+        select(Reminder)
+        .where(*_due(now))
+        .order_by(Reminder.next_attempt_at, Reminder.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = (await session.execute(query)).scalars().all()
+    for reminder in claimed:
+        reminder.claimed_until = now + lease
+    await session.flush()
+    return claimed
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    """When the next pending reminder may be tried (claimed ones included)."""
+    query = select(Reminder.next_attempt_at).where(Reminder.status == PENDING)
+    query = query.order_by(Reminder.next_attempt_at).limit(1)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def mark_sent(
+    session: AsyncSession, reminder_id: int, claimed_until: datetime, now: datetime, *, late: bool
+) -> bool:
+    """Sent, if it is still this process's claim and still pending (the practitioner may
+    have pressed done or cancelled meanwhile: that wins)."""
+    result = await session.execute(
+        update(Reminder)
+        .where(
+            Reminder.id == reminder_id,
+            Reminder.status == PENDING,
+            Reminder.claimed_until == claimed_until,
+        )
+        .values(status=SENT, sent_at=now, late=late, claimed_until=None)
+    )
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
+
+
+async def release(
+    session: AsyncSession,
+    reminder_id: int,
+    claimed_until: datetime,
+    *,
+    next_attempt_at: datetime,
+    failed: bool,
+    status: str = PENDING,
+) -> None:
+    """Give a claim back: try again at `next_attempt_at` (counting a failure if `failed`),
+    or end it with another `status`."""
+    values: dict[str, object] = {
+        "claimed_until": None,
+        "next_attempt_at": next_attempt_at,
+        "status": status,
+    }
+    if failed:
+        values["attempts"] = Reminder.attempts + 1
+    await session.execute(
+        update(Reminder)
+        .where(
+            Reminder.id == reminder_id,
+            Reminder.status == PENDING,
+            Reminder.claimed_until == claimed_until,
+        )
+        .values(**values)
+    )

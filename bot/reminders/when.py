@@ -1,0 +1,256 @@
+"""Times for reminders: typed Dutch or English into UTC, quick buttons, and back into words.
+
+Parsing is `dateparser`'s (Dutch and English only, dates from the future, day before
+month), with a thin layer of Dutch habits it does not know in front of it: "vanmiddag",
+"morgenochtend", "9 uur", "9u", "over een week", "volgende week maandag". It runs on the
+practitioner's wall clock: dateparser gets the local time as a naive value and gives one
+back, and `zoneinfo` turns that into a moment, so 09:00 stays 09:00 on both sides of a
+daylight-saving change. dateparser is imported on first use (about 0.1 s, and the first
+parse about as much again), so starting the bot does not pay for it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+from bot.i18n import N_
+
+Reason = Literal["past", "ambiguous", "unknown"]
+
+DEFAULT_TIME = time(9, 0)
+"""A date without a time means this hour, local."""
+AFTERNOON, EVENING = time(14, 0), time(19, 0)
+
+PROBLEMS: dict[str, str] = {
+    "past": N_("That moment has already passed. Try for example “tomorrow 9:00” or “Tue 14:30”."),
+    "ambiguous": N_(
+        "I am not sure which day or time you mean. Write a day and a time, for example "
+        "“tomorrow 9:00”, “Tue 14:30” or “12-1 10:00” (day first)."
+    ),
+    "unknown": N_(
+        "I could not read a date in that. Try for example “tomorrow 9:00”, “Tue 14:30”, "
+        "“12-1 10:00” (day first) or “in 3 days”."
+    ),
+}
+"""What to tell the practitioner for each `WhenError.reason` (English msgids)."""
+
+
+class WhenError(ValueError):
+    """A typed time that cannot be used; `reason` is `past`, `ambiguous` or `unknown`, and
+    `PROBLEMS[reason]` explains it with an example."""
+
+    def __init__(self, reason: Reason) -> None:
+        super().__init__(reason)
+        self.reason: Reason = reason
+
+    @property
+    def msgid(self) -> str:
+        return PROBLEMS[self.reason]
+
+
+_WEEKDAYS = {
+    "ma": 0, "maandag": 0, "mon": 0, "monday": 0,
+    "di": 1, "dinsdag": 1, "tue": 1, "tuesday": 1,
+    "wo": 2, "woensdag": 2, "wed": 2, "wednesday": 2,
+    "do": 3, "donderdag": 3, "thu": 3, "thursday": 3,
+    "vr": 4, "vrijdag": 4, "fri": 4, "friday": 4,
+    "za": 5, "zaterdag": 5, "sat": 5, "saturday": 5,
+    "zo": 6, "zondag": 6, "sun": 6, "sunday": 6,
+}  # fmt: skip
+_NUMBERS = {
+    "een": 1, "één": 1, "a": 1, "an": 1, "one": 1, "twee": 2, "two": 2, "drie": 3,
+    "three": 3, "vier": 4, "four": 4, "vijf": 5, "five": 5, "zes": 6, "six": 6,
+    "zeven": 7, "seven": 7, "acht": 8, "eight": 8, "negen": 9, "nine": 9, "tien": 10,
+    "ten": 10, "twaalf": 12, "twelve": 12,
+}  # fmt: skip
+_DAY_PARTS = [
+    (r"morgen\s*ochtend|tomorrow morning", "morgen 09:00"),
+    (r"morgen\s*middag|tomorrow afternoon", "morgen 14:00"),
+    (r"morgen\s*avond|tomorrow evening|tomorrow night", "morgen 19:00"),
+    (r"vanochtend|vanmorgen|this morning", "vandaag 09:00"),
+    (r"vanmiddag|this afternoon", "vandaag 14:00"),
+    (r"vanavond|this evening|tonight", "vandaag 19:00"),
+]
+_WEEKDAY_WORDS = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
+_NEXT_WEEK_DAY = re.compile(rf"\b(?:volgende|komende|next) week\s+({_WEEKDAY_WORDS})\b")
+_NEXT_DAY = re.compile(rf"\b(?:volgende|komende|next)\s+({_WEEKDAY_WORDS})\b")
+_COUNT = re.compile(r"\b(over|in)\s+(" + "|".join(_NUMBERS) + r")\b")
+_HOUR_WORD = re.compile(r"(?<!over )(?<!in )(?<![\d:.])(\d{1,2})\s*(?:uur|u)\b")
+_DOT_TIME = re.compile(r"(?<![\d.\-/])(\d{1,2})\.(\d{2})(?![\d.\-/])")
+_HAS_TIME = re.compile(
+    r"\d{1,2}:\d{2}|\b\d{1,2}\s*(?:am|pm)\b|\b(?:uur|uren|minuut|minuten|min|hours?|minutes?|nu|now)\b"
+)
+_BARE_NUMBER = re.compile(r"\d{1,4}")
+
+
+def _normalise(text: str, today: date) -> str:
+    """The Dutch (and English) habits dateparser does not read, as text it does."""
+    text = " ".join(text.lower().replace("’", "'").split())
+    text = re.sub(r"\b(?:om|at|rond|around)\b", " ", text)
+    for pattern, replacement in _DAY_PARTS:
+        text = re.sub(rf"\b(?:{pattern})\b", replacement, text)
+
+    def next_week(match: re.Match[str]) -> str:
+        monday = today + timedelta(days=7 - today.weekday())
+        day = monday + timedelta(days=_WEEKDAYS[match.group(1)])
+        return f"{day.day}-{day.month}-{day.year}"
+
+    text = _NEXT_WEEK_DAY.sub(next_week, text)
+    text = _NEXT_DAY.sub(lambda m: m.group(1), text)
+    text = re.sub(r"\b(?:volgende|komende) week\b", "over 1 week", text)
+    text = _COUNT.sub(lambda m: f"{m.group(1)} {_NUMBERS[m.group(2)]}", text)
+    if ":" not in text:
+        text = _DOT_TIME.sub(r"\1:\2", text)
+    text = _HOUR_WORD.sub(r"\1:00", text)
+    return " ".join(text.split())
+
+
+def _dateparser_parse(text: str, base: datetime) -> datetime | None:
+    import dateparser  # lazy: see the module docstring
+
+    settings: Any = {
+        "PREFER_DATES_FROM": "future",
+        "RELATIVE_BASE": base,
+        "DATE_ORDER": "DMY",
+        "RETURN_AS_TIMEZONE_AWARE": False,
+    }
+    result: datetime | None = dateparser.parse(text, languages=["nl", "en"], settings=settings)
+    return result
+
+
+def warm_up() -> None:
+    """Import dateparser and load its Dutch and English data (about 0.25 s of CPU), so the
+    first typed moment does not stall the bot; run on a worker thread at start."""
+    _dateparser_parse("morgen 9:00", datetime(2026, 1, 1))
+
+
+def parse_when(text: str, *, now: datetime, language: str, zone: str) -> datetime:
+    """The moment (aware, UTC) meant by `text`, typed by a practitioner in time zone
+    `zone`. A date without a time means 09:00 there.
+
+    Raises `WhenError`: `past` for a moment not after `now`, `ambiguous` for a bare number
+    ("9") and `unknown` for anything without a readable date. `language` is the
+    practitioner's, but both Dutch and English are read whichever it is.
+    """
+    del language  # both languages are always read: English words in Dutch chats are common
+    tz = ZoneInfo(zone)
+    local_now = now.astimezone(tz)
+    cleaned = _normalise(text, local_now.date())
+    if not cleaned:
+        raise WhenError("unknown")
+    if _BARE_NUMBER.fullmatch(cleaned):
+        raise WhenError("ambiguous")
+    found = _dateparser_parse(cleaned, local_now.replace(tzinfo=None))
+    if found is None:
+        raise WhenError("unknown")
+    if found.tzinfo is not None:  # the text named a zone ("9:00 UTC"): keep that moment
+        moment = found.astimezone(UTC)
+    else:
+        if not _HAS_TIME.search(cleaned):
+            found = datetime.combine(found.date(), DEFAULT_TIME)
+        moment = found.replace(tzinfo=tz).astimezone(UTC)
+    if moment <= now:
+        raise WhenError("past")
+    return moment
+
+
+def at_local(day: date, clock: time, zone: str) -> datetime:
+    """The moment (UTC) when the wall clock in `zone` shows `clock` on `day`."""
+    return datetime.combine(day, clock, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def days_later(now: datetime, zone: str, days: int, clock: time = DEFAULT_TIME) -> datetime:
+    """`clock` local, `days` calendar days after today in `zone` (DST-correct: the wall
+    clock is kept, not the number of hours)."""
+    today = now.astimezone(ZoneInfo(zone)).date()
+    return at_local(today + timedelta(days=days), clock, zone)
+
+
+def weeks_later(now: datetime, zone: str, weeks: int) -> datetime:
+    """09:00 local, `weeks` weeks after today: the check-ins after closing (2, 6, 12)."""
+    return days_later(now, zone, 7 * weeks)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A quick button for choosing a time. `label` is an English msgid to translate;
+    `hint` is the moment in short words in the practitioner's language ("di 1 dec 09:00")."""
+
+    key: str
+    label: str
+    due_at: datetime
+    hint: str
+
+
+PRESET_LABELS = {
+    "afternoon": N_("This afternoon 14:00"),
+    "tomorrow": N_("Tomorrow 9:00"),
+    "week": N_("In a week"),
+    "two_weeks": N_("In two weeks"),
+}
+AFTERNOON_MARGIN = timedelta(minutes=30)
+""""This afternoon" is offered only while 14:00 is at least this far ahead."""
+
+
+def presets(now: datetime, zone: str, language: str) -> list[Preset]:
+    """The quick buttons, in order: this afternoon 14:00 (only while it is still ahead),
+    tomorrow 09:00, in a week and in two weeks (09:00 on that day)."""
+    moments: list[tuple[str, datetime]] = []
+    afternoon = days_later(now, zone, 0, AFTERNOON)
+    if afternoon - now >= AFTERNOON_MARGIN:
+        moments.append(("afternoon", afternoon))
+    moments += [
+        ("tomorrow", days_later(now, zone, 1)),
+        ("week", days_later(now, zone, 7)),
+        ("two_weeks", days_later(now, zone, 14)),
+    ]
+    return [
+        Preset(key, PRESET_LABELS[key], moment, say_short(moment, language, zone))
+        for key, moment in moments
+    ]
+
+
+def preset(now: datetime, zone: str, key: str) -> datetime | None:
+    """The moment of one preset by its key (a button's value), or None if unknown or no
+    longer offered."""
+    found = next((p for p in presets(now, zone, "en") if p.key == key), None)
+    return None if found is None else found.due_at
+
+
+def say_when(moment: datetime, language: str, zone: str, *, now: datetime | None = None) -> str:
+    """ "dinsdag 3 december om 09:00" / "Tuesday 3 December at 09:00"; with the year when it
+    is not the year of `now`."""
+    local = moment.astimezone(ZoneInfo(zone))
+    year = " y" if now is not None and now.astimezone(ZoneInfo(zone)).year != local.year else ""
+    at = "'om'" if language == "nl" else "'at'"
+    return format_datetime(local, f"EEEE d MMMM{year} {at} HH:mm", locale=language)
+
+
+def say_short(moment: datetime, language: str, zone: str) -> str:
+    """ "di 3 dec 09:00" / "Tue 3 Dec 09:00", for buttons and lists."""
+    local = moment.astimezone(ZoneInfo(zone))
+    text = format_datetime(local, "EEE d MMM HH:mm", locale=language)
+    return text.replace(".", "")
+
+
+def minutes_of(clock: str) -> int:
+    """ "21:30" → 1290 (minutes after midnight), for the quiet hours; ValueError if not a
+    time of day."""
+    hours, sep, minutes = clock.strip().replace(".", ":").partition(":")
+    if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
+        raise ValueError(f"not a time of day: {clock!r}")
+    value = int(hours) * 60 + int(minutes)
+    if int(hours) > 23 or int(minutes) > 59:
+        raise ValueError(f"not a time of day: {clock!r}")
+    return value
+
+
+def clock_text(minutes: int) -> str:
+    """1290 → "21:30"."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"

@@ -1,0 +1,422 @@
+"""The conversation side of reminders, through the engine, with the clock held still.
+
+/herinneringen (list, add by button or typed time, refusals, move, cancel, quiet hours) and
+the offers at the end of /voorbereiden, after an approach in fase 3 and at closing in fase
+4. "Now" is Tuesday 1 December 2026, 10:00 in Amsterdam, unless a test moves it; no test
+sleeps.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select, text
+
+from bot.actions import reminders as rem
+from bot.actions.people import MARKS
+from bot.engine.engine import UNKNOWN_BUTTON, Engine
+from bot.engine.events import Identity
+from bot.engine.render import SKIP_LABEL
+from bot.reminders.when import PROBLEMS
+from bot.store.models import Agreement, Practitioner, Reminder
+from tests.support.chat import Chat
+from tests.support.flows import enter
+from tests.test_phase2_3 import add_person, press_starting
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+"""Tuesday 1 December 2026, 10:00 in Amsterdam (CET, UTC+1)."""
+TOMORROW_9 = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def still(engine: Engine) -> Engine:
+    """The engine with its clock held at NOW."""
+    engine.clock = lambda: NOW
+    return engine
+
+
+@pytest.fixture
+def alice(still: Engine) -> Chat:
+    return Chat(still, Identity("test:alice"))
+
+
+async def onboard(chat: Chat, label: str = "Fam. K") -> None:
+    await chat.send("/start")
+    await chat.press("Continue")
+    await chat.press("Understood")
+    await chat.text(label)
+    assert (await chat.where()).flow == "menu"
+
+
+async def reminders_of(chat: Chat) -> list[Reminder]:
+    async with chat.engine.sessions() as session:
+        query = (
+            select(Reminder)
+            .join(Practitioner, Practitioner.id == Reminder.owner_id)
+            .where(Practitioner.external_key == chat.who.key)
+            .order_by(Reminder.id)
+        )
+        return list((await session.execute(query)).scalars())
+
+
+async def step(chat: Chat) -> tuple[str | None, str | None]:
+    where = await chat.where()
+    return where.flow, where.step
+
+
+def says(chat: Chat, flow: str, name: str, **values: str) -> bool:
+    msgid = chat.engine.flows[flow].step(name).say
+    assert msgid is not None
+    return chat.has(msgid, **values)
+
+
+# --- /herinneringen ------------------------------------------------------------------------
+
+
+async def test_an_empty_list_says_so_and_offers_to_add_one(alice: Chat) -> None:
+    await onboard(alice)
+    await alice.send("/herinneringen")
+    assert await step(alice) == ("herinneringen", "list")
+    assert alice.has(rem.NONE_YET)
+    assert "21:00–08:00" in alice.last.text  # the quiet hours, shown with the list
+    assert alice.t("New reminder") in alice.labels
+    await alice.send("/menu")
+    assert alice.t("Reminders") in alice.labels  # also in the menu
+    await alice.send("/hulp")
+    assert "/herinneringen – " + alice.t(alice.engine.flows["herinneringen"].description or "") in (
+        alice.last.text
+    )
+
+
+async def test_a_reminder_for_the_family_by_button_said_back_in_words(alice: Chat) -> None:
+    await onboard(alice)
+    await alice.send("/herinneringen")
+    await alice.press("New reminder")
+    assert says(alice, "herinneringen", "for_case", case="Fam. K")
+    await alice.press("Yes, this family")
+    await alice.text("moeder bellen over woensdag")
+    assert await step(alice) == ("herinneringen", "when")
+    assert alice.t("This afternoon 14:00") in alice.labels  # 10:00 now: still ahead
+    await alice.press("Tomorrow 9:00")
+
+    assert await step(alice) == ("herinneringen", "list")
+    assert alice.has(rem.SET, when="woensdag 2 december om 09:00")
+    assert "Fam. K" in alice.last.text and "moeder bellen over woensdag" in alice.last.text
+    [saved] = await reminders_of(alice)
+    assert (saved.kind, saved.status, saved.about) == (
+        "free",
+        "pending",
+        "moeder bellen over woensdag",
+    )
+    assert saved.due_at == TOMORROW_9 and saved.case_id is not None
+    async with alice.engine.sessions() as session:  # "what about" is stored sealed
+        raw = (await session.execute(text("SELECT about FROM reminders"))).scalar_one()
+    assert "moeder" not in raw
+
+
+async def test_a_typed_dutch_time_without_a_family(alice: Chat) -> None:
+    await onboard(alice)
+    await alice.send("/herinneringen")
+    await alice.press("New reminder")
+    await alice.press("No, without a family")
+    await alice.text("supervisie voorbereiden")
+    await alice.text("do 14:30")
+    assert alice.has(rem.SET, when="donderdag 3 december om 14:30")
+    assert alice.has(rem.WITHOUT_CASE)
+    [saved] = await reminders_of(alice)
+    assert saved.case_id is None
+    assert saved.due_at == datetime(2026, 12, 3, 13, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [("vandaag 8:00", "past"), ("gisteren", "past"), ("9", "ambiguous"), ("blabla", "unknown")],
+)
+async def test_a_past_ambiguous_or_unreadable_time_is_refused_with_an_example(
+    alice: Chat, typed: str, reason: str
+) -> None:
+    await onboard(alice)
+    await alice.send("/herinneringen")
+    await alice.press("New reminder")
+    await alice.press("Yes, this family")
+    await alice.text("oma bellen")
+    await alice.text(typed)
+    assert alice.has(PROBLEMS[reason])
+    assert "“" in alice.t(PROBLEMS[reason])  # with an example
+    assert await step(alice) == ("herinneringen", "when")  # asked again
+    assert await reminders_of(alice) == []
+    await alice.text("over 3 dagen")
+    assert alice.has(rem.SET, when="vrijdag 4 december om 09:00")
+
+
+async def test_contact_details_are_not_kept_in_what_it_is_about(alice: Chat) -> None:
+    await onboard(alice)
+    await alice.send("/herinneringen")
+    await alice.press("New reminder")
+    await alice.press("Yes, this family")
+    await alice.text("bel oma 06-12345678")
+    assert await step(alice) == ("herinneringen", "about")
+
+
+async def add(chat: Chat, about: str, when: str) -> None:
+    await chat.send("/herinneringen")
+    await chat.press("New reminder")
+    await chat.press("Yes, this family")
+    await chat.text(about)
+    await chat.text(when)
+
+
+async def test_move_then_cancel_after_a_confirmation(alice: Chat) -> None:
+    await onboard(alice)
+    await add(alice, "oma bellen", "morgen 9:00")
+    await press_starting(alice, "wo 2 dec 09:00")
+    assert await step(alice) == ("herinneringen", "item")
+    assert "oma bellen" in alice.last.text
+    assert "Woensdag 2 december om 09:00" in alice.last.text  # a line starts with a capital
+
+    await alice.press("Move")
+    await alice.text("12-1 10:00")
+    assert await step(alice) == ("herinneringen", "item")
+    assert alice.has(rem.MOVED, when="dinsdag 12 januari 2027 om 10:00")
+    [moved] = await reminders_of(alice)
+    assert moved.due_at == datetime(2027, 1, 12, 9, 0, tzinfo=UTC)
+
+    await alice.press("Cancel…")
+    assert await step(alice) == ("herinneringen", "confirm_cancel")
+    await alice.press("No, keep it")
+    assert (await reminders_of(alice))[0].status == "pending"
+    await alice.press("Cancel…")
+    await alice.press("Yes, cancel")
+    assert await step(alice) == ("herinneringen", "list")
+    assert alice.has(rem.CANCELLED) and alice.has(rem.NONE_YET)
+    assert (await reminders_of(alice))[0].status == "cancelled"
+
+
+async def test_the_list_is_per_family_and_notes_quiet_hours(alice: Chat) -> None:
+    await onboard(alice)
+    await add(alice, "oma bellen", "morgen 9:00")
+    await add(alice, "laat nog mailen", "vandaag 22:30")
+    assert alice.has(rem.QUIET_NOTE, time="08:00")  # said when it is set
+    await alice.send("/gezin")
+    await alice.press("New family")
+    await alice.text("Gezin B.")
+    await add(alice, "juf vragen", "over een week")
+    shown = alice.last.text
+    assert shown.index("Fam. K") < shown.index("Gezin B.")  # soonest family first
+    assert alice.t(rem.QUIET_WAIT).replace("{time}", "08:00") in shown
+    assert len([b for b in alice.labels if " · " in b]) == 3
+
+
+async def test_quiet_hours_are_set_validated_and_can_be_switched_off(alice: Chat) -> None:
+    await onboard(alice)
+    await alice.send("/herinneringen")
+    await alice.press("Change quiet hours")
+    await alice.text("na het eten")
+    assert alice.has(rem.QUIET_BAD)
+    assert await step(alice) == ("herinneringen", "quiet")
+    await alice.text("22-7")
+    assert await step(alice) == ("herinneringen", "list")
+    assert alice.has(rem.QUIET_SET, hours="22:00–07:00")
+    p = await alice.practitioner()
+    assert p is not None and (p.quiet_start, p.quiet_end) == (22 * 60, 7 * 60)
+
+    await alice.press("Change quiet hours")
+    await alice.press("No quiet hours")
+    p = await alice.practitioner()
+    assert p is not None and p.quiet_start == p.quiet_end
+    await alice.press("Change quiet hours")
+    await alice.press("21:00–08:00 (standard)")
+    p = await alice.practitioner()
+    assert p is not None and (p.quiet_start, p.quiet_end) == (21 * 60, 8 * 60)
+
+
+def test_quiet_hours_are_read_in_the_usual_ways() -> None:
+    assert rem.parse_quiet_hours("21:00-08:00") == (1260, 480)
+    assert rem.parse_quiet_hours("22-7") == (1320, 420)
+    assert rem.parse_quiet_hours("21.30 tot 7.30") == (1290, 450)
+    assert rem.parse_quiet_hours("22 uur – 7 uur") == (1320, 420)
+    assert rem.parse_quiet_hours("25-7") is None
+    assert rem.parse_quiet_hours("vanavond") is None
+
+
+async def test_nobody_else_can_act_on_a_reminder(still: Engine) -> None:
+    alice, bob = Chat(still, Identity("test:alice")), Chat(still, Identity("test:bob"))
+    await onboard(alice)
+    await onboard(bob, "Gezin B.")
+    await add(alice, "oma bellen", "morgen 9:00")
+    [button] = [b for b in alice.buttons if b.label.startswith("wo 2 dec")]
+
+    await bob.send("/herinneringen")
+    assert bob.has(rem.NONE_YET)  # not in bob's list
+    await bob.press_data(button.data)  # alice's signed button, pressed by bob
+    assert bob.has(UNKNOWN_BUTTON)
+    assert await step(bob) == ("herinneringen", "list")
+    assert (await reminders_of(alice))[0].status == "pending"
+
+
+# --- the phases' offers --------------------------------------------------------------------
+
+
+async def test_voorbereiden_offers_a_reminder_before_the_meeting(alice: Chat) -> None:
+    await onboard(alice)
+    await alice.send("/voorbereiden")
+    await alice.press("Done ✓")
+    await alice.press("Use the example")
+    for _ in range(4):
+        await alice.press("Done ✓")
+    await alice.press("Save ✓")
+    assert await step(alice) == ("voorbereiden", "remind")
+    await press_starting(alice, alice.t("In a week"))
+    assert await step(alice) == ("menu", "main")
+    assert alice.has(rem.SET, when="dinsdag 8 december om 09:00")
+    assert alice.has("Good luck with the kennismakingsgesprek!")
+    assert f"{alice.t('Prepare')} ✓" in alice.last.text
+    [saved] = await reminders_of(alice)
+    assert (saved.kind, saved.tip_id, saved.open_flow) == (
+        "meeting",
+        rem.MEETING_TIP,
+        "voorbereiden",
+    )
+    assert saved.case_id == (await alice.where()).active_case_id
+
+
+async def test_leaving_the_offer_unanswered_still_finishes_the_preparation(alice: Chat) -> None:
+    await onboard(alice)
+    await alice.send("/voorbereiden")
+    await alice.press("Done ✓")
+    await alice.press("Use the example")
+    for _ in range(4):
+        await alice.press("Done ✓")
+    await alice.press("Save ✓")
+    await alice.send("/menu")
+    assert f"{alice.t('Prepare')} ✓" in alice.last.text
+    assert await reminders_of(alice) == []
+
+
+async def approach_oma(chat: Chat) -> None:
+    """Oma on the map with the parent's yes, and approached with a goal."""
+    await enter(chat, "fase2")
+    await add_person(chat, "Oma")
+    await enter(chat, "fase3")
+    await press_starting(chat, f"{MARKS['yes']} Oma")
+    await chat.text("Haalt de kinderen op woensdag")
+    for _ in range(4):
+        await chat.press(SKIP_LABEL)
+    await chat.press("Record together")
+    assert await step(chat) == ("fase3", "follow_up")
+
+
+async def test_fase3_follow_up_is_kept_and_comes_back_as_a_reminder(alice: Chat) -> None:
+    await onboard(alice)
+    await approach_oma(alice)
+    await alice.text("over twee weken")
+    assert await step(alice) == ("fase3", "finish")
+    assert alice.has(rem.SET, when="dinsdag 15 december om 09:00")
+    [saved] = await reminders_of(alice)
+    assert (saved.kind, saved.about, saved.open_flow, saved.open_step) == (
+        "followup",
+        "Oma",
+        "fase3",
+        "check_who",
+    )
+    async with alice.engine.sessions() as session:
+        kinds = (await session.execute(select(Agreement.kind, Agreement.text))).all()
+    [(_, noted)] = [k for k in kinds if k[0] == "follow_up"]
+    assert "dinsdag 15 december om 09:00" in noted
+
+
+async def test_fase3_follow_up_can_be_declined(alice: Chat) -> None:
+    await onboard(alice)
+    await approach_oma(alice)
+    await alice.press("No, thank you")
+    assert await step(alice) == ("fase3", "finish")
+    assert await reminders_of(alice) == []
+
+
+async def test_fase4_offers_check_ins_after_2_6_and_12_weeks_each_adjustable(
+    alice: Chat,
+) -> None:
+    # Tuesday 10 March 2026: 2 weeks on is still winter time, 6 and 12 weeks summer time.
+    alice.engine.clock = lambda: datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+    await onboard(alice)
+    await enter(alice, "fase4")
+    await alice.press("Start ›")
+    for _ in range(4):  # the three questions, and no problem plan
+        await alice.press(SKIP_LABEL)
+    await alice.press("Next ›")
+    await alice.press("Next ›")
+    await alice.press("Finish ✓")
+    assert await step(alice) == ("fase4", "remind")
+    for when in ("Dinsdag 24 maart om 09:00", "Dinsdag 21 april om 09:00", "Dinsdag 2 juni"):
+        assert when in alice.last.text
+
+    change = alice.t(rem.CHECKIN_LABEL).split("{")[0]
+    await press_starting(alice, f"{change}3")
+    assert await step(alice) == ("fase4", "checkin_when")
+    await alice.text("vr 5-6 11:00")
+    assert await step(alice) == ("fase4", "remind")
+    assert "Vrijdag 5 juni om 11:00" in alice.last.text
+    await press_starting(alice, f"{change}3")
+    await alice.press("Skip this one")
+    assert alice.t(rem.CHECKIN_SKIPPED).replace("{number}", "3") in alice.last.text
+    await alice.press("Yes, remind me")
+
+    assert await step(alice) == ("menu", "main")
+    assert alice.has(rem.CHECKINS_SET, when="dinsdag 24 maart om 09:00, dinsdag 21 april om 09:00")
+    saved = await reminders_of(alice)
+    assert [(r.kind, r.tip_id, r.open_flow) for r in saved] == [
+        ("checkin", rem.CHECKIN_TIP, "fase4")
+    ] * 2
+    # 09:00 on both sides of the change to summer time: 08:00 UTC, then 07:00 UTC.
+    assert [r.due_at for r in saved] == [
+        datetime(2026, 3, 24, 8, 0, tzinfo=UTC),
+        datetime(2026, 4, 21, 7, 0, tzinfo=UTC),
+    ]
+
+
+async def test_fase4_check_ins_can_be_declined(alice: Chat) -> None:
+    await onboard(alice)
+    await enter(alice, "fase4")
+    await alice.press("Start ›")
+    for _ in range(4):
+        await alice.press(SKIP_LABEL)
+    await alice.press("Next ›")
+    await alice.press("Next ›")
+    await alice.press("Finish ✓")
+    await alice.press("No, thank you")
+    assert await step(alice) == ("menu", "main")
+    assert await reminders_of(alice) == []
+
+
+async def test_what_it_is_about_is_escaped_in_text_and_plain_on_buttons(alice: Chat) -> None:
+    await onboard(alice)
+    await add(alice, "<b>oma</b> & opa bellen", "morgen 9:00")
+    assert "&lt;b&gt;oma&lt;/b&gt; &amp; opa bellen" in alice.last.text
+    assert any("<b>oma</b> & opa bellen" in label for label in alice.labels)
+
+
+async def test_the_follow_up_opens_where_the_outcome_is_noted(alice: Chat) -> None:
+    await onboard(alice)
+    await enter(alice, "fase3")
+    await alice.press("How is it going? ›")
+    assert await step(alice) == ("fase3", "check_who")
+    assert alice.has("No one has been approached yet. Choose someone to approach first.")
+    await alice.press("‹ Whom to approach")
+    await approach_oma(alice)
+    await alice.text("over twee weken")
+    await alice.press("Done for now")
+
+    [reminder] = await reminders_of(alice)
+    await enter(alice, "fase3")
+    await alice.press(alice.engine.flows["fase3"].step("choose").buttons[0].label)
+    assert await step(alice) == (reminder.open_flow, reminder.open_step)
+    await press_starting(alice, f"{MARKS['yes']} Oma")
+    assert says(alice, "fase3", "check_note", person="Oma")
+    await alice.text("Gaat goed; woensdag blijft, vrijdag niet meer")
+    assert await step(alice) == ("fase3", "choose")
+    assert alice.has("Noted in your agreements (/afspraken).")
+    async with alice.engine.sessions() as session:
+        found = (await session.execute(select(Agreement).where(Agreement.kind == "outcome"))).all()
+    [(outcome,)] = found
+    assert "woensdag blijft, vrijdag niet meer" in outcome.text and outcome.who == "Oma"

@@ -1,0 +1,181 @@
+"""Typed times for reminders: Dutch and English read into the right moment, bad ones
+refused with a reason, presets and words back, 09:00 kept across daylight-saving changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.config import PROJECT_ROOT
+from bot.i18n import Catalogs
+from bot.reminders.when import (
+    WhenError,
+    clock_text,
+    days_later,
+    minutes_of,
+    parse_when,
+    presets,
+    say_short,
+    say_when,
+    weeks_later,
+)
+
+ZONE = "Europe/Amsterdam"
+CATALOGS = Catalogs(PROJECT_ROOT / "locales")
+AMS = ZoneInfo(ZONE)
+# Monday 30 November 2026, 10:15 in Amsterdam.
+NOW = datetime(2026, 11, 30, 10, 15, tzinfo=AMS).astimezone(UTC)
+
+
+def local(text: str, *, now: datetime = NOW, language: str = "nl") -> datetime:
+    return parse_when(text, now=now, language=language, zone=ZONE).astimezone(AMS)
+
+
+def at(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=AMS)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("morgen 9:00", at(12, 1, 9)),
+        ("Morgen 09:00", at(12, 1, 9)),
+        ("morgen om 9 uur", at(12, 1, 9)),
+        ("morgen 9u", at(12, 1, 9)),
+        ("morgenochtend", at(12, 1, 9)),
+        ("di 14:30", at(12, 1, 14, 30)),
+        ("dinsdag 14:30", at(12, 1, 14, 30)),
+        ("vrijdag 15.30", at(12, 4, 15, 30)),
+        ("zo 10:00", at(12, 6, 10)),
+        ("12-1 10:00", at(1, 12, 10, year=2027)),
+        ("1-12 9:00", at(12, 1, 9)),
+        ("3 december", at(12, 3, 9)),
+        ("12 januari", at(1, 12, 9, year=2027)),
+        ("over 3 dagen", at(12, 3, 9)),
+        ("over een week", at(12, 7, 9)),
+        ("over twee weken", at(12, 14, 9)),
+        ("over 2 uur", at(11, 30, 12, 15)),
+        ("vanmiddag", at(11, 30, 14)),
+        ("vanavond", at(11, 30, 19)),
+        ("overmorgen", at(12, 2, 9)),
+        ("volgende week maandag 9:00", at(12, 7, 9)),
+        ("volgende week woensdag", at(12, 9, 9)),
+        ("maandag", at(12, 7, 9)),
+    ],
+)
+def test_dutch_times_are_read_on_the_practitioners_clock(text: str, expected: datetime) -> None:
+    assert local(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tomorrow 9:00", at(12, 1, 9)),
+        ("tomorrow 9am", at(12, 1, 9)),
+        ("tue 2:30pm", at(12, 1, 14, 30)),
+        ("Tuesday 14:30", at(12, 1, 14, 30)),
+        ("in 3 days", at(12, 3, 9)),
+        ("in two weeks", at(12, 14, 9)),
+        ("this afternoon", at(11, 30, 14)),
+        ("day after tomorrow", at(12, 2, 9)),
+        ("next week monday 9:00", at(12, 7, 9)),
+    ],
+)
+def test_english_times_are_read_too(text: str, expected: datetime) -> None:
+    assert local(text, language="en") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("9", "ambiguous"),
+        ("12", "ambiguous"),
+        ("gisteren 9:00", "past"),
+        ("9:00", "past"),  # today, an hour ago
+        ("1-1-2020 9:00", "past"),
+        ("31-2 9:00", "unknown"),
+        ("blah", "unknown"),
+        ("", "unknown"),
+        ("   ", "unknown"),
+        ("zo snel mogelijk", "unknown"),
+    ],
+)
+def test_past_ambiguous_and_unreadable_times_are_refused_with_a_reason(
+    text: str, reason: str
+) -> None:
+    with pytest.raises(WhenError) as refused:
+        local(text)
+    assert refused.value.reason == reason
+    # Every refusal shows an example that the practitioner can read and copy, in Dutch
+    # examples for Dutch and English ones for English.
+    assert "tomorrow 9:00" in refused.value.msgid
+    assert "morgen 9:00" in CATALOGS.get("nl").gettext(refused.value.msgid)
+
+
+def test_vanmiddag_after_the_afternoon_is_past() -> None:
+    evening = datetime(2026, 11, 30, 18, 0, tzinfo=AMS).astimezone(UTC)
+    with pytest.raises(WhenError) as refused:
+        local("vanmiddag", now=evening)
+    assert refused.value.reason == "past"
+
+
+def test_times_are_said_back_in_words_with_babel() -> None:
+    moment = at(12, 3, 9).astimezone(UTC)
+    assert say_when(moment, "nl", ZONE) == "donderdag 3 december om 09:00"
+    assert say_when(moment, "en", ZONE) == "Thursday 3 December at 09:00"
+    next_year = at(1, 12, 10, year=2027).astimezone(UTC)
+    assert say_when(next_year, "nl", ZONE, now=NOW) == "dinsdag 12 januari 2027 om 10:00"
+    assert say_short(moment, "nl", ZONE) == "do 3 dec 09:00"
+
+
+def test_presets_offer_this_afternoon_only_while_it_is_ahead() -> None:
+    morning = presets(NOW, ZONE, "nl")
+    assert [p.key for p in morning] == ["afternoon", "tomorrow", "week", "two_weeks"]
+    assert [p.due_at.astimezone(AMS) for p in morning] == [
+        at(11, 30, 14),
+        at(12, 1, 9),
+        at(12, 7, 9),
+        at(12, 14, 9),
+    ]
+    assert morning[1].hint == "di 1 dec 09:00"
+    late = datetime(2026, 11, 30, 13, 45, tzinfo=AMS).astimezone(UTC)
+    assert [p.key for p in presets(late, ZONE, "en")] == ["tomorrow", "week", "two_weeks"]
+
+
+@pytest.mark.parametrize(
+    ("now", "weeks", "expected_offset_hours"),
+    [
+        # Two weeks before the last Sunday of October (25 October 2026): summer → winter.
+        (datetime(2026, 10, 20, 12, 0, tzinfo=AMS), 2, 1),
+        # Before the last Sunday of March (28 March 2027): winter → summer.
+        (datetime(2027, 3, 22, 12, 0, tzinfo=AMS), 2, 2),
+    ],
+)
+def test_check_ins_stay_at_9_local_across_daylight_saving(
+    now: datetime, weeks: int, expected_offset_hours: int
+) -> None:
+    due = weeks_later(now.astimezone(UTC), ZONE, weeks).astimezone(AMS)
+    assert (due.hour, due.minute) == (9, 0)
+    offset = due.utcoffset()
+    assert offset is not None
+    assert offset.total_seconds() == expected_offset_hours * 3600
+    assert due.date() == now.date().fromordinal(now.date().toordinal() + 7 * weeks)
+
+
+def test_tomorrow_across_the_october_change_is_9_local_not_24_hours_later() -> None:
+    saturday = datetime(2026, 10, 24, 9, 0, tzinfo=AMS).astimezone(UTC)
+    sunday = days_later(saturday, ZONE, 1)
+    assert sunday.astimezone(AMS).hour == 9
+    assert (sunday - saturday).total_seconds() == 25 * 3600
+    assert local("morgen 9:00", now=saturday) == datetime(2026, 10, 25, 9, 0, tzinfo=AMS)
+
+
+def test_quiet_hours_clock_conversions() -> None:
+    assert minutes_of("21:00") == 1260
+    assert minutes_of("8.30") == 510
+    assert clock_text(480) == "08:00"
+    for bad in ("25:00", "8", "x", "12:7"):
+        with pytest.raises(ValueError):
+            minutes_of(bad)
