@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8080, ge=1, le=65535, alias="BOT_WEBHOOK_PORT")
     http_port: int | None = Field(default=None, ge=1, le=65535, alias="BOT_HTTP_PORT")
     """Long polling only: serve /healthz, /readyz and /metrics on this port (off if unset)."""
+    reminder_lease: float = Field(default=300.0, ge=1, le=3600, alias="BOT_REMINDER_LEASE")
+    """Seconds a process holds a reminder it claimed before another may send it (a process
+    that died between claiming and sending); longer than a send with its retries."""
     flows_dir: Path = Field(default=PROJECT_ROOT / "flows", alias="BOT_FLOWS_DIR")
     locales_dir: Path = Field(default=PROJECT_ROOT / "locales", alias="BOT_LOCALES_DIR")
 

@@ -271,4 +271,5 @@ def for_engine(engine: Engine, notifier: Notifier) -> ReminderJob:
         engine.renderer.signer,
         notifier,
         clock=engine.clock,
+        lease=timedelta(seconds=engine.settings.reminder_lease),
     )

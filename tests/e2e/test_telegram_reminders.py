@@ -1,0 +1,546 @@
+"""Reminders through the real Telegram stack: the message and its buttons, a `kill -9`
+with a reminder falling due during the downtime, and two bot processes on one PostgreSQL
+sharing 200 due reminders.
+
+The bot is python-telegram-bot's Application over real HTTP against the stub Bot API: in
+this process for the buttons (so the engine's clock can be held still), as `python -m bot
+run` subprocesses for the rest. Nothing waits for a reminder to fall due: reminders are put
+in the database with their time just past, and the delivery job sends them in its first
+pass, at start.
+
+Quiet hours are switched off (start equal to end) for the practitioners here, so these
+tests do not depend on the hour they run at; tests/test_reminders.py covers quiet hours,
+the change to and from summer time and the back-off, with a moved clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import re
+import signal
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import Application
+
+from bot.access import telegram_key
+from bot.actions.approach import FOLLOWUP_TIP
+from bot.actions.reminders import MEETING_TIP
+from bot.channels.telegram.channel import TelegramChannel
+from bot.config import PROJECT_ROOT, Settings
+from bot.engine.engine import Engine
+from bot.engine.render import fill
+from bot.engine.signing import Signer
+from bot.reminders import buttons, message
+from bot.reminders.delivery import LATE_AFTER
+from bot.reminders.when import say_when
+from bot.store.crypto import configure_data_key
+from bot.store.db import make_engine, make_sessionmaker
+from bot.store.models import AuditEntry, Case, Conversation, Practitioner, Reminder, utcnow
+from bot.store.repo import Repo
+from tests.conftest import DATA_KEY
+from tests.e2e.test_telegram_foundation import onboard
+from tests.support.snapshot import snapshot
+from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI
+from tests.support.telegram import TOKEN, Texts, bot_against
+from tests.support.webhook import SECRET, free_port
+
+pytestmark = pytest.mark.e2e
+
+ZONE = "Europe/Amsterdam"
+START_TIMEOUT = 30.0
+"""Seconds a cold `python -m bot run` (imports, migrations) may take to do its first thing:
+a generous bound for a busy CI machine, not a speed requirement."""
+PROCESS_SECRET = "reminders-process-test-secret"
+"""BOT_CALLBACK_SECRET of the bot processes: the test reads their buttons with it."""
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[Sessions]:
+    """Sessions on the test's database, with the data key (family data is sealed)."""
+    configure_data_key(settings)
+    db = make_engine(settings.database_url)
+    try:
+        yield make_sessionmaker(db)
+    finally:
+        await db.dispose()
+
+
+async def until(
+    predicate: Callable[[], Awaitable[bool]], seconds: float, what: Callable[[], str]
+) -> None:
+    """Poll until `predicate()` holds; `seconds` is an upper bound, not a requirement."""
+    try:
+        async with asyncio.timeout(seconds):
+            for _ in itertools.count():
+                if await predicate():
+                    return
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        raise AssertionError(f"not within {seconds}s: {what()}") from None
+
+
+def engine_of(app: Application) -> Engine:  # type: ignore[type-arg]
+    """The engine behind the running application (its handlers belong to the channel)."""
+    for handlers in app.handlers.values():
+        for handler in handlers:
+            owner = getattr(handler.callback, "__self__", None)
+            if isinstance(owner, TelegramChannel) and owner.engine is not None:
+                return owner.engine
+    raise LookupError("no TelegramChannel among the handlers")
+
+
+def is_reminder(out: BotOutput) -> bool:
+    """A reminder message: sent (not an edit), with the reminder buttons (`r:…`)."""
+    return out.method == "sendMessage" and any(
+        data.startswith(f"{message.PREFIX}:") for row in out.callback_data for data in row
+    )
+
+
+def reminder_of(out: BotOutput, signer: Signer, owner_key: str) -> int:
+    """The id of the reminder a message is about, read from its signed buttons (all of
+    them must name the same one)."""
+    parsed = [
+        message.parse_reminder_data(signer, owner_key, data)
+        for row in out.callback_data
+        for data in row
+    ]
+    ids = {p[1] for p in parsed if p is not None}
+    assert None not in parsed and len(ids) == 1, out.describe()
+    return ids.pop()
+
+
+async def practitioner_row(session: AsyncSession, user: SimUser) -> Practitioner:
+    p = await Repo(session).practitioner(telegram_key(user.user_id), lock=False)
+    assert p is not None, user
+    return p
+
+
+async def quiet_hours_off(session: AsyncSession, user: SimUser) -> Practitioner:
+    p = await practitioner_row(session, user)
+    p.quiet_start = p.quiet_end = 0
+    return p
+
+
+class BotProcess:
+    """`python -m bot run` against the stub, by long polling or (with `webhook`) on a
+    webhook of its own, so that two processes can run side by side without taking each
+    other's `getUpdates`. It runs in a process group of its own: `kill` ends it together
+    with the helpers it started (the render worker), as when its container dies, and
+    afterwards no process of the group may be left. stderr goes to a file."""
+
+    def __init__(
+        self, name: str, stub: StubBotAPI, settings: Settings, logs: Path, *, webhook: bool = False
+    ) -> None:
+        self.log = logs / f"{name}.log"
+        self.env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": stub.base_url.removesuffix("/bot"),
+            "DATABASE_URL": settings.database_url,
+            "BOT_CALLBACK_SECRET": PROCESS_SECRET,
+            "BOT_DATA_KEY": DATA_KEY,
+            "BOT_POLLING_TIMEOUT": "1",
+            "BOT_CHAT_RATE": "0",  # no pacing: 200 reminders to a few chats
+            "BOT_RATE_LIMIT": "0",
+        }
+        if webhook:
+            port = free_port()
+            self.env |= {
+                "BOT_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+                "BOT_WEBHOOK_SECRET": SECRET,
+                "BOT_WEBHOOK_PORT": str(port),
+            }
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run",
+                cwd=PROJECT_ROOT, env=self.env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,
+            )  # fmt: skip
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    async def kill(self) -> None:
+        """SIGKILL to the whole group; none of it may be left afterwards."""
+        assert self.process is not None
+        await self.stop()
+        assert await self._group_gone(), f"process group {self.pid} still there"
+
+    async def stop(self) -> None:
+        """SIGKILL to the whole group and wait for it (10 s at most for the helpers to be
+        reaped); for `finally`, so it raises nothing."""
+        if self.process is None:
+            return
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        await self.process.wait()
+        with suppress(AssertionError):
+            await until(self._group_gone, 10, lambda: "")
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    async def _group_gone(self) -> bool:
+        try:
+            os.killpg(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def tail(self) -> str:
+        return self.text()[-3000:]
+
+    def sent(self) -> int:
+        """How many reminders this process says it sent, from its log lines."""
+        return sum(int(n) for n in re.findall(r"reminders: (\d+) sent", self.text()))
+
+
+# --- 1. the message and its buttons ----------------------------------------------------------
+
+
+async def test_a_due_reminder_arrives_with_its_buttons_done_snooze_and_open_work(
+    stub: StubBotAPI, settings: Settings, txt: Texts
+) -> None:
+    """Delivered by the running bot: the family, what it is about, the tip, the buttons.
+    "Done" is recorded and a second press changes nothing and says so; "in 1 hour" moves
+    it; "open" makes its family active and shows the flow's step. The engine's clock is
+    held still for the buttons ("in 1 hour" from a known now); the delivery job keeps the
+    real clock, which is why the reminders are due just before the start."""
+    t = txt.t
+    user = stub.user(5101, language_code="nl")
+    async with bot_against(stub, settings):
+        await onboard(user, txt, "Gezin A")
+        await user.send("/gezin")
+        await user.reply()
+        await user.press(txt.button("cases", "overview", "new"))
+        await user.reply()
+        await user.send("Gezin B")
+        assert "<b>Gezin B</b>" in ((await user.reply()).text or "")  # the other family is active
+
+    # While the bot is stopped: three reminders about Gezin A fall due (a minute or so ago:
+    # in time, not late).
+    past = utcnow() - timedelta(minutes=1)
+    async with database(settings) as sessions, sessions() as session, session.begin():
+        repo = Repo(session)
+        p = await quiet_hours_off(session, user)
+        [family] = [c for c in await repo.cases(p) if c.label == "Gezin A"]
+        assert p.active_case_id != family.id
+        meeting = await repo.add_reminder(
+            p, case=family, kind="meeting", due_at=past - timedelta(seconds=3),
+            tip_id=MEETING_TIP, open_flow="voorbereiden", open_step="why",
+        )  # fmt: skip
+        followup = await repo.add_reminder(
+            p, case=family, kind="followup", due_at=past - timedelta(seconds=2), about="Oma",
+            tip_id=FOLLOWUP_TIP, open_flow="fase3", open_step="check_who",
+        )  # fmt: skip
+        free = await repo.add_reminder(
+            p, case=family, kind="free", due_at=past - timedelta(seconds=1),
+            about="moeder bellen", open_flow="herinneringen",
+        )  # fmt: skip
+        family_id, ids = family.id, (meeting.id, followup.id, free.id)
+
+    async with bot_against(stub, settings) as app, database(settings) as sessions:
+        engine = engine_of(app)
+        key = telegram_key(user.user_id)
+        arrived = {}
+        for _ in ids:
+            out = await user.wait_until(is_reminder, timeout=START_TIMEOUT)
+            arrived[reminder_of(out, engine.renderer.signer, key)] = out
+        assert set(arrived) == set(ids)
+        meeting_msg, followup_msg, free_msg = (arrived[i] for i in ids)
+
+        async def statuses() -> list[str]:
+            async with sessions() as session:
+                query = select(Reminder.status).where(Reminder.id.in_(ids)).order_by(Reminder.id)
+                return list((await session.execute(query)).scalars())
+
+        async def all_sent() -> bool:
+            return await statuses() == ["sent"] * 3
+
+        await until(all_sent, 10, lambda: "the three reminders marked sent")
+
+        # What a reminder says: the family, what it is about, the tip; and its buttons.
+        tips = txt.flows.tips()
+        plain = meeting_msg.plain_text or ""
+        assert fill(t(message.HEADLINES["meeting"]), {"label": "Gezin A"}) in plain
+        assert f"💡 {t(tips[MEETING_TIP][1].text)}" in plain
+        assert meeting_msg.parse_mode == "HTML"
+        assert meeting_msg.buttons == [
+            [t(message.BUTTON_DONE)],
+            [t(message.BUTTON_HOUR), t(message.BUTTON_TOMORROW)],
+            [t(message.BUTTON_OPEN)],
+        ]
+        plain = followup_msg.plain_text or ""
+        assert fill(t(message.HEADLINES["followup"]), {"label": "Gezin A"}) in plain
+        assert fill(t(message.ABOUT), {"about": "Oma"}) in plain
+        assert f"💡 {t(tips[FOLLOWUP_TIP][1].text)}" in plain
+        plain = free_msg.plain_text or ""
+        assert fill(t(message.HEADLINES["free"]), {"label": "Gezin A"}) in plain
+        assert fill(t(message.ABOUT), {"about": "moeder bellen"}) in plain
+        late = t(message.LATE).split("{")[0]
+        assert not any(late in (m.plain_text or "") for m in arrived.values())
+
+        now = utcnow().replace(microsecond=0)
+        engine.clock = lambda: now  # "now" for the buttons
+
+        async def answered(count: int) -> bool:
+            return len(user.callback_answers) >= count
+
+        # Done: recorded in the family's trail; the message loses its buttons.
+        await user.press(t(message.BUTTON_DONE), message_id=followup_msg.message_id)
+        done = await user.reply()
+        assert (done.method, done.message_id) == ("editMessageText", followup_msg.message_id)
+        assert fill(t(buttons.DONE_NOTE), {"label": "Gezin A"}) in (done.plain_text or "")
+        assert done.buttons == []
+        await until(lambda: answered(1), 5, lambda: "the press answered")
+        assert user.callback_answers[-1].get("text") == t(buttons.DONE_PLAIN)
+        async with sessions() as session:
+            row = await session.get(Reminder, followup.id)
+            assert row is not None and row.status == "done"
+            trail = select(AuditEntry).where(AuditEntry.event == "reminder.done")
+            [entry] = (await session.execute(trail)).scalars()
+            assert (entry.case_id, entry.value) == (family_id, "Oma")
+
+        # Done again (a double tap, an old client): nothing changes, and it says so.
+        before = await snapshot(settings.database_url)
+        [[done_data], *_] = followup_msg.callback_data
+        await user.press_data(done_data, followup_msg.message_id)
+        again = await user.reply()
+        assert t(buttons.GONE) in (again.plain_text or "")
+        await until(lambda: answered(2), 5, lambda: "the second press answered")
+        assert user.callback_answers[-1].get("text") == t(buttons.GONE)
+        assert await snapshot(settings.database_url) == before
+
+        # In 1 hour: pending again, an hour from the engine's now.
+        await user.press(t(message.BUTTON_HOUR), message_id=free_msg.message_id)
+        snoozed = await user.reply()
+        later = now + buttons.SNOOZE_HOUR
+        line = fill(t(buttons.AGAIN), {"when": say_when(later, "nl", ZONE)})
+        assert line in (snoozed.plain_text or "")
+        assert snoozed.buttons == []
+        async with sessions() as session:
+            row = await session.get(Reminder, free.id)
+            assert row is not None
+            assert (row.status, row.due_at, row.next_attempt_at) == ("pending", later, later)
+            assert (row.sent_at, row.claimed_until) == (None, None)
+
+        # Open: Gezin A becomes the active family and the preparation shows its step.
+        await user.press(t(message.BUTTON_OPEN), message_id=meeting_msg.message_id)
+        opened = await user.reply()
+        assert opened.method == "sendMessage"
+        assert txt.first_line("voorbereiden", "why") in (opened.text or "")
+        assert "Gezin A" in (opened.plain_text or "")
+        assert "Gezin B" not in (opened.plain_text or "")
+        await until(lambda: answered(3), 5, lambda: "the open press answered")
+        assert user.callback_answers[-1].get("text") == t(buttons.OPENED)
+        async with sessions() as session:
+            p = await practitioner_row(session, user)
+            conversation = await session.get(Conversation, p.current_conversation_id)
+            assert conversation is not None
+            assert p.active_case_id == family_id
+            assert (conversation.flow, conversation.step) == ("voorbereiden", "why")
+        assert await statuses() == ["sent", "done", "pending"]
+    assert len([o for o in user.outputs if is_reminder(o)]) == 3  # none came twice
+
+
+# --- 2. kill -9 --------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+async def test_a_reminder_due_while_the_bot_was_killed_comes_at_restart_late_and_once(
+    stub: StubBotAPI, settings: Settings, txt: Texts, tmp_path: Path
+) -> None:
+    """Set over Telegram in a real `python -m bot run`, which is then killed with SIGKILL.
+    While it is dead the reminder falls due; the restarted process delivers it at start,
+    marked late, once.
+
+    The downtime here lasts a moment, and "late" means more than `LATE_AFTER` after the
+    time. So while the process is dead the reminder's time is set to twenty minutes ago:
+    to the restarted bot that is exactly a reminder that fell due in a longer downtime."""
+    t = txt.t
+    user = stub.user(5201, language_code="nl")
+    first = BotProcess("first", stub, settings, tmp_path)
+    second = BotProcess("second", stub, settings, tmp_path)
+    try:
+        await first.start()
+        await user.send("/start")
+        await user.reply(timeout=START_TIMEOUT)
+        await user.press(txt.button("onboarding", "welcome", "next"))
+        await user.reply()
+        await user.press(txt.button("onboarding", "privacy", "ok"))
+        await user.reply()
+        await user.send("Gezin K")
+        await user.reply()
+        await user.send("/herinneringen")
+        await user.reply()
+        await user.press(t("New reminder"))
+        await user.reply()
+        await user.press(t("Yes, this family"))
+        await user.reply()
+        await user.send("moeder bellen")
+        await user.reply()
+        await user.press(t("Tomorrow 9:00"))
+        assert "moeder bellen" in ((await user.reply()).plain_text or "")
+
+        async with database(settings) as sessions:
+            async with sessions() as session, session.begin():
+                await quiet_hours_off(session, user)
+                [reminder] = (await session.execute(select(Reminder))).scalars()
+                assert (reminder.status, reminder.about) == ("pending", "moeder bellen")
+                assert reminder.due_at > utcnow()  # tomorrow: the first process keeps it
+
+            await first.kill()
+            assert first.process is not None and first.process.returncode == -signal.SIGKILL
+            assert not [o for o in user.outputs if is_reminder(o)]
+
+            due = (utcnow() - 2 * LATE_AFTER).replace(microsecond=0)
+            async with sessions() as session, session.begin():
+                await session.execute(
+                    update(Reminder)
+                    .where(Reminder.id == reminder.id)
+                    .values(due_at=due, next_attempt_at=due)
+                )
+
+            await second.start()
+            out = await user.wait_until(is_reminder, timeout=START_TIMEOUT)
+            assert reminder_of(out, Signer(PROCESS_SECRET), telegram_key(user.user_id)) == (
+                reminder.id
+            )
+            plain = out.plain_text or ""
+            assert fill(t(message.HEADLINES["free"]), {"label": "Gezin K"}) in plain
+            assert fill(t(message.ABOUT), {"about": "moeder bellen"}) in plain
+            assert fill(t(message.LATE), {"when": say_when(due, "nl", ZONE)}) in plain
+            assert "te laat" in plain.lower()
+
+            async def marked() -> bool:
+                async with sessions() as session:
+                    row = await session.get(Reminder, reminder.id)
+                    return row is not None and row.status == "sent"
+
+            await until(marked, 10, second.tail)
+            async with sessions() as session:
+                row = await session.get(Reminder, reminder.id)
+                assert row is not None and row.late and row.sent_at is not None
+                assert (row.attempts, row.claimed_until) == (0, None)
+            await second.kill()  # nothing can come after this
+        assert len([o for o in user.outputs if is_reminder(o)]) == 1
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+# --- 3. two processes on PostgreSQL ------------------------------------------------------------
+
+PRACTITIONERS = 8
+EACH = 25
+TOTAL = PRACTITIONERS * EACH
+DELIVERED_WITHIN = 60.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_two_processes_deliver_200_due_reminders_none_lost_none_twice(
+    stub: StubBotAPI, settings: Settings, tmp_path: Path
+) -> None:
+    """Two `python -m bot run` on one PostgreSQL (webhook mode, so they do not fight over
+    `getUpdates`), started together with 200 reminders of 8 practitioners due. Each
+    message is traced back to its reminder by its signed buttons and by its text: every
+    reminder arrives exactly once and is marked sent. The processes are killed before the
+    count, so no late duplicate can slip in after it. How the work was split is printed
+    (from their logs), not asserted: that is up to timing."""
+    users = [stub.user(5301 + n, language_code="nl") for n in range(PRACTITIONERS)]
+    expected: dict[int, tuple[int, str, str]] = {}  # reminder id: (user id, label, about)
+    due = utcnow() - timedelta(minutes=1)
+    async with database(settings) as sessions:
+        async with sessions() as session, session.begin():
+            repo = Repo(session)
+            for n, user in enumerate(users):
+                p = await repo.add_practitioner(telegram_key(user.user_id), "nl", ZONE)
+                p.onboarded, p.quiet_start, p.quiet_end = True, 0, 0
+                label = f"Gezin {n}"
+                case = await repo.add_case(p, label)
+                for i in range(EACH):
+                    about = f"taak {n}-{i:02d}"
+                    r = await repo.add_reminder(
+                        p, case=case, kind="free", due_at=due - timedelta(seconds=i), about=about
+                    )
+                    expected[r.id] = (user.user_id, label, about)
+        assert len(expected) == TOTAL
+
+        a = BotProcess("a", stub, settings, tmp_path, webhook=True)
+        b = BotProcess("b", stub, settings, tmp_path, webhook=True)
+        try:
+            await asyncio.gather(a.start(), b.start())
+
+            def messages() -> list[tuple[SimUser, BotOutput]]:
+                return [(u, o) for u in users for o in u.outputs if is_reminder(o)]
+
+            async def all_arrived() -> bool:
+                assert a.alive() and b.alive(), a.tail() + b.tail()
+                return len(messages()) >= TOTAL
+
+            await until(
+                all_arrived, DELIVERED_WITHIN, lambda: f"{len(messages())} of {TOTAL} arrived"
+            )
+
+            async def sent_count() -> int:
+                async with sessions() as session:
+                    query = select(func.count()).where(Reminder.status == "sent")
+                    return int(await session.scalar(query.select_from(Reminder)) or 0)
+
+            async def all_marked() -> bool:
+                return await sent_count() == TOTAL
+
+            await until(all_marked, 30, lambda: "all marked sent")
+            await asyncio.gather(a.kill(), b.kill())  # nothing can come after this
+        finally:
+            await asyncio.gather(a.stop(), b.stop())
+
+        signer = Signer(PROCESS_SECRET)
+        seen: Counter[int] = Counter()
+        for user, out in messages():
+            reminder_id = reminder_of(out, signer, telegram_key(user.user_id))
+            seen[reminder_id] += 1
+            owner, label, about = expected[reminder_id]
+            assert owner == user.user_id
+            plain = out.plain_text or ""
+            assert f"“{label}”" in plain and f": {about}" in plain, out.describe()
+        assert set(seen) == set(expected)  # none lost
+        assert [i for i, n in seen.items() if n > 1] == []  # none twice
+        async with sessions() as session:
+            rows = (await session.execute(select(Reminder))).scalars().all()
+            assert len(rows) == TOTAL
+            assert all(r.status == "sent" and r.sent_at is not None for r in rows)
+            assert all(r.claimed_until is None and r.attempts == 0 for r in rows)
+            cases = await session.scalar(select(func.count()).select_from(Case))
+            assert cases == PRACTITIONERS
+    print(f"\n200 reminders: process a sent {a.sent()}, process b sent {b.sent()}")
+    for process in (a, b):
+        assert TOKEN.split(":")[1] not in process.text()
+        assert "Gezin 0" not in process.text() and "taak" not in process.text()
