@@ -3,6 +3,8 @@
     python -m tests.perf.bench                      # SQLite, 200 practitioners
     python -m tests.perf.bench --database-url postgresql://postgres@127.0.0.1/netwerkcoach_bench
     python -m tests.perf.bench --smoke              # a few users for a few seconds
+    python -m tests.perf.bench --database-url postgresql://…/netwerkcoach_bench --webhook
+                                                    # also two replicas in webhook mode
 
 The stub Bot API (tests/support/stub_bot_api.py) runs in this process on 127.0.0.1; each
 bot runs as its own process pointed at it with TELEGRAM_API_BASE_URL, exactly as in
@@ -16,6 +18,10 @@ Loads, each bounded in time:
 - paced: every practitioner sends one update every `--interval` seconds (200 users every
   2 s is about 100 updates/s offered), after an unmeasured warm-up (onboarding).
 
+`--webhook` (PostgreSQL only) adds Netwerkcoach as two replicas in webhook mode on one
+database: the stub then posts each update to a replica, in turn, like a load balancer in
+front of them, and the latency runs from the post to the first reply.
+
 Netwerkcoach runs with BOT_RATE_LIMIT=0 and BOT_CHAT_RATE=0 here, because neither baseline
 has a rate limiter; `--production-limits` adds a run with the production defaults.
 Everything is printed as a table and, last, as one line of JSON.
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import math
 import os
@@ -40,6 +47,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from sqlalchemy import text
 
 from bot.config import PROJECT_ROOT, Settings
@@ -52,8 +60,12 @@ from tests.perf.procstat import children, cpu_seconds, machine, memory_mb
 from tests.perf.scripts import PRESS, PRESS_HAVING, SEND, Action, Netwerkcoach, questionnaire_script
 from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI, _Chat
 from tests.support.telegram import TOKEN, Texts
+from tests.support.webhook import free_port, post_update
 
 OURS, PTB, AIOGRAM = "netwerkcoach", "ptb", "aiogram"
+WEBHOOK = "netwerkcoach_webhook"
+REPLICAS = 2
+HEADERS = {WEBHOOK: f"webhook ×{REPLICAS}"}
 USER_BASE = 100_000_000  # simulated practitioners' Telegram ids: USER_BASE + n
 SEED_BASE = 200_000_000  # practitioners seeded straight into the database
 RENDER_USER = 300_000_001  # owner of the case with 40 people and 100 agreements
@@ -95,6 +107,44 @@ class BenchStub(StubBotAPI):
         return await super()._get_updates(params)
 
 
+class WebhookStub(BenchStub):
+    """The stub for bots in webhook mode: an update is posted to a replica (each in turn,
+    as a load balancer would), and again to the next one until one answers 200, as
+    Telegram does. The post returns once the update is applied and answered."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self.secret = secret
+        self.ports: list[int] = []
+        self.webhooks_set = 0
+        self._turn = itertools.count()
+        self._http: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> WebhookStub:
+        await super().__aenter__()
+        self._http = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._http is not None:
+            await self._http.close()
+        await super().__aexit__(*exc)
+
+    async def _set_webhook(self, params: dict[str, Any]) -> bool:
+        self.webhooks_set += 1
+        return await super()._set_webhook(params)
+
+    async def _enqueue(self, kind: str, payload: dict[str, Any]) -> None:
+        assert self._http is not None
+        update = {"update_id": next(self._update_ids), kind: payload}
+        for _attempt in range(100):
+            port = self.ports[next(self._turn) % len(self.ports)]
+            if await post_update(self._http, port, update, secret=self.secret) == 200:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"update {update['update_id']} was never acknowledged")
+
+
 # --- the bots under test -----------------------------------------------------------------
 
 
@@ -114,10 +164,20 @@ class Running:
     process: asyncio.subprocess.Process
     log: Path
     startup_s: float
+    replicas: list[tuple[asyncio.subprocess.Process, Path]] = field(default_factory=list)
+    """Further processes of the same bot (webhook mode), each with its log."""
 
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    @property
+    def pids(self) -> list[int]:
+        return [self.process.pid, *(process.pid for process, _log in self.replicas)]
+
+    @property
+    def processes(self) -> list[tuple[asyncio.subprocess.Process, Path]]:
+        return [(self.process, self.log), *self.replicas]
 
 
 def base_env(work: Path) -> dict[str, str]:
@@ -183,17 +243,56 @@ async def start_bot(spec: BotSpec, stub: BenchStub, work: Path) -> Running:
     return Running(spec, process, log, stub.first_poll - began)
 
 
+async def start_replicas(spec: BotSpec, stub: WebhookStub, work: Path) -> Running:
+    """`REPLICAS` processes of the bot in webhook mode, each on its own port; start-up lasts
+    until the last one has set its webhook."""
+    stub.ports = [free_port() for _ in range(REPLICAS)]
+    stub.webhooks_set = 0
+    started: list[tuple[asyncio.subprocess.Process, Path]] = []
+    began = time.perf_counter()
+    for n, port in enumerate(stub.ports):
+        log = work / f"{spec.name}-{n}.log"
+        env = base_env(work) | spec.env | {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{stub.port}",
+            "BOT_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+            "BOT_WEBHOOK_SECRET": stub.secret,
+            "BOT_WEBHOOK_PORT": str(port),
+        }  # fmt: skip
+        with log.open("wb") as out:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", cwd=work, env=env,
+                stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out,
+            )  # fmt: skip
+        started.append((process, log))
+    deadline = began + STARTUP_TIMEOUT
+    while stub.webhooks_set < REPLICAS:
+        if any(p.returncode is not None for p, _ in started) or time.perf_counter() > deadline:
+            for process, _log in started:
+                if process.returncode is None:
+                    process.kill()
+                await process.wait()
+            tails = "\n".join(log.read_text(errors="replace")[-1500:] for _p, log in started)
+            raise RuntimeError(f"{spec.name} did not set its webhooks:\n{tails}")
+        await asyncio.sleep(0.005)
+    (first, first_log), *others = started
+    return Running(spec, first, first_log, time.perf_counter() - began, others)
+
+
 async def stop_bot(running: Running) -> tuple[float, int]:
-    """SIGTERM, and the peak RSS (MiB) read just before; also the number of ERROR lines."""
-    _rss, peak = memory_mb(running.pid)
-    if running.process.returncode is None:
-        running.process.terminate()
-        try:
-            await asyncio.wait_for(running.process.wait(), 20)
-        except TimeoutError:
-            running.process.kill()
-            await running.process.wait()
-    errors = sum(" ERROR " in line for line in running.log.read_text(errors="replace").split("\n"))
+    """SIGTERM, and the peak RSS (MiB, the largest process's) read just before; also the
+    number of ERROR lines."""
+    peak = max(memory_mb(pid)[1] for pid in running.pids)
+    errors = 0
+    for process, log in running.processes:
+        if process.returncode is None:
+            process.terminate()
+            try:
+                await asyncio.wait_for(process.wait(), 20)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+        errors += sum(" ERROR " in line for line in log.read_text(errors="replace").split("\n"))
     return peak, errors
 
 
@@ -309,12 +408,13 @@ class Window:
     driver_cpu: float
 
     @classmethod
-    def open(cls, pid: int) -> Window:
-        return cls(time.perf_counter(), cpu_seconds(pid), cpu_seconds())
+    def open(cls, pids: list[int]) -> Window:
+        return cls(time.perf_counter(), sum(map(cpu_seconds, pids)), cpu_seconds())
 
-    def close(self, stub: BenchStub, pid: int, crowd: Crowd) -> dict[str, Any]:
+    def close(self, stub: BenchStub, pids: list[int], crowd: Crowd) -> dict[str, Any]:
+        """The bot's CPU is that of all its processes (the replicas in webhook mode)."""
         end = time.perf_counter()
-        bot_cpu = cpu_seconds(pid) - self.bot_cpu
+        bot_cpu = sum(map(cpu_seconds, pids)) - self.bot_cpu
         driver_cpu = cpu_seconds() - self.driver_cpu
         wall = end - self.start
         latencies = sorted(lat for at, lat in stub.samples if self.start <= at <= end)
@@ -355,9 +455,9 @@ async def saturation(
     tasks = [asyncio.create_task(crowd.saturate()) for _ in range(users)]
     await asyncio.sleep(warmup)
     spy = await start_profiler(running.pid, duration, profile) if profile else None
-    window = Window.open(running.pid)
+    window = Window.open(running.pids)
     await asyncio.sleep(duration)
-    result = window.close(stub, running.pid, crowd)
+    result = window.close(stub, running.pids, crowd)
     if spy is not None:
         await spy.wait()
     await finish(crowd, tasks)
@@ -390,9 +490,9 @@ async def paced(
         for user, actions in people
     ]
     await asyncio.sleep(max(0.0, start - time.perf_counter()))
-    window = Window.open(running.pid)
+    window = Window.open(running.pids)
     await asyncio.sleep(duration)
-    result = window.close(stub, running.pid, crowd)
+    result = window.close(stub, running.pids, crowd)
     await finish(crowd, tasks)
     result["offered_per_s"] = round(len(people) / interval, 1)
     return result | failures(crowd)
@@ -596,6 +696,7 @@ class Options:
     production_limits: bool
     render_repeats: int
     profile: Path | None = None
+    webhook: bool = False
 
 
 def specs(txt: Texts, database_url: str) -> dict[str, BotSpec]:
@@ -634,6 +735,30 @@ async def measure_bot(
         return result
 
 
+async def measure_webhook(opts: Options, work: Path, txt: Texts) -> dict[str, Any]:
+    """Netwerkcoach as `REPLICAS` webhook replicas on one PostgreSQL database."""
+    assert opts.database_url is not None
+    url = await fresh_database(opts.database_url, work, "webhook")
+    ours = Netwerkcoach(txt)
+    spec = BotSpec(WEBHOOK, "bot", our_env(url), lambda i: ours.script(i, f"Gezin {i}"), 4)
+    async with WebhookStub("bench-webhook-secret") as stub:
+        running = await start_replicas(spec, stub, work)
+        result: dict[str, Any] = {"startup_s": round(running.startup_s, 2)}
+        try:
+            result["saturation"] = await saturation(
+                stub, running, opts.users, opts.warmup, opts.duration, base=USER_BASE
+            )
+            result["paced"] = await paced(
+                stub, running, opts.users, opts.interval, opts.paced_duration,
+                base=USER_BASE + 10_000_000,
+            )  # fmt: skip
+        finally:
+            peak, errors = await stop_bot(running)
+        result["peak_rss_mb"] = round(peak, 1)
+        result["log_errors"] = errors
+        return result
+
+
 async def measure_seeded(opts: Options, work: Path, txt: Texts) -> dict[str, Any]:
     """10,000 stored families: start-up, RSS idle and under load, and rendering."""
     url = await fresh_database(opts.database_url, work, "seeded")
@@ -650,9 +775,9 @@ async def measure_seeded(opts: Options, work: Path, txt: Texts) -> dict[str, Any
             crowd = Crowd(stub, spec.script, SEED_BASE)
             crowd.limit = practitioners
             tasks = [asyncio.create_task(crowd.saturate()) for _ in range(opts.users)]
-            window = Window.open(running.pid)
+            window = Window.open(running.pids)
             await asyncio.sleep(min(opts.duration, 8.0))
-            load = window.close(stub, running.pid, crowd)
+            load = window.close(stub, running.pids, crowd)
             await finish(crowd, tasks)
             _rss, peak_load = memory_mb(running.pid)
             render = await render_times(stub, txt, opts.render_repeats)
@@ -705,6 +830,8 @@ async def run(opts: Options) -> dict[str, Any]:
             report["netwerkcoach_production_limits"] = await measure_bot(
                 limited, opts, work, paced_too=True
             )
+        if opts.webhook:
+            report[WEBHOOK] = await measure_webhook(opts, work, txt)
         report["seeded"] = await measure_seeded(opts, work, txt)
         report["machine"]["load_after"] = round(os.getloadavg()[0], 2)
         return report
@@ -748,6 +875,16 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
             line[f"cpu_ratio_vs_{name}"] = ratio(
                 theirs["cpu_s_per_1000_updates"], sat["cpu_s_per_1000_updates"]
             )
+    if WEBHOOK in report:
+        hooked = report[WEBHOOK]
+        line["webhook"] = {
+            "replicas": REPLICAS,
+            "startup_s": hooked["startup_s"],
+            "saturation": hooked["saturation"],
+            "paced": hooked["paced"],
+            "peak_rss_mb": hooked["peak_rss_mb"],
+            "ratio_vs_polling": ratio(hooked["saturation"]["updates_per_s"], sat["updates_per_s"]),
+        }
     seeded = report["seeded"]
     line |= {
         "paced": ours["paced"],
@@ -791,8 +928,8 @@ def _met(value: float | None, test: Callable[[float], bool]) -> bool | None:
 
 
 def table(report: dict[str, Any]) -> str:
-    names = [n for n in (OURS, PTB, AIOGRAM) if n in report]
-    rows: list[tuple[str, ...]] = [("", *names)]
+    names = [n for n in (OURS, WEBHOOK, PTB, AIOGRAM) if n in report]
+    rows: list[tuple[str, ...]] = [("", *(HEADERS.get(n, n) for n in names))]
 
     def add(label: str, get: Callable[[dict[str, Any]], Any]) -> None:
         cells = []
@@ -804,7 +941,7 @@ def table(report: dict[str, Any]) -> str:
             cells.append("–" if value is None else str(value))
         rows.append((label, *cells))
 
-    add("start-up to first getUpdates (s)", lambda r: r["startup_s"])
+    add("start-up to first getUpdates (s)", lambda r: r["startup_s"])  # webhook: set
     for load in ("saturation", "paced"):
         add(f"{load}: updates handled", lambda r, k=load: r[k]["updates"])
         add(f"{load}: updates/s", lambda r, k=load: r[k]["updates_per_s"])
@@ -838,6 +975,8 @@ def print_report(report: dict[str, Any], line: dict[str, Any]) -> None:
     print()
     for key in ("ratio_vs_ptb", "ratio_vs_aiogram", "cpu_ratio_vs_ptb", "cpu_ratio_vs_aiogram"):
         print(f"{key:<22} {line[key]}")
+    if "webhook" in line:
+        print(f"{'webhook ×2 vs polling':<22} {line['webhook']['ratio_vs_polling']}")
     print(
         f"\n{seeded['cases']:,} stored families: start-up {seeded['startup_s']} s, RSS idle "
         f"{seeded['rss_idle_mb']} MiB, peak under load {seeded['peak_rss_mb']} MiB "
@@ -902,8 +1041,15 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument(
         "--profile", type=Path, help="py-spy stacks of Netwerkcoach's saturation window, to a file"
     )
+    parser.add_argument(
+        "--webhook",
+        action="store_true",
+        help=f"also {REPLICAS} replicas in webhook mode (needs --database-url: PostgreSQL)",
+    )
     parser.add_argument("--smoke", action="store_true", help="3 users, 1.5 s windows, 100 families")
     args = parser.parse_args(argv)
+    if args.webhook and (args.database_url is None or is_sqlite(args.database_url)):
+        parser.error("--webhook needs --database-url with PostgreSQL: replicas share it")
     if args.smoke:
         args.users, args.duration, args.warmup = 3, 1.5, 0.3
         args.paced_duration, args.interval, args.cases = 1.5, 0.5, 100
@@ -920,6 +1066,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         production_limits=args.production_limits,
         render_repeats=1 if args.smoke else 3,
         profile=args.profile,
+        webhook=args.webhook,
     )
 
 

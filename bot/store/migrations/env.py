@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from bot.config import get_settings
@@ -20,7 +21,16 @@ def _url() -> str:
     return str(url or get_settings().database_url)
 
 
+MIGRATION_LOCK = 7_246_193_417
+"""PostgreSQL advisory lock held while migrating: replicas starting together on a new
+database migrate one after the other (the second then finds nothing to do)."""
+
+
 def _run(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Taken in the migration's own transaction (DDL is transactional on PostgreSQL), so
+        # it is released by its commit; the version is read only after it is held.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
