@@ -63,6 +63,14 @@ def at(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) -> da
         ("volgende week maandag 9:00", at(12, 7, 9)),
         ("volgende week woensdag", at(12, 9, 9)),
         ("maandag", at(12, 7, 9)),
+        # A part of the day with a time: the time counts, read in that part of the day.
+        ("vanavond 20:00", at(11, 30, 20)),
+        ("vanavond 8 uur", at(11, 30, 20)),
+        ("vanmiddag 15:00", at(11, 30, 15)),
+        ("morgenavond 19:00", at(12, 1, 19)),
+        ("morgenochtend 8:30", at(12, 1, 8, 30)),
+        ("morgen half 10", at(12, 1, 9, 30)),
+        ("di kwart voor 3", at(12, 1, 2, 45)),
     ],
 )
 def test_dutch_times_are_read_on_the_practitioners_clock(text: str, expected: datetime) -> None:
@@ -81,6 +89,7 @@ def test_dutch_times_are_read_on_the_practitioners_clock(text: str, expected: da
         ("this afternoon", at(11, 30, 14)),
         ("day after tomorrow", at(12, 2, 9)),
         ("next week monday 9:00", at(12, 7, 9)),
+        ("tonight 9pm", at(11, 30, 21)),
     ],
 )
 def test_english_times_are_read_too(text: str, expected: datetime) -> None:
@@ -96,6 +105,8 @@ def test_english_times_are_read_too(text: str, expected: datetime) -> None:
         ("9:00", "past"),  # today, an hour ago
         ("1-1-2020 9:00", "past"),
         ("31-2 9:00", "unknown"),
+        ("morgen 25:00", "unknown"),  # not a time: never read as "now, tomorrow"
+        ("29-11 10:00", "past"),  # yesterday, not silently a year later
         ("blah", "unknown"),
         ("", "unknown"),
         ("   ", "unknown"),

@@ -70,13 +70,21 @@ _NUMBERS = {
     "ten": 10, "twaalf": 12, "twelve": 12,
 }  # fmt: skip
 _DAY_PARTS = [
-    (r"morgen\s*ochtend|tomorrow morning", "morgen 09:00"),
-    (r"morgen\s*middag|tomorrow afternoon", "morgen 14:00"),
-    (r"morgen\s*avond|tomorrow evening|tomorrow night", "morgen 19:00"),
-    (r"vanochtend|vanmorgen|this morning", "vandaag 09:00"),
-    (r"vanmiddag|this afternoon", "vandaag 14:00"),
-    (r"vanavond|this evening|tonight", "vandaag 19:00"),
+    # (words, the day, the hour when no time is typed, whether "8" means 20:00)
+    (r"morgen\s*ochtend|tomorrow morning", "morgen", 9, False),
+    (r"morgen\s*middag|tomorrow afternoon", "morgen", 14, True),
+    (r"morgen\s*avond|tomorrow evening|tomorrow night", "morgen", 19, True),
+    (r"vanochtend|vanmorgen|this morning", "vandaag", 9, False),
+    (r"vanmiddag|this afternoon", "vandaag", 14, True),
+    (r"vanavond|this evening|tonight", "vandaag", 19, True),
 ]
+_CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])")
+_AM_PM = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\.?(?!\w)")
+_HALF = re.compile(r"\bhalf\s+(\d{1,2})\b")  # Dutch "half 10" is 9:30
+_QUARTER = re.compile(r"\bkwart\s+(over|voor)\s+(\d{1,2})\b")
+_DAY_MONTH = re.compile(r"(?<![\d\-/])\d{1,2}[-/]\d{1,2}(?![\d\-/])")
+"""A day and month without a year ("29-11"): the next one is meant, unless it just went."""
+JUST_WENT = timedelta(days=300)
 _WEEKDAY_WORDS = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
 _NEXT_WEEK_DAY = re.compile(rf"\b(?:volgende|komende|next) week\s+({_WEEKDAY_WORDS})\b")
 _NEXT_DAY = re.compile(rf"\b(?:volgende|komende|next)\s+({_WEEKDAY_WORDS})\b")
@@ -93,8 +101,32 @@ def _normalise(text: str, today: date) -> str:
     """The Dutch (and English) habits dateparser does not read, as text it does."""
     text = " ".join(text.lower().replace("’", "'").split())
     text = re.sub(r"\b(?:om|at|rond|around)\b", " ", text)
-    for pattern, replacement in _DAY_PARTS:
-        text = re.sub(rf"\b(?:{pattern})\b", replacement, text)
+    if ":" not in text:
+        text = _DOT_TIME.sub(r"\1:\2", text)
+    text = _HOUR_WORD.sub(r"\1:00", text)
+    text = _AM_PM.sub(
+        lambda m: f"{int(m.group(1)) % 12 + (12 if m.group(3) == 'p' else 0)}:{m.group(2) or '00'}",
+        text,
+    )
+    text = _HALF.sub(lambda m: f"{(int(m.group(1)) - 1) % 24}:30", text)
+    text = _QUARTER.sub(
+        lambda m: (
+            f"{m.group(2)}:15" if m.group(1) == "over" else f"{(int(m.group(2)) - 1) % 24}:45"
+        ),
+        text,
+    )
+    for pattern, day, hour, afternoon in _DAY_PARTS:
+        part = re.compile(rf"\b(?:{pattern})\b")
+        if not part.search(text):
+            continue
+        clock = _CLOCK.search(text)
+        if clock is None:
+            text = part.sub(f"{day} {hour}:00", text)
+            continue
+        text = part.sub(day, text)
+        typed = int(clock.group(1))
+        if afternoon and 1 <= typed < 12:  # "vanavond 8:00" is 20:00
+            text = _CLOCK.sub(f"{typed + 12}:{clock.group(2)}", text, count=1)
 
     def next_week(match: re.Match[str]) -> str:
         monday = today + timedelta(days=7 - today.weekday())
@@ -105,9 +137,6 @@ def _normalise(text: str, today: date) -> str:
     text = _NEXT_DAY.sub(lambda m: m.group(1), text)
     text = re.sub(r"\b(?:volgende|komende) week\b", "over 1 week", text)
     text = _COUNT.sub(lambda m: f"{m.group(1)} {_NUMBERS[m.group(2)]}", text)
-    if ":" not in text:
-        text = _DOT_TIME.sub(r"\1:\2", text)
-    text = _HOUR_WORD.sub(r"\1:00", text)
     return " ".join(text.split())
 
 
@@ -146,9 +175,17 @@ def parse_when(text: str, *, now: datetime, language: str, zone: str) -> datetim
         raise WhenError("unknown")
     if _BARE_NUMBER.fullmatch(cleaned):
         raise WhenError("ambiguous")
+    clock = _CLOCK.search(cleaned)
+    typed = (int(clock.group(1)), int(clock.group(2))) if clock else None
+    if typed is not None and (typed[0] > 23 or typed[1] > 59):
+        raise WhenError("unknown")  # "25:00"
     found = _dateparser_parse(cleaned, local_now.replace(tzinfo=None))
     if found is None:
         raise WhenError("unknown")
+    if typed is not None and found.tzinfo is None and (found.hour, found.minute) != typed:
+        raise WhenError("unknown")  # the typed time did not survive the reading
+    if _DAY_MONTH.search(cleaned) and found - local_now.replace(tzinfo=None) > JUST_WENT:
+        raise WhenError("past")  # "29-11" typed on 30 November: not next year's
     if found.tzinfo is not None:  # the text named a zone ("9:00 UTC"): keep that moment
         moment = found.astimezone(UTC)
     else:
