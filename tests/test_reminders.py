@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import metrics
+from bot.actions import cases
 from bot.actions.export import export_document
 from bot.engine.engine import Engine
 from bot.engine.events import Identity, Outcome, Press, Reply
@@ -21,7 +22,7 @@ from bot.reminders.delivery import LATE_AFTER, ReminderJob, for_engine
 from bot.reminders.when import days_later, say_when
 from bot.store.models import AuditEntry, Practitioner, Reminder
 from bot.store.repo import Repo
-from tests.support.chat import parse
+from tests.support.chat import Chat, parse
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOON = datetime(2026, 12, 1, 12, 0, tzinfo=AMS).astimezone(UTC)
@@ -530,3 +531,29 @@ async def test_a_check_in_of_a_closed_family_has_no_open_button(engine: Engine) 
     forged = message.reminder_data(engine.renderer.signer, ALICE, message.OPEN, reminder_id)
     outcome = await press(engine, forged)  # an older copy of the message had the button
     assert outcome.notice == t(engine, buttons.CLOSED)
+
+
+async def test_closing_a_family_cancels_its_meeting_and_follow_up_keeps_check_ins(
+    engine: Engine,
+) -> None:
+    case_id = await practitioner(engine)
+    meeting = await add(engine, NOON, case_id=case_id, kind="meeting")
+    follow_up = await add(engine, NOON, case_id=case_id, kind="followup")
+    check_in = await add(engine, NOON + timedelta(weeks=6), case_id=case_id, kind="checkin")
+    chat = Chat(engine, ALICE)
+    await chat.send("/gezin")
+    await chat.press("Close or delete")
+    await chat.press("Close")
+    assert t(engine, cases.REMINDERS_CANCELLED) in chat.last.text
+    statuses = [(await stored(engine, r)).status for r in (meeting, follow_up, check_in)]
+    assert statuses == ["cancelled", "cancelled", "pending"]
+
+
+async def test_a_sent_reminder_not_yet_done_stays_in_the_list(engine: Engine) -> None:
+    case_id = await practitioner(engine, quiet=(0, 0))
+    await add(engine, NOON, case_id=case_id, about="oma bellen")
+    await job_for(engine, Inbox(), Clock(NOON)).run_once()  # sent, never answered
+    chat = Chat(engine, ALICE)
+    await chat.send("/herinneringen")
+    assert "oma bellen" in chat.last.text
+    assert "nog niet afgevinkt" in chat.last.text

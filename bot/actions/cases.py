@@ -21,6 +21,10 @@ RETENTION_NOTE = N_(
     "Everything noted about it is deleted on {date}; I will remind you a few days before. "
     "Until then, /export gives you a copy."
 )
+REMINDERS_CANCELLED = N_(
+    "Its reminders for the first meeting and for follow-ups are cancelled; check-ins after "
+    "closing stay in /herinneringen."
+)
 DELETED = N_("Family “{label}” and everything noted about it have been deleted.")
 LIST_ITEM = N_("{label} · since {date}")
 ACTIVE_MARK = N_("(active)")
@@ -101,6 +105,8 @@ async def close_case(turn: Turn) -> None:
     turn.forget_case()
     turn.record("case.closed", case_id=case.id)
     _say(turn, CLOSED, case.label)
+    if await turn.repo.cancel_before_closing(case):
+        turn.flash.append(turn.t(REMINDERS_CANCELLED))
     assert case.closed_at is not None
     kept_until = await turn.repo.last_open_due(case)  # check-ins after the closing
     deleted_on = deletion_date(case.closed_at, turn.settings, kept_until=kept_until)

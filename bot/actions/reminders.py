@@ -60,6 +60,7 @@ CANCELLED = N_("The reminder is cancelled.")
 GONE = N_("That reminder is no longer open. Nothing was changed.")
 QUIET_NOTE = N_("That is in your quiet hours, so it comes at {time}.")
 LATE_NOTE = N_("overdue: it comes as soon as possible")
+SENT_NOTE = N_("sent on {when}, not marked done yet")
 QUIET_WAIT = N_("quiet hours: it comes at {time}")
 NONE_YET = N_(
     "No reminders yet. Add one here, or let the phases offer one: before a first meeting, "
@@ -321,7 +322,9 @@ def what(turn: Turn, reminder: Reminder) -> str:
 
 
 def note(turn: Turn, reminder: Reminder) -> str:
-    """Overdue, or waiting for the end of the quiet hours; else nothing."""
+    """Sent and not done, overdue, or waiting for the end of the quiet hours; else nothing."""
+    if reminder.status == "sent" and reminder.sent_at is not None:
+        return fill(turn, SENT_NOTE, when=say_short(reminder.sent_at, turn.language, zone(turn)))
     if reminder.due_at <= turn.now():
         return turn.t(LATE_NOTE)
     if in_quiet_hours(turn, reminder.due_at):

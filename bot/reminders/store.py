@@ -76,12 +76,13 @@ class ReminderQueries:
     async def upcoming_reminders(
         self, owner: Practitioner, *, case: Case | None = None
     ) -> Sequence[Upcoming]:
-        """Pending reminders of `owner` (of one case, if given), soonest first, each with
-        its family's label."""
+        """Reminders of `owner` still to act on (of one case, if given), soonest first, each
+        with its family's label: pending ones, and those sent but not marked done, so a
+        missed message can still be found, done, moved or cancelled."""
         query = (
             select(Reminder, Case.label)
             .outerjoin(Case, (Case.id == Reminder.case_id) & (Case.owner_id == owner.id))
-            .where(Reminder.owner_id == owner.id, Reminder.status == PENDING)
+            .where(Reminder.owner_id == owner.id, Reminder.status.in_(OPEN))
             .order_by(Reminder.due_at, Reminder.id)
         )
         if case is not None:
@@ -105,6 +106,21 @@ class ReminderQueries:
         )
         found: datetime | None = (await self.session.execute(query)).scalar_one_or_none()
         return found
+
+    async def cancel_before_closing(self, case: Case) -> int:
+        """At closing, cancel the case's open reminders that belong to the help itself (the
+        first meeting, follow-ups); the check-ins after closing and free ones stay. How
+        many were cancelled."""
+        query = select(Reminder).where(
+            Reminder.case_id == case.id,
+            Reminder.owner_id == case.owner_id,
+            Reminder.status.in_(OPEN),
+            Reminder.kind.in_(("meeting", "followup")),
+        )
+        cancelled = (await self.session.execute(query)).scalars().all()
+        for reminder in cancelled:
+            reminder.status, reminder.claimed_until = CANCELLED, None
+        return len(cancelled)
 
     async def reminder(self, owner: Practitioner, reminder_id: int | None) -> Reminder | None:
         """The reminder with this id if, and only if, it belongs to `owner`."""
