@@ -391,8 +391,12 @@ async def test_a_label_or_answer_ending_in_a_full_stop_gets_no_second_one(chat: 
     for _ in range(4):
         await chat.press(SKIP_LABEL)
     await chat.press("Save ✓")
-    assert says(chat, "voorbereiden", "remind", case="Gezin B.")  # "Saved with Gezin B."
+    assert chat.has("Saved with {case}.", case="Gezin B.")
+    assert says(chat, "voorbereiden", "remind")
     assert "Gezin B.." not in chat.last.text and "Gezin B.\n" in chat.last.text
+    await chat.text("blabla")  # not a moment: asked again, without "saved" once more
+    assert says(chat, "voorbereiden", "remind")
+    assert not chat.has("Saved with {case}.", case="Gezin B.")
 
     await open_phase(chat, "fase4")
     await chat.press("Start ›")
