@@ -514,11 +514,10 @@ class Engine:
         if case_id is not None:
             p.active_case_id = case_id
         turn = await self._enter(repo, p, flow_id, result)
-        conv, flow = turn.conversation, turn.flow
-        jump = flow.id == flow_id and step in flow.steps and step != conv.step
-        if jump and step is not None and not flow.step(step).is_end:
-            conv.trail = {"steps": [*conv.trail.get("steps", []), conv.step]}
-            conv.step = step
+        flow, here = turn.flow, turn.conversation.step
+        target = flow.steps.get(step) if flow.id == flow_id and step is not None else None
+        if target is not None and target.name != here and not target.is_end:
+            turn = await self._move(turn, flow.step(here), target.name, result)
         p.seq += 1
         reply = await self._render(turn, result.flash)
         return Outcome((reply,), notice=answer.notice, language=p.language)
