@@ -714,25 +714,38 @@ def specs(txt: Texts, database_url: str) -> dict[str, BotSpec]:
 async def measure_bot(
     spec: BotSpec, opts: Options, work: Path, *, paced_too: bool
 ) -> dict[str, Any]:
+    ours_unlimited = spec.name == OURS and spec.env.get("BOT_RATE_LIMIT") == "0"
     async with BenchStub() as stub:
         running = await start_bot(spec, stub, work)
-        result: dict[str, Any] = {"startup_s": round(running.startup_s, 2)}
-        try:
-            result["saturation"] = await saturation(
-                stub, running, opts.users, opts.warmup, opts.duration, base=USER_BASE,
-                profile=opts.profile if spec.name == OURS and spec.env.get("BOT_RATE_LIMIT") == "0"
-                else None,
+        profile = opts.profile if ours_unlimited else None
+        return await measure_loads(stub, running, opts, paced_too=paced_too, profile=profile)
+
+
+async def measure_loads(
+    stub: BenchStub,
+    running: Running,
+    opts: Options,
+    *,
+    paced_too: bool,
+    profile: Path | None = None,
+) -> dict[str, Any]:
+    """Saturation and (if asked) paced load on a started bot, which is stopped after."""
+    result: dict[str, Any] = {"startup_s": round(running.startup_s, 2)}
+    try:
+        result["saturation"] = await saturation(
+            stub, running, opts.users, opts.warmup, opts.duration, base=USER_BASE,
+            profile=profile,
+        )  # fmt: skip
+        if paced_too:
+            result["paced"] = await paced(
+                stub, running, opts.users, opts.interval, opts.paced_duration,
+                base=USER_BASE + 10_000_000,
             )  # fmt: skip
-            if paced_too:
-                result["paced"] = await paced(
-                    stub, running, opts.users, opts.interval, opts.paced_duration,
-                    base=USER_BASE + 10_000_000,
-                )  # fmt: skip
-        finally:
-            peak, errors = await stop_bot(running)
-        result["peak_rss_mb"] = round(peak, 1)
-        result["log_errors"] = errors
-        return result
+    finally:
+        peak, errors = await stop_bot(running)
+    result["peak_rss_mb"] = round(peak, 1)
+    result["log_errors"] = errors
+    return result
 
 
 async def measure_webhook(opts: Options, work: Path, txt: Texts) -> dict[str, Any]:
@@ -743,20 +756,7 @@ async def measure_webhook(opts: Options, work: Path, txt: Texts) -> dict[str, An
     spec = BotSpec(WEBHOOK, "bot", our_env(url), lambda i: ours.script(i, f"Gezin {i}"), 4)
     async with WebhookStub("bench-webhook-secret") as stub:
         running = await start_replicas(spec, stub, work)
-        result: dict[str, Any] = {"startup_s": round(running.startup_s, 2)}
-        try:
-            result["saturation"] = await saturation(
-                stub, running, opts.users, opts.warmup, opts.duration, base=USER_BASE
-            )
-            result["paced"] = await paced(
-                stub, running, opts.users, opts.interval, opts.paced_duration,
-                base=USER_BASE + 10_000_000,
-            )  # fmt: skip
-        finally:
-            peak, errors = await stop_bot(running)
-        result["peak_rss_mb"] = round(peak, 1)
-        result["log_errors"] = errors
-        return result
+        return await measure_loads(stub, running, opts, paced_too=True)
 
 
 async def measure_seeded(opts: Options, work: Path, txt: Texts) -> dict[str, Any]:
