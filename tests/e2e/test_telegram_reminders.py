@@ -16,14 +16,11 @@ the change to and from summer time and the back-off, with a moved clock.
 from __future__ import annotations
 
 import asyncio
-import itertools
-import os
 import re
 import signal
-import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,7 +33,7 @@ from bot.access import telegram_key
 from bot.actions.approach import FOLLOWUP_TIP
 from bot.actions.reminders import MEETING_TIP
 from bot.channels.telegram.channel import TelegramChannel
-from bot.config import PROJECT_ROOT, Settings
+from bot.config import Settings
 from bot.engine.engine import Engine
 from bot.engine.render import fill
 from bot.engine.signing import Signer
@@ -47,12 +44,12 @@ from bot.store.crypto import configure_data_key
 from bot.store.db import make_engine, make_sessionmaker
 from bot.store.models import AuditEntry, Case, Conversation, Practitioner, Reminder, utcnow
 from bot.store.repo import Repo
-from tests.conftest import DATA_KEY
 from tests.e2e.test_telegram_foundation import onboard
+from tests.support.bot_process import CALLBACK_SECRET, until
+from tests.support.bot_process import BotProcess as SharedBotProcess
 from tests.support.snapshot import snapshot
 from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI
 from tests.support.telegram import TOKEN, Texts, bot_against
-from tests.support.webhook import SECRET, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -60,7 +57,7 @@ ZONE = "Europe/Amsterdam"
 START_TIMEOUT = 30.0
 """Seconds a cold `python -m bot run` (imports, migrations) may take to do its first thing:
 a generous bound for a busy CI machine, not a speed requirement."""
-PROCESS_SECRET = "reminders-process-test-secret"
+PROCESS_SECRET = CALLBACK_SECRET
 """BOT_CALLBACK_SECRET of the bot processes: the test reads their buttons with it."""
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -78,20 +75,6 @@ async def database(settings: Settings) -> AsyncIterator[Sessions]:
         yield make_sessionmaker(db)
     finally:
         await db.dispose()
-
-
-async def until(
-    predicate: Callable[[], Awaitable[bool]], seconds: float, what: Callable[[], str]
-) -> None:
-    """Poll until `predicate()` holds; `seconds` is an upper bound, not a requirement."""
-    try:
-        async with asyncio.timeout(seconds):
-            for _ in itertools.count():
-                if await predicate():
-                    return
-                await asyncio.sleep(0.05)
-    except TimeoutError:
-        raise AssertionError(f"not within {seconds}s: {what()}") from None
 
 
 def engine_of(app: Application) -> Engine:  # type: ignore[type-arg]
@@ -136,86 +119,7 @@ async def quiet_hours_off(session: AsyncSession, user: SimUser) -> Practitioner:
     return p
 
 
-class BotProcess:
-    """`python -m bot run` against the stub, by long polling or (with `webhook`) on a
-    webhook of its own, so that two processes can run side by side without taking each
-    other's `getUpdates`. It runs in a process group of its own: `kill` ends it together
-    with the helpers it started (the render worker), as when its container dies, and
-    afterwards no process of the group may be left. stderr goes to a file."""
-
-    def __init__(
-        self, name: str, stub: StubBotAPI, settings: Settings, logs: Path, *, webhook: bool = False
-    ) -> None:
-        self.log = logs / f"{name}.log"
-        self.env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE_URL": stub.base_url.removesuffix("/bot"),
-            "DATABASE_URL": settings.database_url,
-            "BOT_CALLBACK_SECRET": PROCESS_SECRET,
-            "BOT_DATA_KEY": DATA_KEY,
-            "BOT_POLLING_TIMEOUT": "1",
-            "BOT_CHAT_RATE": "0",  # no pacing: 200 reminders to a few chats
-            "BOT_RATE_LIMIT": "0",
-        }
-        if webhook:
-            port = free_port()
-            self.env |= {
-                "BOT_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
-                "BOT_WEBHOOK_SECRET": SECRET,
-                "BOT_WEBHOOK_PORT": str(port),
-            }
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run",
-                cwd=PROJECT_ROOT, env=self.env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=log,
-                start_new_session=True,
-            )  # fmt: skip
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.returncode is None
-
-    async def kill(self) -> None:
-        """SIGKILL to the whole group; none of it may be left afterwards."""
-        assert self.process is not None
-        await self.stop()
-        assert await self._group_gone(), f"process group {self.pid} still there"
-
-    async def stop(self) -> None:
-        """SIGKILL to the whole group and wait for it (10 s at most for the helpers to be
-        reaped); for `finally`, so it raises nothing."""
-        if self.process is None:
-            return
-        with suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        await self.process.wait()
-        with suppress(AssertionError):
-            await until(self._group_gone, 10, lambda: "")
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    async def _group_gone(self) -> bool:
-        try:
-            os.killpg(self.pid, 0)
-        except ProcessLookupError:
-            return True
-        return False
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def tail(self) -> str:
-        return self.text()[-3000:]
-
+class BotProcess(SharedBotProcess):
     def sent(self) -> int:
         """How many reminders this process says it sent, from its log lines."""
         return sum(int(n) for n in re.findall(r"reminders: (\d+) sent", self.text()))

@@ -13,12 +13,9 @@ Meanwhile reminders fall due, before, during and after the kill: each is sent, a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
-import os
 import random
 import signal
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -30,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.access import telegram_key
-from bot.config import PROJECT_ROOT, Settings
+from bot.config import Settings
 from bot.store.crypto import configure_data_key
 from bot.store.db import make_engine, make_sessionmaker
 from bot.store.models import (
@@ -44,10 +41,10 @@ from bot.store.models import (
     utcnow,
 )
 from bot.store.repo import Repo
-from tests.conftest import DATA_KEY
+from tests.support.bot_process import BotProcess
 from tests.support.stub_bot_api import SimUser, StubBotAPI
 from tests.support.telegram import TOKEN, Texts
-from tests.support.webhook import SECRET, free_port, post_update
+from tests.support.webhook import post_update
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -55,81 +52,21 @@ PRACTITIONERS = 50
 REMINDERS = 40
 """Due one after another while the updates stream in (`plan_reminders`)."""
 WISH = "Oma en de buurvrouw mogen meedenken"
-READY_WITHIN = 60.0
-"""Seconds a starting replica may take to answer /readyz (generous: a busy CI machine)."""
 
 Action = Callable[[SimUser], Awaitable[object]]
 
 
-class Replica:
-    """`python -m bot run` in webhook mode on its own port; stderr kept in a file."""
-
-    def __init__(self, name: str, stub: StubBotAPI, settings: Settings, logs: Path) -> None:
-        self.name = name
-        self.port = free_port()
-        self.log = logs / f"{name}.log"
-        self.env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE_URL": stub.base_url.removesuffix("/bot"),
-            "DATABASE_URL": settings.database_url,
-            "BOT_CALLBACK_SECRET": "replicas-test-secret",
-            "BOT_DATA_KEY": DATA_KEY,
-            "BOT_WEBHOOK_URL": f"http://127.0.0.1:{self.port}/telegram",
-            "BOT_WEBHOOK_SECRET": SECRET,
-            "BOT_WEBHOOK_PORT": str(self.port),
-            "BOT_CHAT_RATE": "0",
-            "BOT_RATE_LIMIT": "0",
-            # A reminder taken by the killed replica goes to the other after 2 s, not 5 min.
-            "BOT_REMINDER_LEASE": "2",
-        }
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        """In a process group of its own, so that `kill` ends the replica with every helper
-        process it started, as when its container dies."""
-        with self.log.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run",
-                cwd=PROJECT_ROOT, env=self.env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=log,
-                start_new_session=True,
-            )  # fmt: skip
-
-    async def ready(self, http: aiohttp.ClientSession) -> None:
-        async with asyncio.timeout(READY_WITHIN):
-            while True:
-                assert self.process is not None and self.process.returncode is None, self.tail()
-                try:
-                    async with http.get(f"http://127.0.0.1:{self.port}/readyz") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
-
-    async def kill(self) -> None:
-        assert self.process is not None
-        os.killpg(self.process.pid, signal.SIGKILL)
-        assert await self.process.wait() == -signal.SIGKILL
-
-    async def stop(self) -> None:
-        if self.process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)  # the group: helpers too
-            await self.process.wait()
-
-    def tail(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
+def webhook_replica(name: str, stub: StubBotAPI, settings: Settings, logs: Path) -> BotProcess:
+    """`python -m bot run` in webhook mode on its own port. A reminder taken by a replica
+    that is killed goes to the other after 2 s (`BOT_REMINDER_LEASE`), not 5 min."""
+    return BotProcess(name, stub, settings, logs, webhook=True, env={"BOT_REMINDER_LEASE": "2"})
 
 
 class Telegram:
     """Delivers updates like Telegram's webhook: retried until a 2xx answer."""
 
     def __init__(
-        self, http: aiohttp.ClientSession, replicas: list[Replica], rng: random.Random
+        self, http: aiohttp.ClientSession, replicas: list[BotProcess], rng: random.Random
     ) -> None:
         self.http = http
         self.replicas = replicas
@@ -138,7 +75,7 @@ class Telegram:
         self.sent_again = 0
         self.ok_by: dict[str, int] = {r.name: 0 for r in replicas}
 
-    async def deliver(self, update: dict[str, Any], *, to: list[Replica] | None = None) -> None:
+    async def deliver(self, update: dict[str, Any], *, to: list[BotProcess] | None = None) -> None:
         """To both replicas at once (a duplicate) or to one, at random, until one says 200."""
         for _attempt in range(600):
             targets = to or (
@@ -271,7 +208,10 @@ async def test_two_replicas_apply_every_update_once_and_in_order_through_kill_9(
     configure_data_key(settings)  # to read back what the replicas stored, encrypted
     db = make_engine(settings.database_url)
     sessions = make_sessionmaker(db)
-    a, b = Replica("a", stub, settings, tmp_path), Replica("b", stub, settings, tmp_path)
+    a, b = (
+        webhook_replica("a", stub, settings, tmp_path),
+        webhook_replica("b", stub, settings, tmp_path),
+    )
     rng = random.Random(8)
     telegram = Telegram(http, [a, b], rng)
     actions = script(txt)
@@ -279,7 +219,7 @@ async def test_two_replicas_apply_every_update_once_and_in_order_through_kill_9(
     planner = stub.user(6999, language_code="nl")
     planned = await plan_reminders(sessions, planner, rng)
 
-    async def walk(user: SimUser, *, to: list[Replica] | None = None, late: float = 0) -> None:
+    async def walk(user: SimUser, *, to: list[BotProcess] | None = None, late: float = 0) -> None:
         await asyncio.sleep(late)  # chats start at different moments: no lock-step
         for action in actions:
             await action(user)
@@ -306,7 +246,7 @@ async def test_two_replicas_apply_every_update_once_and_in_order_through_kill_9(
         async def kill_and_restart() -> None:
             nonlocal ok_before_restart
             await until(lambda: telegram.acknowledged >= len(actions) + total // 3)
-            await a.kill()
+            await a.kill(whole_group=False)
             assert telegram.acknowledged < len(actions) + total  # mid-stream
             await a.start()
             ok_before_restart = telegram.ok_by["a"]
@@ -364,7 +304,7 @@ async def test_sigterm_finishes_the_update_in_hand_refuses_new_ones_and_exits(
     """Stopping a replica loses nothing: the update in hand is finished and acknowledged,
     a new one is answered 503 (Telegram delivers it to another replica), and the process
     exits by itself (10 s is the issue's bound, used here only as a timeout)."""
-    replica = Replica("term", stub, settings, tmp_path)
+    replica = webhook_replica("term", stub, settings, tmp_path)
     db = make_engine(settings.database_url)
     try:
         await replica.start()
