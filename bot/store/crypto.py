@@ -17,6 +17,7 @@ with Fernet (AES-128-CBC with an HMAC, from `cryptography`) before it reaches th
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
     from bot.config import Settings
 
 log = logging.getLogger(__name__)
+
+OPENED_CACHE = 2048
+"""Decrypted values remembered (`Cipher.open`): a few per active practitioner."""
 
 PREFIX = "enc1:"
 """Marks a sealed value; the digit leaves room for another scheme later."""
@@ -92,6 +96,7 @@ class Cipher:
         self._newest = keys[0]
         self._any = MultiFernet(list(keys))
         self.key_count = len(keys)
+        self._opened: OrderedDict[str, str] = OrderedDict()
 
     @classmethod
     def from_setting(cls, raw: str) -> Cipher:
@@ -101,13 +106,28 @@ class Cipher:
         return PREFIX + self._any.encrypt(plain.encode("utf-8")).decode("ascii")
 
     def open(self, stored: str) -> str:
-        """The plain text of a value as stored; unsealed (older) values pass unchanged."""
+        """The plain text of a value as stored; unsealed (older) values pass unchanged.
+
+        A turn reads the same few values it read on the previous turn (the practitioner's
+        settings, the conversation's answers and trail, the family's label): the last
+        `OPENED_CACHE` tokens are remembered with their plain text, which made decrypting
+        (an HMAC and AES per value) cost nothing on most reads in `make bench`. A token
+        is a value exactly as stored, so a remembered one can never be stale; the cache
+        holds no more than a process sees anyway, and only in memory."""
         if not is_sealed(stored):
             return stored
+        opened = self._opened.get(stored)
+        if opened is not None:
+            self._opened.move_to_end(stored)
+            return opened
         try:
-            return self._any.decrypt(stored[len(PREFIX) :].encode("ascii")).decode("utf-8")
+            opened = self._any.decrypt(stored[len(PREFIX) :].encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeEncodeError):
             raise DataKeyError(WRONG_KEY) from None
+        self._opened[stored] = opened
+        if len(self._opened) > OPENED_CACHE:
+            self._opened.popitem(last=False)
+        return opened
 
     def reseal(self, stored: str) -> str | None:
         """The value sealed with the newest key, or None when it already is.
