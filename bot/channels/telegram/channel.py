@@ -18,7 +18,7 @@ from telegram.ext import ContextTypes
 from bot import metrics
 from bot.access import telegram_id, telegram_key
 from bot.channels.telegram.delivery import give_back
-from bot.channels.telegram.render import keyboard
+from bot.channels.telegram.send import edit_reply, send_reply
 from bot.engine.engine import Engine
 from bot.engine.events import (
     Command,
@@ -160,12 +160,7 @@ class TelegramChannel:
     async def _edit(self, message: Message, outcome: Outcome, index: int) -> bool:
         reply = outcome.replies[index]
         try:
-            await message.edit_text(
-                reply.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(reply),
-                disable_web_page_preview=True,
-            )
+            await edit_reply(message.get_bot(), message.chat.id, message.message_id, reply)
         except BadRequest as err:
             # "not modified" means it already shows this; anything else (too old, deleted)
             # means: send it as a new message instead.
@@ -206,16 +201,6 @@ class TelegramChannel:
                 await update.effective_chat.send_message(self._t(user, FAILED))
         except TelegramError as err:
             log.warning("could not tell the practitioner about a failure: %s", type(err).__name__)
-
-
-async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
-    await bot.send_message(
-        chat_id,
-        reply.text,
-        parse_mode=ParseMode.HTML,
-        reply_markup=keyboard(reply),
-        disable_web_page_preview=True,
-    )
 
 
 class TelegramNotifier:
