@@ -1073,7 +1073,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
 def main(argv: list[str] | None = None) -> int:
     opts = parse_args(argv)
     try:
-        import uvloop  # the driver's own overhead; the bots run on the default loop
+        import uvloop  # the driver's own overhead (the baselines run on asyncio's default loop)
     except ImportError:
         report = asyncio.run(run(opts))
     else:
