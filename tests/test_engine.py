@@ -256,6 +256,49 @@ async def test_double_press_is_applied_once(chat: Chat) -> None:
     assert len(await audit_of(chat, "case.closed")) == 1
 
 
+async def test_button_of_a_flow_left_and_entered_again_is_stale(chat: Chat) -> None:
+    """Steps within a flow move the conversation's counter; leaving it and coming back moves
+    the practitioner's, so the same step shown again does not take the old message's buttons."""
+    await onboard(chat)
+    await chat.send("/gezin")
+    old = chat.button("New family")
+    await chat.send("/fase")
+    await chat.send("/gezin")
+    before = await chat.where()
+    assert (before.flow, before.step) == ("cases", "overview")
+
+    await chat.press_data(old.data)
+
+    assert await chat.where() == before
+    assert chat.outcome.notice == chat.t(STALE_NOTICE)
+
+
+async def test_button_made_before_conversations_had_a_counter(chat: Chat) -> None:
+    """Buttons sent before the upgrade carry the practitioner's counter alone: they still
+    work while nothing changed since, and are old after that."""
+    await onboard(chat)
+    await chat.send("/gezin")
+    async with chat.engine.sessions() as session:
+        p = (
+            await session.execute(
+                select(Practitioner).where(Practitioner.external_key == chat.who.key)
+            )
+        ).scalar_one()
+        conv = await session.get(Conversation, p.current_conversation_id)
+        assert conv is not None
+    assert conv.seq == 0  # entered just now: the practitioner's counter moved instead
+    legacy = chat.engine.renderer.signer.sign(chat.who.key, f"{p.seq}:b:new")
+
+    await chat.press_data(legacy)
+    assert (await chat.where()).step == "ask_label"
+    await chat.press(BACK_LABEL)
+    before = await chat.where()
+    await chat.press_data(legacy)
+
+    assert chat.outcome.notice == chat.t(STALE_NOTICE)
+    assert await chat.where() == before
+
+
 @pytest.mark.parametrize("forgery", ["garbage", "bad_signature", "other_identity", "bobs_button"])
 async def test_forged_button_is_refused(engine: Engine, forgery: str) -> None:
     alice, bob = Chat(engine, "test:alice"), Chat(engine, "test:bob")

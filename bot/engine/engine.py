@@ -37,7 +37,7 @@ from bot.engine.loader import FlowSet
 from bot.engine.locks import KeyedLock
 from bot.engine.machines import INPUT, OPTION, build_machine, button_trigger, fire
 from bot.engine.registry import Registry
-from bot.engine.render import Renderer, fill
+from bot.engine.render import Renderer, fill, seq_of
 from bot.engine.signing import Signer
 from bot.engine.spec import Flow, Step
 from bot.engine.turn import Turn
@@ -101,6 +101,25 @@ async def _claim(session: AsyncSession, event_id: int | None, who: Identity) -> 
         await serialise(session, who.key)
     elif not await claim(session, event_id, who.key):
         raise Duplicate
+
+
+def _bump(p: Practitioner, before: Conversation | None, now: Conversation) -> None:
+    """After a change, the buttons shown so far are old. Within one conversation only its
+    own counter moves: its row is written anyway, while writing the practitioner's row as
+    well cost a statement per update (`make bench`). Moving to another conversation moves
+    the practitioner's counter, which every conversation's buttons carry too."""
+    if now is before:
+        now.seq += 1
+    else:
+        p.seq += 1
+
+
+def _current_seq(seq: str, p: Practitioner, conv: Conversation) -> bool:
+    """Whether a pressed button's `seq` is that of the step shown now. A bare number is a
+    button made before conversations had their own counter: current while neither moved."""
+    if "." not in seq:
+        return conv.seq == 0 and int(seq) == p.seq
+    return seq == seq_of(p, conv)
 
 
 def _unsupported(event: Unsupported) -> str:
@@ -297,6 +316,7 @@ class Engine:
         p = await self._practitioner(repo, who, event)
         with using(self.catalogs.get(p.language)):
             conv = await self._current(repo, p)
+            before = conv
             if isinstance(event, Press) and is_reminder_data(event.data):
                 return await self._reminder_press(repo, p, event)
             result = _Result()
@@ -319,7 +339,7 @@ class Engine:
                 farewell = Reply("\n\n".join(result.flash))
                 return Outcome((farewell,), edit=result.edit, language=p.language)
             if result.changed:
-                p.seq += 1
+                _bump(p, before, turn.conversation)
             reply = await self._render(turn, result.flash)
             if result.tips:
                 reply = replace(reply, tips=(*result.tips, *reply.tips))
@@ -463,11 +483,11 @@ class Engine:
         turn = self._turn(repo, p, flow, conv)
         payload = self.renderer.signer.verify(p.external_key, event.data)
         seq, _, code = (payload or "").partition(":")
-        if payload is None or not seq.isdigit():
+        if payload is None or not seq.replace(".", "", 1).isdigit():
             result.notice = self._t(p, UNKNOWN_BUTTON)
             result.flash.append(self._t(p, UNKNOWN_BUTTON))
             return turn
-        if int(seq) != p.seq:
+        if not _current_seq(seq, p, conv):
             result.notice = self._t(p, STALE_NOTICE)
             result.flash.append(self._t(p, STALE))
             return turn

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.engine.events import Reply, ReplyButton
 from bot.engine.registry import Option, Registry
@@ -17,6 +17,9 @@ from bot.engine.signing import Signer
 from bot.engine.spec import Flow, Step
 from bot.engine.turn import Turn
 from bot.i18n import N_
+
+if TYPE_CHECKING:
+    from bot.store.models import Conversation, Practitioner
 
 SHORT_LABEL = 16
 BACK_LABEL = N_("‹ Back")
@@ -60,6 +63,12 @@ def fill(text: str, values: Mapping[str, str]) -> str:
     return _PLACEHOLDER.sub(put, text)
 
 
+def seq_of(p: Practitioner, conv: Conversation) -> str:
+    """What the buttons of `conv`'s step carry, so that a button of an earlier step (or of
+    another conversation) is recognised as old when pressed (`Engine._press`)."""
+    return f"{p.seq}.{conv.seq}"
+
+
 def escape(value: Any) -> str:
     return html.escape(str(value), quote=False)
 
@@ -70,7 +79,7 @@ class Renderer:
         self.signer = signer
 
     def data(self, turn: Turn, payload: str) -> str:
-        seq = turn.practitioner.seq
+        seq = seq_of(turn.practitioner, turn.conversation)
         return self.signer.sign(turn.practitioner.external_key, f"{seq}:{payload}")
 
     async def values(self, turn: Turn, step: Step) -> dict[str, str]:

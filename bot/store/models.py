@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -52,7 +53,8 @@ class Practitioner(Base):
     active_case_id: Mapped[int | None] = mapped_column(Integer, default=None)
     current_conversation_id: Mapped[int | None] = mapped_column(Integer, default=None)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
-    """Bumped on every change of state; buttons carry it, so an old button is recognised."""
+    """Bumped when the practitioner moves to another conversation; buttons carry it with
+    the conversation's own `seq`, so an old button is recognised (`Engine._bump`)."""
     quiet_start: Mapped[int] = mapped_column(Integer, default=21 * 60)
     quiet_end: Mapped[int] = mapped_column(Integer, default=8 * 60)
     """Quiet hours for reminders, in minutes after local midnight (default 21:00–08:00);
@@ -98,6 +100,8 @@ class Conversation(Base):
     data: Mapped[dict[str, Any]] = mapped_column(SensitiveJSON, default=dict)
     trail: Mapped[dict[str, Any]] = mapped_column(SensitiveJSON, default=dict)
     """`{"steps": [...]}`: the steps behind this one, for the back button."""
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    """Bumped on every change within this conversation (see `Practitioner.seq`)."""
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (UniqueConstraint("practitioner_id", "flow", "scope"),)

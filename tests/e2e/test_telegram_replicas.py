@@ -149,7 +149,7 @@ async def state(sessions: async_sessionmaker[AsyncSession], user_id: int) -> dic
         ).scalars()
         current = await session.get(Conversation, p.current_conversation_id or 0)
         return {
-            "seq": p.seq,
+            "seq": (p.seq, current.seq if current else None),
             "onboarded": p.onboarded,
             "at": (current.flow, current.step) if current else None,
             "conversations": sorted(

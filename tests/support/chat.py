@@ -47,7 +47,8 @@ class Where:
 
     flow: str | None
     step: str | None
-    seq: int
+    seq: str
+    """What the current step's buttons carry (`render.seq_of`): changes with every change."""
     language: str
     active_case_id: int | None
 
@@ -150,7 +151,7 @@ class Chat:
             return Where(
                 flow=conv.flow if conv else None,
                 step=conv.step if conv else None,
-                seq=p.seq,
+                seq=f"{p.seq}.{conv.seq if conv else 0}",
                 language=p.language,
                 active_case_id=p.active_case_id,
             )
