@@ -61,7 +61,8 @@ def _edges(step: Step, translate: Translate) -> Iterator[tuple[str, str, str]]:
         yield source, "[*]", _text(f"→ {step.end}")
         return
     for button in step.buttons:
-        yield from _branch_edges(source, translate(button.label), button.branches)
+        shown = f" (if {' and '.join(button.when)})" if button.when else ""
+        yield from _branch_edges(source, translate(button.label) + shown, button.branches)
     if step.input is not None:
         what = f"text → {step.input.save}" if step.input.save else "text"
         yield from _branch_edges(source, f"({what})", step.input.branches)

@@ -125,6 +125,25 @@ CASES: dict[str, tuple[dict[str, str], list[tuple[str, int, str]]]] = {
         },
         [("a.yaml", 10, "unknown guard 'nope'")],
     ),
+    "unknown guard on a button": (
+        {
+            "a.yaml": """
+                flow: main
+                title: Main
+                start: first
+                steps:
+                  first:
+                    buttons:
+                      - id: go
+                        label: Go
+                        when: [ready, nope]
+                        to: last
+                  last:
+                    end: main
+            """
+        },
+        [("a.yaml", 7, "unknown guard 'nope'")],
+    ),
     "unknown action": (
         {
             "a.yaml": """
@@ -443,6 +462,17 @@ def test_valid_flow_loads(tmp_path: Path) -> None:
     assert main.steps["first"].buttons[0].branches[0].run == ("note",)
     assert main.steps["last"].end == "main"
     assert list(flows.tips()) == ["f1.do.listen"]
+
+
+def test_when_on_a_button_guards_the_button_not_its_branch(tmp_path: Path) -> None:
+    indent = " " * 12
+    guarded = VALID.replace(f"{indent}run: note", f"{indent}when: ready\n{indent}run: note")
+    write(tmp_path, {"a.yaml": guarded})
+
+    [go] = load(tmp_path)["main"].steps["first"].buttons
+
+    assert go.when == ("ready",)
+    assert [(b.when, b.to) for b in go.branches] == [((), "last")]
 
 
 def test_missing_dutch_translation_is_reported(tmp_path: Path) -> None:

@@ -150,7 +150,7 @@ async def test_voorbereiden_end_to_end_saves_the_summary(chat: Chat) -> None:
     assert await agreements(chat)
     await chat.press("No, thank you")  # the offer never blocks: no reminder, on to the menu
     assert (await chat.where()).flow == "menu"
-    assert chat.has("Good luck with the kennismakingsgesprek!")
+    assert chat.has("Good luck with the first meeting!")
     assert tips_since(chat, start) == PHASE1_TIPS
 
     [saved] = await agreements(chat)

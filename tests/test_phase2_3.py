@@ -22,7 +22,7 @@ from bot.actions import phase4 as p4
 from bot.actions import reminders as rem
 from bot.actions.labels import NOTE_CONTACT, REFUSALS, looks_like_full_name
 from bot.config import Settings
-from bot.engine.engine import CANCELLED, EMPTY, TOO_SHORT, Engine
+from bot.engine.engine import CANCELLED, EMPTY, TOO_SHORT, UNKNOWN_BUTTON, Engine
 from bot.engine.events import Identity
 from bot.engine.render import BACK_LABEL, SKIP_LABEL
 from bot.runtime import open_runtime
@@ -437,6 +437,34 @@ async def test_an_approach_records_goal_and_tasks_together_then_a_check_in(
     assert (follow_up.phase, follow_up.who, follow_up.person_id) == (3, "practitioner", oma.id)
     await chat.press("Done for now")
     assert await step(chat) == ("menu", "main")
+
+
+async def test_how_is_it_going_is_offered_only_once_someone_was_approached(
+    chat: Chat,
+) -> None:
+    check = chat.t("How is it going? ›")
+    await map_with(chat, ("Oma", YES))
+    await enter(chat, "fase3")
+    assert check not in chat.labels
+
+    # Shown by an older message, or forged: pressed while hidden, it does nothing.
+    where = await chat.where()
+    hidden = chat.engine.renderer.signer.sign(chat.who.key, f"{where.seq}:b:check")
+    await chat.press_data(hidden)
+    assert await step(chat) == ("fase3", "choose")
+    assert chat.outcome.notice == chat.t(UNKNOWN_BUTTON)
+
+    await press_starting(chat, f"{pe.MARKS['yes']} Oma")
+    await chat.text("Haalt de kinderen op woensdag")
+    for _ in range(4):
+        await chat.press(SKIP_LABEL)
+    await chat.press("Record together")
+    await chat.press("No, thank you")
+    await chat.press("Approach someone else")
+    assert await step(chat) == ("fase3", "choose")
+    assert check in chat.labels
+    await chat.press(check)
+    assert await step(chat) == ("fase3", "check_who")
 
 
 async def test_restart_mid_phase_resumes_the_same_step(settings: Settings) -> None:

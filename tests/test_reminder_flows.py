@@ -270,7 +270,7 @@ async def test_voorbereiden_offers_a_reminder_before_the_meeting(alice: Chat) ->
     await press_starting(alice, alice.t("In a week"))
     assert await step(alice) == ("menu", "main")
     assert alice.has(rem.SET, when="dinsdag 8 december om 09:00")
-    assert alice.has("Good luck with the kennismakingsgesprek!")
+    assert alice.has("Good luck with the first meeting!")
     assert f"{alice.t('Prepare')} ✓" in alice.last.text
     [saved] = await reminders_of(alice)
     assert (saved.kind, saved.tip_id, saved.open_flow) == (
@@ -348,18 +348,42 @@ async def test_fase4_offers_check_ins_after_2_6_and_12_weeks_each_adjustable(
     await alice.press("Next ›")
     await alice.press("Finish ✓")
     assert await step(alice) == ("fase4", "remind")
+    assert alice.has(rem.CHECKIN_PROPOSED)
     for when in ("Dinsdag 24 maart om 09:00", "Dinsdag 21 april om 09:00", "Dinsdag 2 juni"):
         assert when in alice.last.text
 
     change = alice.t(rem.CHECKIN_LABEL).split("{")[0]
     await press_starting(alice, f"{change}3")
     assert await step(alice) == ("fase4", "checkin_when")
+    assert alice.has(rem.SLOT_PLANNED, when="dinsdag 2 juni om 09:00")
     await alice.text("vr 5-6 11:00")
     assert await step(alice) == ("fase4", "remind")
     assert "Vrijdag 5 juni om 11:00" in alice.last.text
+    assert alice.has(rem.CHECKIN_CHOSEN) and not alice.has(rem.CHECKIN_PROPOSED)
+
+    # Quick choices that fit a moment weeks away: a week earlier or later, same time.
+    await press_starting(alice, f"{change}3")
+    earlier, later = alice.t(rem.EARLIER).split("{")[0], alice.t(rem.LATER).split("{")[0]
+    assert [label for label in alice.labels if label.startswith((earlier, later))] == [
+        alice.t(rem.EARLIER, when="vr 29 mei 11:00"),
+        alice.t(rem.LATER, when="vr 12 jun 11:00"),
+    ]
+    assert alice.t("Tomorrow 9:00") not in alice.labels
+    await press_starting(alice, later)
+    assert "Vrijdag 12 juni om 11:00" in alice.last.text
+
     await press_starting(alice, f"{change}3")
     await alice.press("Skip this one")
     assert alice.t(rem.CHECKIN_SKIPPED).replace("{number}", "3") in alice.last.text
+
+    # A skipped one says so, cannot be skipped again, and offers the moment first proposed.
+    await press_starting(alice, alice.t(rem.CHECKIN_LABEL_SKIPPED, number="3"))
+    assert alice.has(rem.SLOT_SKIPPED) and "—" not in alice.last.text
+    assert alice.t("Skip this one") not in alice.labels
+    await press_starting(alice, alice.t(rem.PROPOSAL, weeks="12", when="di 2 jun 09:00"))
+    assert alice.has(rem.CHECKIN_PROPOSED) and "Dinsdag 2 juni om 09:00" in alice.last.text
+    await press_starting(alice, f"{change}3")
+    await alice.press("Skip this one")
     await alice.press("Yes, remind me")
 
     assert await step(alice) == ("menu", "main")
@@ -399,10 +423,7 @@ async def test_what_it_is_about_is_escaped_in_text_and_plain_on_buttons(alice: C
 async def test_the_follow_up_opens_where_the_outcome_is_noted(alice: Chat) -> None:
     await onboard(alice)
     await enter(alice, "fase3")
-    await alice.press("How is it going? ›")
-    assert await step(alice) == ("fase3", "check_who")
-    assert alice.has("No one has been approached yet. Choose someone to approach first.")
-    await alice.press("‹ Whom to approach")
+    assert alice.t("How is it going? ›") not in alice.labels  # no one approached yet
     await approach_oma(alice)
     await alice.text("over twee weken")
     await alice.press("Done for now")
@@ -420,3 +441,8 @@ async def test_the_follow_up_opens_where_the_outcome_is_noted(alice: Chat) -> No
         found = (await session.execute(select(Agreement).where(Agreement.kind == "outcome"))).all()
     [(outcome,)] = found
     assert "woensdag blijft, vrijdag niet meer" in outcome.text and outcome.who == "Oma"
+
+    await alice.send("/afspraken")  # the kind is not said twice: "How it is going with Oma: …"
+    said = alice.t("How it is going")
+    [line] = [line for line in alice.last.text.splitlines() if "Gaat goed" in line]
+    assert line.count(said) == 1 and f"<b>{said}</b> " in line, line

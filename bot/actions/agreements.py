@@ -147,11 +147,19 @@ def heading(turn: Turn, agreement: Agreement) -> str:
     return phase_title(turn, agreement.phase)
 
 
+def kind_and_text(kind: str, text: str) -> str:
+    """ "<b>Goal</b>: text", escaped; a text that starts with its kind already ("How it is
+    going with Oma: …") gets that start in bold instead of the kind a second time."""
+    if text[: len(kind)].casefold() == kind.casefold():
+        return f"<b>{escape(text[: len(kind)])}</b>{escape(text[len(kind) :])}"
+    return f"<b>{escape(kind)}</b>: {escape(text)}"
+
+
 def agreement_line(turn: Turn, agreement: Agreement) -> str:
     """One line of the plan: mark (tasks only), kind, text, who, until when (escaped)."""
     mark = status_mark(agreement)
     kind = turn.t(KINDS.get(agreement.kind, OTHER_KIND))
-    line = f"{mark} <b>{kind}</b>: {escape(agreement.text)}".lstrip()
+    line = f"{mark} {kind_and_text(kind, agreement.text)}".lstrip()
     if agreement.who and agreement.kind in ("approach", "responsibility"):
         line += f" — {who_label(turn, agreement.who)}"
     if agreement.due:
@@ -189,8 +197,9 @@ def list_line(turn: Turn, number: int, agreement: Agreement) -> str:
         text = escape(shorten(agreement.text, LINE_TEXT))
     else:
         kind = turn.t(KINDS.get(agreement.kind, OTHER_KIND))
-        room = max(LINE_MIN, LINE_TEXT - len(kind) - len(": "))
-        text = f"<b>{escape(kind)}</b>: {escape(shorten(agreement.text, room))}"
+        repeated = agreement.text[: len(kind)].casefold() == kind.casefold()
+        room = LINE_TEXT if repeated else max(LINE_MIN, LINE_TEXT - len(kind) - len(": "))
+        text = kind_and_text(kind, shorten(agreement.text, room))
     mark = status_mark(agreement)
     return f"{number}. {mark} {text}" if mark else f"{number}. {text}"
 

@@ -268,6 +268,12 @@ async def approached_people(turn: Turn) -> list[Option]:
     ]
 
 
+@registry.guard("has_approached")
+async def has_approached(turn: Turn) -> bool:
+    """Someone of this family was approached: there is a check-in to note."""
+    return any(p.approached_at is not None for p in await case_people(turn))
+
+
 @registry.action("choose_checked")
 async def choose_checked(turn: Turn) -> None:
     person = await person_by_key(turn, turn.value)

@@ -1,4 +1,4 @@
-"""/voorbereiden: the checklist before a kennismakingsgesprek, and its summary.
+"""/voorbereiden: the checklist before a first meeting, and its summary.
 
 The flow only sets `prep_*` flags ("Done ✓") and keeps the practitioner's own opening
 sentence; this module turns those into the summary they see and the one `preparation`

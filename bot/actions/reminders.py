@@ -15,7 +15,8 @@ sets a reminder says the moment back in words.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.actions.agreements import open_case, shorten
 from bot.actions.labels import check_note
@@ -28,6 +29,7 @@ from bot.i18n import N_
 from bot.reminders.delivery import in_quiet_hours as quiet_at
 from bot.reminders.when import (
     WhenError,
+    at_local,
     clock_text,
     parse_when,
     presets,
@@ -76,6 +78,14 @@ FREE = N_("Your reminder")
 """A free reminder is listed by the practitioner's own words; this only when there are none."""
 CHECKIN_LINE = N_("{number}. {when}")
 CHECKIN_SKIPPED = N_("{number}. skipped")
+CHECKIN_PROPOSED = N_("After 2, 6 and 12 weeks:")
+CHECKIN_CHOSEN = N_("On these moments:")
+"""Above the check-ins: the proposal as it was made, or (after a change) only the moments."""
+SLOT_PLANNED = N_("now {when}")
+SLOT_SKIPPED = N_("skipped")
+EARLIER = N_("A week earlier · {when}")
+LATER = N_("A week later · {when}")
+PROPOSAL = N_("After {weeks} weeks · {when}")
 CHECKIN_LABEL = N_("Change {number}: {when}")
 CHECKIN_LABEL_SKIPPED = N_("Add {number} again")
 CHECKINS_SET = N_("I'll remind you on: {when}.")
@@ -193,7 +203,7 @@ async def phase_done(turn: Turn) -> None:
 
 @registry.action("remind_meeting")
 async def remind_meeting(turn: Turn) -> None:
-    """/voorbereiden: a reminder before the kennismakingsgesprek, with the tip to offer
+    """/voorbereiden: a reminder before the first meeting, with the tip to offer
     that someone may join; it opens the preparation again."""
     case = await open_case(turn)
     await remember(
@@ -222,14 +232,18 @@ async def plan_checkins(turn: Turn) -> None:
 
 @registry.view("checkin_plan")
 async def checkin_plan(turn: Turn) -> dict[str, str]:
+    """`{checkin_plan}`, one line per check-in, and `{checkin_intro}`: "after 2, 6 and 12
+    weeks" only while that is what the lines say."""
+    plan = _checkins(turn)
+    intro = CHECKIN_PROPOSED if plan == _default_checkins(turn) else CHECKIN_CHOSEN
     lines = []
-    for number, at in enumerate(_checkins(turn), 1):
+    for number, at in enumerate(plan, 1):
         if at is None:
             lines.append(fill(turn, CHECKIN_SKIPPED, number=str(number)))
         else:
             when = escape(words(turn, datetime.fromisoformat(at)))
             lines.append(fill(turn, CHECKIN_LINE, number=str(number), when=when))
-    return {"checkin_plan": "\n".join(lines)}
+    return {"checkin_plan": "\n".join(lines), "checkin_intro": turn.t(intro)}
 
 
 @registry.provider("checkin_slots")
@@ -253,13 +267,53 @@ def _slot(turn: Turn) -> int:
     return int(raw) - 1
 
 
+def _slot_index(turn: Turn) -> int:
+    """The check-in being changed, for showing it (the first one if unclear)."""
+    raw = str(turn.data.get(SLOT) or "1")
+    return int(raw) - 1 if raw.isdigit() and 1 <= int(raw) <= len(CHECKIN_WEEKS) else 0
+
+
+def _slot_moment(turn: Turn) -> datetime | None:
+    at = _checkins(turn)[_slot_index(turn)]
+    return datetime.fromisoformat(at) if at else None
+
+
 @registry.view("checkin_slot")
 async def checkin_slot(turn: Turn) -> dict[str, str]:
-    raw = str(turn.data.get(SLOT) or "1")
-    index = int(raw) - 1 if raw.isdigit() and 1 <= int(raw) <= len(CHECKIN_WEEKS) else 0
-    at = _checkins(turn)[index]
-    when = escape(words(turn, datetime.fromisoformat(at))) if at else "—"
-    return {"slot_number": str(index + 1), "slot_when": when}
+    """`{slot_number}` and `{slot_state}`: "now <moment>", or "skipped"."""
+    moment = _slot_moment(turn)
+    if moment is None:
+        state = turn.t(SLOT_SKIPPED)
+    else:
+        state = fill(turn, SLOT_PLANNED, when=escape(words(turn, moment)))
+    return {"slot_number": str(_slot_index(turn) + 1), "slot_state": state}
+
+
+@registry.guard("checkin_planned")
+async def checkin_planned(turn: Turn) -> bool:
+    """The check-in being changed is planned (not skipped): it can be skipped."""
+    return _slot_moment(turn) is not None
+
+
+@registry.provider("checkin_moves")
+async def checkin_moves(turn: Turn) -> list[Option]:
+    """Quick choices that fit a moment weeks away: a week earlier (while that is still
+    ahead) or later, at the same time; for a skipped one, the moment first proposed."""
+    moment = _slot_moment(turn)
+    choices: list[tuple[str, str, datetime]] = []
+    if moment is None:
+        weeks = CHECKIN_WEEKS[_slot_index(turn)]
+        at = weeks_later(turn.now(), zone(turn), weeks)
+        label = fill(turn, PROPOSAL, weeks=str(weeks), when=short_when(turn, at))
+        choices.append(("proposal", label, at))
+    else:
+        local = moment.astimezone(ZoneInfo(zone(turn)))
+        for key, msgid, days in (("earlier", EARLIER, -7), ("later", LATER, 7)):
+            at = at_local(local.date() + timedelta(days=days), local.time(), zone(turn))
+            choices.append((key, fill(turn, msgid, when=short_when(turn, at)), at))
+    return [
+        Option(key, label, {"at": at.isoformat()}) for key, label, at in choices if at > turn.now()
+    ]
 
 
 def _set_slot(turn: Turn, value: str | None) -> None:

@@ -572,6 +572,13 @@ class Engine:
     async def _fire(self, turn: Turn, trigger: str, result: _Result) -> Turn:
         conv = turn.conversation
         before = conv.step
+        if await self._hidden(turn, before, trigger):
+            # Shown before its `when:` stopped passing (an older message): as `_press`
+            # treats a button the step does not have, nothing happens.
+            result.notice = turn.t(UNKNOWN_BUTTON)
+            result.flash.append(turn.t(UNKNOWN_BUTTON))
+            result.edit = False
+            return turn
         model = await fire(self.machines[turn.flow.id], turn, before, trigger)
         branch = model.branch
         result.flash.extend(turn.flash)
@@ -602,6 +609,13 @@ class Engine:
             if step.is_end:
                 return await self._finish(turn, step, result)
         return turn
+
+    async def _hidden(self, turn: Turn, step: str, trigger: str) -> bool:
+        """Whether `trigger` presses a button of `step` that its `when:` guards hide now."""
+        for button in turn.flow.step(step).buttons:
+            if button.when and button_trigger(button.id) == trigger:
+                return not await self.registry.passes(button.when, turn)
+        return False
 
     async def _move(self, turn: Turn, step: Step, target: str, result: _Result) -> Turn:
         conv = turn.conversation

@@ -53,6 +53,9 @@ STEP_KEYS = {
 }
 BRANCH_KEYS = {"when", "unless", "to", "flow", "run", "set", "say", "warn"}
 BUTTON_KEYS = {"id", "label", "next"} | BRANCH_KEYS
+BUTTON_BRANCH_KEYS = BRANCH_KEYS - {"when"}
+"""On a button, `when` is the button's own guard (shown, and working, only then); guarded
+branches of a button go in its `next`."""
 INPUT_KEYS = {
     "save",
     "required",
@@ -171,7 +174,7 @@ def _text(node: LineDict, key: str, err: _Collector, *, required: bool = False) 
     return value.strip()
 
 
-def _branch(node: LineDict, err: _Collector, line: int) -> Branch:
+def _branch(node: LineDict, err: _Collector, line: int, keys: set[str] = BRANCH_KEYS) -> Branch:
     setting = node.get("set") or {}
     pairs: list[tuple[str, str | int | bool | None]] = []
     if not isinstance(setting, dict):
@@ -184,8 +187,9 @@ def _branch(node: LineDict, err: _Collector, line: int) -> Branch:
                 pairs.append((key, value))
     if node.get("to") is not None and node.get("flow") is not None:
         err.add(line, "a branch goes either 'to' a step or to another 'flow', not both")
+    when = node.get("when") if "when" in keys else None
     return Branch(
-        when=_strings(node.get("when"), err, _line(node, "when"), "'when'"),
+        when=_strings(when, err, _line(node, "when"), "'when'"),
         unless=_strings(node.get("unless"), err, _line(node, "unless"), "'unless'"),
         to=node.get("to"),
         flow=node.get("flow"),
@@ -197,15 +201,17 @@ def _branch(node: LineDict, err: _Collector, line: int) -> Branch:
     )
 
 
-def _branches(node: LineDict, err: _Collector, where: str) -> tuple[Branch, ...]:
+def _branches(
+    node: LineDict, err: _Collector, where: str, keys: set[str] = BRANCH_KEYS
+) -> tuple[Branch, ...]:
     """Either a `next:` list of branches or the branch keys inline, never both."""
-    inline = {k for k in BRANCH_KEYS if k in node}
+    inline = {k for k in keys if k in node}
     nxt = node.get("next")
     if nxt is None:
-        return (_branch(node, err, node.line),)
+        return (_branch(node, err, node.line, keys),)
     if inline - {"say"} and isinstance(nxt, list):
-        keys = ", ".join(sorted(inline))
-        err.add(_line(node, "next"), f"{where} has both 'next' and {keys}: put them in 'next'")
+        found = ", ".join(sorted(inline))
+        err.add(_line(node, "next"), f"{where} has both 'next' and {found}: put them in 'next'")
     if not isinstance(nxt, LineList) or not nxt:
         err.add(_line(node, "next"), "'next' must be a non-empty list of branches")
         return ()
@@ -256,7 +262,9 @@ def _step(name: str, node: Any, line: int, err: _Collector) -> Step | None:
             err.add(item_line, f"duplicate or reserved button id {bid!r}")
         seen.add(bid)
         label = _text(item, "label", err, required=True) or bid
-        buttons.append(Button(bid, label, _branches(item, err, f"button {bid!r}"), item_line))
+        branches = _branches(item, err, f"button {bid!r}", BUTTON_BRANCH_KEYS)
+        when = _strings(item.get("when"), err, _line(item, "when"), "'when'")
+        buttons.append(Button(bid, label, branches, item_line, when))
 
     inp: Input | None = None
     raw_input = node.get("input")
@@ -447,6 +455,8 @@ def _check_flow(
 
     for step in steps.values():
         known(step.views, registry.views, "view", step.line)
+        for button in step.buttons:
+            known(button.when, registry.guards, "guard", button.line)
         for kind, ids in (("do", step.do), ("dont", step.dont)):
             for tid in ids:
                 tip = tips.get(tid)

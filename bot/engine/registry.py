@@ -55,6 +55,14 @@ class Registry:
     def view(self, name: str) -> Callable[[View], View]:
         return self._register(self.views, name)
 
+    async def passes(self, guards: tuple[str, ...], turn: Turn) -> bool:
+        """Whether every named guard passes for `turn` (no guards: yes), in order, as the
+        machine checks a branch's `when`."""
+        for name in guards:
+            if not await self.guards[name](turn):
+                return False
+        return True
+
     @staticmethod
     def _register(table: dict[str, F], name: str) -> Callable[[F], F]:
         def decorate(func: F) -> F:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from bot.engine.events import Reply, ReplyButton
 from bot.engine.registry import Option, Registry
 from bot.engine.signing import Signer
-from bot.engine.spec import Flow, Step
+from bot.engine.spec import Button, Flow, Step
 from bot.engine.turn import Turn
 from bot.i18n import N_
 
@@ -126,12 +126,16 @@ class Renderer:
         rows: list[tuple[ReplyButton, ...]] = [
             (ReplyButton(escape_label(o.label), self.data(turn, f"o:{o.key}")),) for o in options
         ]
-        rows.extend(self._button_rows(turn, step))
+        visible = [b for b in step.buttons if await self.registry.passes(b.when, turn)]
+        rows.extend(self._button_rows(turn, step, visible))
         return Reply("\n\n".join(parts), tuple(rows), tuple(tips))
 
-    def _button_rows(self, turn: Turn, step: Step) -> list[tuple[ReplyButton, ...]]:
+    def _button_rows(
+        self, turn: Turn, step: Step, visible: list[Button]
+    ) -> list[tuple[ReplyButton, ...]]:
+        """`visible`: the step's buttons whose `when:` guards pass now."""
         t = turn.t
-        buttons = [ReplyButton(t(b.label), self.data(turn, f"b:{b.id}")) for b in step.buttons]
+        buttons = [ReplyButton(t(b.label), self.data(turn, f"b:{b.id}")) for b in visible]
         extra: list[ReplyButton] = []
         if step.back and turn.conversation.trail.get("steps"):
             extra.append(ReplyButton(t(BACK_LABEL), self.data(turn, "back")))

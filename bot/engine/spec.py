@@ -47,12 +47,14 @@ class Branch:
 
 @dataclass(frozen=True)
 class Button:
-    """A fixed button; `id` is what travels in the callback data."""
+    """A fixed button; `id` is what travels in the callback data. `when` names guards
+    that must all pass for the button to be shown (and to work when pressed)."""
 
     id: str
     label: str
     branches: tuple[Branch, ...]
     line: int
+    when: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
