@@ -414,3 +414,41 @@ async def test_a_database_dump_without_the_key_reveals_no_names_or_notes(
 def test_the_test_key_is_the_one_the_suite_runs_with(settings: Settings) -> None:
     assert settings.data_key is not None
     assert settings.data_key.get_secret_value() == DATA_KEY
+
+
+def test_decrypted_values_are_remembered_until_family_data_is_deleted() -> None:
+    """`Cipher.open` remembers what it decrypted; deleting family data (`forget_opened`,
+    called by the repository's deletes) leaves no decrypted copy in memory."""
+    cipher = Cipher.from_setting(Fernet.generate_key().decode())
+    short, long = cipher.seal("Oma Jansen"), cipher.seal("x" * crypto.OPENED_MAX)
+    crypto.use(cipher)
+    try:
+        assert crypto.unseal(short) == "Oma Jansen"
+        assert crypto.unseal(long) == "x" * crypto.OPENED_MAX
+        assert list(cipher._opened.values()) == ["Oma Jansen"]  # too long to remember
+        assert crypto.unseal(short) == "Oma Jansen"  # from memory now, the same
+
+        crypto.forget_opened()
+
+        assert not cipher._opened
+    finally:
+        crypto.use(None)
+
+
+async def test_deleting_a_family_forgets_its_decrypted_values(engine_runtime: Any) -> None:
+    engine = engine_runtime.engine
+    cipher = crypto.active()
+    assert cipher is not None
+    chat = Chat(engine, "test:forgetful")
+    await start_case(chat)
+    await chat.send("/gezin")  # reads the family's label: decrypted and remembered
+    assert "Fam. K" in cipher._opened.values()
+
+    async with engine.sessions() as session, session.begin():
+        repo = Repo(session)
+        p = await repo.practitioner(chat.who.key)
+        assert p is not None
+        [case] = await repo.cases(p)
+        await repo.delete_case(p, case)
+
+    assert not cipher._opened

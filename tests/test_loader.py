@@ -125,6 +125,32 @@ CASES: dict[str, tuple[dict[str, str], list[tuple[str, int, str]]]] = {
         },
         [("a.yaml", 10, "unknown guard 'nope'")],
     ),
+    "unless directly on a button": (
+        {
+            "a.yaml": """
+                flow: main
+                title: Main
+                start: first
+                steps:
+                  first:
+                    buttons:
+                      - id: go
+                        label: Go
+                        unless: ready
+                        to: last
+                  last:
+                    end: main
+            """
+        },
+        [
+            (
+                "a.yaml",
+                9,
+                "unknown key 'unless' in a button "
+                "(known: flow, id, label, next, run, say, set, to, warn, when)",
+            )
+        ],
+    ),
     "unknown guard on a button": (
         {
             "a.yaml": """

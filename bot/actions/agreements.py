@@ -147,10 +147,17 @@ def heading(turn: Turn, agreement: Agreement) -> str:
     return phase_title(turn, agreement.phase)
 
 
+def starts_with_kind(kind: str, text: str) -> bool:
+    """Whether `text` begins with the word(s) `kind` ("Hoe het gaat met Oma: …"), not
+    merely with its letters ("Doelen: …" does not begin with "Doel")."""
+    rest = text[len(kind) : len(kind) + 1]
+    return text[: len(kind)].casefold() == kind.casefold() and not rest.isalnum()
+
+
 def kind_and_text(kind: str, text: str) -> str:
     """ "<b>Goal</b>: text", escaped; a text that starts with its kind already ("How it is
     going with Oma: …") gets that start in bold instead of the kind a second time."""
-    if text[: len(kind)].casefold() == kind.casefold():
+    if starts_with_kind(kind, text):
         return f"<b>{escape(text[: len(kind)])}</b>{escape(text[len(kind) :])}"
     return f"<b>{escape(kind)}</b>: {escape(text)}"
 
@@ -197,7 +204,7 @@ def list_line(turn: Turn, number: int, agreement: Agreement) -> str:
         text = escape(shorten(agreement.text, LINE_TEXT))
     else:
         kind = turn.t(KINDS.get(agreement.kind, OTHER_KIND))
-        repeated = agreement.text[: len(kind)].casefold() == kind.casefold()
+        repeated = starts_with_kind(kind, agreement.text)
         room = LINE_TEXT if repeated else max(LINE_MIN, LINE_TEXT - len(kind) - len(": "))
         text = kind_and_text(kind, shorten(agreement.text, room))
     mark = status_mark(agreement)

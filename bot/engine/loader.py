@@ -52,10 +52,11 @@ STEP_KEYS = {
     "run",
 }
 BRANCH_KEYS = {"when", "unless", "to", "flow", "run", "set", "say", "warn"}
-BUTTON_KEYS = {"id", "label", "next"} | BRANCH_KEYS
-BUTTON_BRANCH_KEYS = BRANCH_KEYS - {"when"}
+BUTTON_BRANCH_KEYS = BRANCH_KEYS - {"when", "unless"}
 """On a button, `when` is the button's own guard (shown, and working, only then); guarded
-branches of a button go in its `next`."""
+branches of a button go in its `next`, and so does `unless`, which would read as the
+opposite of `when` here."""
+BUTTON_KEYS = {"id", "label", "next", "when"} | BUTTON_BRANCH_KEYS
 INPUT_KEYS = {
     "save",
     "required",

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 OPENED_CACHE = 2048
 """Decrypted values remembered (`Cipher.open`): a few per active practitioner."""
+OPENED_MAX = 4096
+"""Longer stored values are decrypted every time: the cache stays under about 10 MB."""
 
 PREFIX = "enc1:"
 """Marks a sealed value; the digit leaves room for another scheme later."""
@@ -110,10 +112,12 @@ class Cipher:
 
         A turn reads the same few values it read on the previous turn (the practitioner's
         settings, the conversation's answers and trail, the family's label): the last
-        `OPENED_CACHE` tokens are remembered with their plain text, which made decrypting
-        (an HMAC and AES per value) cost nothing on most reads in `make bench`. A token
-        is a value exactly as stored, so a remembered one can never be stale; the cache
-        holds no more than a process sees anyway, and only in memory."""
+        `OPENED_CACHE` tokens (of at most `OPENED_MAX` characters) are remembered with their
+        plain text, which made decrypting (an HMAC and AES per value) cost nothing on most
+        reads in `make bench`. A token is a value exactly as stored, so a remembered one
+        is never stale. It is in memory only, and deleting a family, a person, an
+        agreement or a practitioner empties it (`forget_opened`), so deleted data does not
+        linger there."""
         if not is_sealed(stored):
             return stored
         opened = self._opened.get(stored)
@@ -124,10 +128,15 @@ class Cipher:
             opened = self._any.decrypt(stored[len(PREFIX) :].encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeEncodeError):
             raise DataKeyError(WRONG_KEY) from None
-        self._opened[stored] = opened
-        if len(self._opened) > OPENED_CACHE:
-            self._opened.popitem(last=False)
+        if len(stored) <= OPENED_MAX:
+            self._opened[stored] = opened
+            if len(self._opened) > OPENED_CACHE:
+                self._opened.popitem(last=False)
         return opened
+
+    def forget(self) -> None:
+        """Drop every remembered plain text (see `open`)."""
+        self._opened.clear()
 
     def reseal(self, stored: str) -> str | None:
         """The value sealed with the newest key, or None when it already is.
@@ -173,6 +182,12 @@ def active() -> Cipher | None:
 def seal(plain: str) -> str:
     """What a sensitive column stores: sealed with a key, as it is without one."""
     return plain if _cipher is None else _cipher.seal(plain)
+
+
+def forget_opened() -> None:
+    """After deleting family data: no decrypted copy of it stays in memory."""
+    if _cipher is not None:
+        _cipher.forget()
 
 
 def unseal(stored: str) -> str:

@@ -53,8 +53,9 @@ class Practitioner(Base):
     active_case_id: Mapped[int | None] = mapped_column(Integer, default=None)
     current_conversation_id: Mapped[int | None] = mapped_column(Integer, default=None)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
-    """Bumped when the practitioner moves to another conversation; buttons carry it with
-    the conversation's own `seq`, so an old button is recognised (`Engine._bump`)."""
+    """Bumped when the practitioner moves to another conversation (and on a reminder's
+    button); buttons carry it with the conversation's own `seq`, so an old button is
+    recognised (`Engine._bump`)."""
     quiet_start: Mapped[int] = mapped_column(Integer, default=21 * 60)
     quiet_end: Mapped[int] = mapped_column(Integer, default=8 * 60)
     """Quiet hours for reminders, in minutes after local midnight (default 21:00–08:00);

@@ -15,6 +15,7 @@ from sqlalchemy import CursorResult, Row, bindparam, delete, exists, func, inspe
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reminders.store import ReminderQueries
+from bot.store.crypto import forget_opened
 from bot.store.models import (
     Agreement,
     AuditEntry,
@@ -146,6 +147,7 @@ class Repo(ReminderQueries):
     async def delete_practitioner(self, practitioner_id: int) -> None:
         """Delete a practitioner and everything of theirs: cases with their people and
         agreements, reminders, conversations, audit entries, and the practitioner row itself."""
+        forget_opened()
         self._loaded.clear()  # the statements below leave loaded objects in the session
         await self.session.flush()  # pending changes first: no UPDATE of a deleted row later
         owned = select(Case.id).where(Case.owner_id == practitioner_id)
@@ -303,6 +305,7 @@ class Repo(ReminderQueries):
     async def delete_case(self, owner: Practitioner, case: Case) -> None:
         """Delete a case with everything recorded about it (conversations, reminders,
         audit)."""
+        forget_opened()
         self._loaded.clear()
         await self.session.execute(delete(Reminder).where(Reminder.case_id == case.id))
         await self.session.execute(delete(Conversation).where(Conversation.case_id == case.id))
@@ -428,6 +431,7 @@ class Repo(ReminderQueries):
         return person
 
     async def delete_person(self, person: Person) -> None:
+        forget_opened()
         await self.session.delete(person)
         await self.session.flush()
 
@@ -480,6 +484,7 @@ class Repo(ReminderQueries):
         return agreement
 
     async def delete_agreement(self, agreement: Agreement) -> None:
+        forget_opened()
         await self.session.delete(agreement)
         await self.session.flush()
 
