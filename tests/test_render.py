@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import itertools
 import logging
+import pickle
 
 import pytest
 from PIL import Image
@@ -79,6 +80,14 @@ def test_forty_long_names_in_many_scripts_never_overlap() -> None:
     drawn = "\n".join(picture.words)
     for person in people:
         assert person.name in drawn.replace("\n", " ") or person.name in drawn
+
+
+def test_a_picture_crosses_to_the_bot_process_without_numpy() -> None:
+    """The render worker pickles its result back; numpy values in it would make the bot
+    process import numpy (about 20 MB) just to read the boxes."""
+    picture = netmap.draw(as_map(many_people(5)), TEXTS)
+    assert b"numpy" not in pickle.dumps(picture)
+    assert b"numpy" not in pickle.dumps(pdf.render(plan_document(3, 3)))
 
 
 def test_forty_people_in_one_cell_still_never_overlap() -> None:

@@ -180,11 +180,14 @@ class _Canvas:
         artist.set_transform(self.flip)
         artist.set_figure(self.figure)
         extent = artist.get_window_extent(self.renderer)
-        return extent.width, extent.height
+        return float(extent.width), float(extent.height)
 
     def box(self, artist: Text) -> Box:
+        """In plain floats: matplotlib's are numpy's, and a `MapPicture` holding them would
+        make the bot process import numpy (20 MB) to read what the render worker sent."""
         extent = artist.get_window_extent(self.renderer)
-        return Box(extent.x0, self.height - extent.y1, extent.x1, self.height - extent.y0)
+        x0, y0, x1, y1 = (float(v) for v in (extent.x0, extent.y0, extent.x1, extent.y1))
+        return Box(x0, self.height - y1, x1, self.height - y0)
 
     def fit(self, text: str, prop: FontProperties, max_width: float, lines: int = 2) -> str:
         """`text` wrapped onto at most `lines` lines no wider than `max_width`."""
