@@ -74,6 +74,8 @@ class Repo(ReminderQueries):
         # asked again (the engine, an action and the renderer each ask for the active case)
         # the same object comes back without a query, while it is still in the session.
         self._loaded: dict[tuple[str, int, int], Any] = {}
+        self._people: dict[int, Sequence[Person]] = {}
+        """`people(case)` by case id, for this unit of work (see there)."""
 
     def _again(self, key: tuple[str, int, int]) -> Any:
         found = self._loaded.get(key)
@@ -149,6 +151,7 @@ class Repo(ReminderQueries):
         agreements, reminders, conversations, audit entries, and the practitioner row itself."""
         forget_opened()
         self._loaded.clear()  # the statements below leave loaded objects in the session
+        self._people.clear()
         await self.session.flush()  # pending changes first: no UPDATE of a deleted row later
         owned = select(Case.id).where(Case.owner_id == practitioner_id)
         for statement in (
@@ -307,6 +310,7 @@ class Repo(ReminderQueries):
         audit)."""
         forget_opened()
         self._loaded.clear()
+        self._people.clear()
         await self.session.execute(delete(Reminder).where(Reminder.case_id == case.id))
         await self.session.execute(delete(Conversation).where(Conversation.case_id == case.id))
         await self.session.execute(delete(AuditEntry).where(AuditEntry.case_id == case.id))
@@ -401,8 +405,14 @@ class Repo(ReminderQueries):
     # people of a case -------------------------------------------------------------------
 
     async def people(self, case: Case) -> Sequence[Person]:
-        query = select(Person).where(Person.case_id == case.id).order_by(Person.id)
-        return (await self.session.execute(query)).scalars().all()
+        """The case's people, oldest first; asked again in the same unit of work (a guard,
+        then a view) the same list comes back without a query, until one is added or
+        deleted here."""
+        found: Sequence[Person] | None = self._people.get(case.id)
+        if found is None:
+            query = select(Person).where(Person.case_id == case.id).order_by(Person.id)
+            found = self._people[case.id] = (await self.session.execute(query)).scalars().all()
+        return found
 
     async def person(self, owner: Practitioner, person_id: int | None) -> Person | None:
         """The person if, and only if, they belong to one of `owner`'s cases."""
@@ -428,10 +438,12 @@ class Repo(ReminderQueries):
         )
         self.session.add(person)
         await self.session.flush()
+        self._people.pop(case.id, None)
         return person
 
     async def delete_person(self, person: Person) -> None:
         forget_opened()
+        self._people.pop(person.case_id, None)
         await self.session.delete(person)
         await self.session.flush()
 
