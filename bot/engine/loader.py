@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,11 @@ class FlowSet:
         return next((f for f in self if f.command == command), None)
 
     def tips(self) -> dict[str, tuple[Flow, Tip]]:
+        """Every tip by id, with its flow. Built once: every rendered step asks for it."""
+        return self._tips
+
+    @cached_property
+    def _tips(self) -> dict[str, tuple[Flow, Tip]]:
         return {tip.id: (flow, tip) for flow in self for tip in flow.tips}
 
     def msgids(self) -> Iterator[tuple[Path, int, str]]:
