@@ -130,7 +130,12 @@ class ReminderQueries:
         return (await self.session.execute(query)).scalar_one_or_none()
 
     async def move_reminder(
-        self, owner: Practitioner, reminder_id: int, due_at: datetime
+        self,
+        owner: Practitioner,
+        reminder_id: int,
+        due_at: datetime,
+        *,
+        event: str = "reminder.moved",
     ) -> Reminder | None:
         """Set a new time: pending again, as if new. None when there is no such reminder
         of `owner` or it is done or cancelled (nothing changed)."""
@@ -138,38 +143,34 @@ class ReminderQueries:
         if reminder is None:
             return None
         _reschedule(reminder, due_at)
-        self._audit_reminder(owner, reminder, "reminder.moved", due_at.isoformat())
+        self._audit_reminder(owner, reminder, event, due_at.isoformat())
         return reminder
 
     async def snooze(
         self, owner: Practitioner, reminder_id: int, until: datetime
     ) -> Reminder | None:
         """ "Later": the reminder comes again at `until`. None as for `move_reminder`."""
-        reminder = await self._open(owner, reminder_id)
-        if reminder is None:
-            return None
-        _reschedule(reminder, until)
-        self._audit_reminder(owner, reminder, "reminder.snoozed", until.isoformat())
-        return reminder
+        return await self.move_reminder(owner, reminder_id, until, event="reminder.snoozed")
 
     async def cancel_reminder(self, owner: Practitioner, reminder_id: int) -> Reminder | None:
         """Cancel; None when there is no such reminder of `owner` or it was already done or
         cancelled."""
-        reminder = await self._open(owner, reminder_id)
-        if reminder is None:
-            return None
-        reminder.status, reminder.claimed_until = CANCELLED, None
-        self._audit_reminder(owner, reminder, "reminder.cancelled")
-        return reminder
+        return await self._close(owner, reminder_id, CANCELLED, "reminder.cancelled")
 
     async def done_reminder(self, owner: Practitioner, reminder_id: int) -> Reminder | None:
         """Mark done, recorded in the case's audit trail with what it was about (so the
         family's history says the follow-up happened). None as for `cancel_reminder`."""
+        return await self._close(owner, reminder_id, DONE, "reminder.done", about=True)
+
+    async def _close(
+        self, owner: Practitioner, reminder_id: int, status: str, event: str, *, about: bool = False
+    ) -> Reminder | None:
         reminder = await self._open(owner, reminder_id)
         if reminder is None:
             return None
-        reminder.status, reminder.claimed_until = DONE, None
-        self._audit_reminder(owner, reminder, "reminder.done", reminder.about or reminder.kind)
+        reminder.status, reminder.claimed_until = status, None
+        value = (reminder.about or reminder.kind) if about else None
+        self._audit_reminder(owner, reminder, event, value)
         return reminder
 
     async def _open(self, owner: Practitioner, reminder_id: int) -> Reminder | None:

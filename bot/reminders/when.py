@@ -253,13 +253,6 @@ def presets(now: datetime, zone: str, language: str) -> list[Preset]:
     ]
 
 
-def preset(now: datetime, zone: str, key: str) -> datetime | None:
-    """The moment of one preset by its key (a button's value), or None if unknown or no
-    longer offered."""
-    found = next((p for p in presets(now, zone, "en") if p.key == key), None)
-    return None if found is None else found.due_at
-
-
 def say_when(moment: datetime, language: str, zone: str, *, now: datetime | None = None) -> str:
     """ "dinsdag 3 december om 09:00" / "Tuesday 3 December at 09:00"; with the year when it
     is not the year of `now`."""
