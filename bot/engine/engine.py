@@ -498,7 +498,9 @@ class Engine:
             return self._back(turn, result)
         if code == "skip" and step.skip:
             return await self._move(turn, step, step.skip, result)
-        if kind == "b" and any(b.id == arg for b in step.buttons):
+        button = next((b for b in step.buttons if b.id == arg), None) if kind == "b" else None
+        if button is not None and await self.registry.passes(button.when, turn):
+            # A button its `when:` hides now (pressed in an older message) falls through.
             return await self._fire(turn, button_trigger(arg), result)
         if kind == "o" and step.options is not None:
             options = await self.renderer.options(turn, step)
@@ -572,13 +574,6 @@ class Engine:
     async def _fire(self, turn: Turn, trigger: str, result: _Result) -> Turn:
         conv = turn.conversation
         before = conv.step
-        if await self._hidden(turn, before, trigger):
-            # Shown before its `when:` stopped passing (an older message): as `_press`
-            # treats a button the step does not have, nothing happens.
-            result.notice = turn.t(UNKNOWN_BUTTON)
-            result.flash.append(turn.t(UNKNOWN_BUTTON))
-            result.edit = False
-            return turn
         model = await fire(self.machines[turn.flow.id], turn, before, trigger)
         branch = model.branch
         result.flash.extend(turn.flash)
@@ -609,13 +604,6 @@ class Engine:
             if step.is_end:
                 return await self._finish(turn, step, result)
         return turn
-
-    async def _hidden(self, turn: Turn, step: str, trigger: str) -> bool:
-        """Whether `trigger` presses a button of `step` that its `when:` guards hide now."""
-        for button in turn.flow.step(step).buttons:
-            if button.when and button_trigger(button.id) == trigger:
-                return not await self.registry.passes(button.when, turn)
-        return False
 
     async def _move(self, turn: Turn, step: Step, target: str, result: _Result) -> Turn:
         conv = turn.conversation

@@ -126,7 +126,9 @@ class Renderer:
         rows: list[tuple[ReplyButton, ...]] = [
             (ReplyButton(escape_label(o.label), self.data(turn, f"o:{o.key}")),) for o in options
         ]
-        visible = [b for b in step.buttons if await self.registry.passes(b.when, turn)]
+        visible = [
+            b for b in step.buttons if not b.when or await self.registry.passes(b.when, turn)
+        ]
         rows.extend(self._button_rows(turn, step, visible))
         return Reply("\n\n".join(parts), tuple(rows), tuple(tips))
 
