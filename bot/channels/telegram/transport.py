@@ -112,10 +112,11 @@ class AiohttpRequest(BaseRequest):
             for name, (filename, content, mimetype) in files.items():
                 form.add_field(name, content, filename=filename, content_type=mimetype)
             data = form
-        elif request_data is not None and request_data.parameters:
+        elif request_data is not None and (parameters := request_data.parameters):
             # A JSON body, which the Bot API takes for every method without a file: one
             # `json.dumps` instead of encoding each value and then url-quoting the form.
-            data = json.dumps(request_data.parameters, separators=(",", ":")).encode()
+            # (`parameters` is a property that builds a new dict each time.)
+            data = json.dumps(parameters, separators=(",", ":")).encode()
             headers = JSON_HEADERS
         read = _pick(read_timeout, self._read_timeout)
         connect = _pick(connect_timeout, self._connect_timeout)
