@@ -43,13 +43,17 @@ PRUNE_INTERVAL = 3600.0
 
 _AT = bindparam("at", type_=UTCDateTime())
 _TABLE: Table = ProcessedUpdate.__table__  # type: ignore[assignment]
+_LOCKS = """
+    WITH serial AS (SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))),
+         locked AS (SELECT id FROM practitioners WHERE external_key = :key FOR UPDATE)
+"""
+"""The practitioner's advisory lock and row lock, as a statement's first clause."""
 _CLAIM: dict[str, Any] = {
     # The locks, then the claim; a duplicate waits for the first transaction's locks and
     # then finds its row.
     "postgresql": text(
-        """
-        WITH serial AS (SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))),
-             locked AS (SELECT id FROM practitioners WHERE external_key = :key FOR UPDATE)
+        _LOCKS
+        + """
         INSERT INTO processed_updates (update_id, processed_at)
         SELECT :id, :at FROM serial LEFT JOIN locked ON true
         ON CONFLICT DO NOTHING
@@ -65,13 +69,7 @@ _CLAIM: dict[str, Any] = {
 }
 
 
-_SERIALISE_PG = text(
-    """
-    WITH serial AS (SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))),
-         locked AS (SELECT id FROM practitioners WHERE external_key = :key FOR UPDATE)
-    SELECT 1 FROM serial LEFT JOIN locked ON true
-    """
-)
+_SERIALISE_PG = text(_LOCKS + "SELECT 1 FROM serial LEFT JOIN locked ON true")
 
 
 async def serialise(session: AsyncSession, key: str) -> None:
