@@ -62,6 +62,13 @@ def deletion_date(
     return start + grace(settings)
 
 
+async def deletion_of(repo: Repo, case: Case, settings: Settings) -> datetime:
+    """`deletion_date` of a closed case, with its planned check-ins read from `repo`."""
+    assert case.closed_at is not None
+    kept_until = await repo.last_open_due(case)
+    return deletion_date(case.closed_at, settings, kept_until=kept_until)
+
+
 @dataclass(frozen=True)
 class Pass:
     """What one pass did."""
@@ -148,9 +155,7 @@ class RetentionJob:
         return sent
 
     async def _deletion(self, repo: Repo, case: Case) -> datetime:
-        assert case.closed_at is not None
-        kept_until = await repo.last_open_due(case)
-        return deletion_date(case.closed_at, self.settings, kept_until=kept_until)
+        return await deletion_of(repo, case, self.settings)
 
     def _reminder(self, case: Case, owner: Practitioner, deletion: datetime) -> Reply:
         assert case.closed_at is not None

@@ -9,7 +9,7 @@ from bot.engine.render import escape
 from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.i18n.fmt import date_long
-from bot.retention import deletion_date
+from bot.retention import deletion_of
 
 DUPLICATE = N_("You already have a family called “{label}”. Please choose another label.")
 NO_ACTIVE = N_("There is no active family yet.")
@@ -107,9 +107,7 @@ async def close_case(turn: Turn) -> None:
     _say(turn, CLOSED, case.label)
     if await turn.repo.cancel_before_closing(case):
         turn.flash.append(turn.t(REMINDERS_CANCELLED))
-    assert case.closed_at is not None
-    kept_until = await turn.repo.last_open_due(case)  # check-ins after the closing
-    deleted_on = deletion_date(case.closed_at, turn.settings, kept_until=kept_until)
+    deleted_on = await deletion_of(turn.repo, case, turn.settings)  # after its check-ins
     date = date_long(deleted_on, turn.language, turn.practitioner.timezone)
     turn.flash.append(turn.t(RETENTION_NOTE).replace("{date}", date))
 

@@ -21,7 +21,7 @@ from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.i18n.fmt import local
 from bot.reminders.when import clock_text
-from bot.retention import deletion_date
+from bot.retention import deletion_of
 from bot.store.models import AuditEntry, Conversation, Practitioner, Reminder, utcnow
 from bot.store.repo import Repo
 
@@ -94,11 +94,7 @@ async def export_document(repo: Repo, p: Practitioner, settings: Settings) -> di
                 "active": case.id == p.active_case_id,
                 "created_at": iso(case.created_at),
                 "closed_at": iso(closed),
-                "deleted_after": iso(
-                    deletion_date(closed, settings, kept_until=await repo.last_open_due(case))
-                )
-                if closed
-                else None,
+                "deleted_after": iso(await deletion_of(repo, case, settings)) if closed else None,
                 "people": [
                     {
                         "name": person.name,
