@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import text
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -52,19 +51,18 @@ async def upgrade_async(database_url: str, revision: str = "head") -> None:
 
 async def current_revision(database_url: str) -> str | None:
     """The database's revision; None for a new database (or one Alembic never touched)."""
+    from bot.health import schema_version
     from bot.store.db import make_engine
 
     engine = make_engine(database_url)
     try:
-        async with engine.connect() as conn:
-            rows = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+        return await schema_version(engine)
     except (sa_exc.DBAPIError, OSError):
         # No alembic_version table yet, or no database to reach: Alembic, which runs next,
         # creates the one and reports the other as it always did.
         return None
     finally:
         await engine.dispose()
-    return rows[0][0] if len(rows) == 1 else None
 
 
 @cache
