@@ -123,11 +123,13 @@ class ReminderQueries:
         return len(cancelled)
 
     async def reminder(self, owner: Practitioner, reminder_id: int | None) -> Reminder | None:
-        """The reminder with this id if, and only if, it belongs to `owner`."""
+        """The reminder with this id if, and only if, it belongs to `owner`. Asked again in
+        the same unit of work (a button press, then marking it done), it comes from the
+        session without a query."""
         if reminder_id is None:
             return None
-        query = select(Reminder).where(Reminder.id == reminder_id, Reminder.owner_id == owner.id)
-        return (await self.session.execute(query)).scalar_one_or_none()
+        reminder = await self.session.get(Reminder, reminder_id)
+        return reminder if reminder is not None and reminder.owner_id == owner.id else None
 
     async def move_reminder(
         self,
