@@ -4,7 +4,6 @@ cancel, bad input and a restart in the middle of onboarding."""
 from __future__ import annotations
 
 import html
-from typing import Any
 
 import pytest
 
@@ -12,7 +11,7 @@ from bot.actions import language
 from bot.config import Settings
 from bot.engine import engine as engine_messages
 from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI
-from tests.support.telegram import Texts, bot_against
+from tests.support.telegram import Texts, bot_against, engine_of
 
 pytestmark = pytest.mark.e2e
 
@@ -310,7 +309,7 @@ async def test_a_failure_is_answered_in_the_practitioners_language_and_logged_wi
         await user.reply()
         await user.press("English")
         await user.reply()
-        engine = _engine_of(app)
+        engine = engine_of(app)
 
         async def broken(*_args: object, **_kwargs: object) -> None:
             raise RuntimeError("Gezin Geheim, Dorpsstraat 1")
@@ -325,13 +324,3 @@ async def test_a_failure_is_answered_in_the_practitioners_language_and_logged_wi
     assert answer.text == txt.t(FAILED, "en")
     assert "Geheim" not in caplog.text
     assert "RuntimeError" in caplog.text
-
-
-def _engine_of(app: object) -> Any:
-    """The engine behind the running application's message handler."""
-    for handlers in app.handlers.values():  # type: ignore[attr-defined]
-        for handler in handlers:
-            channel = getattr(handler.callback, "__self__", None)
-            if channel is not None and getattr(channel, "engine", None) is not None:
-                return channel.engine
-    raise AssertionError("no engine found")

@@ -12,32 +12,19 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
-from telegram.ext import Application
 
 from bot.actions import reminders as rem
-from bot.channels.telegram.channel import TelegramChannel
 from bot.config import Settings
-from bot.engine.engine import Engine
 from bot.reminders.when import PROBLEMS
 from bot.store.db import make_engine, make_sessionmaker
 from bot.store.models import Practitioner, Reminder
 from tests.e2e.test_telegram_foundation import onboard
 from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI
-from tests.support.telegram import Texts, bot_against
+from tests.support.telegram import Texts, bot_against, engine_of
 
 pytestmark = pytest.mark.e2e
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-def engine_of(app: Application) -> Engine:  # type: ignore[type-arg]
-    """The engine behind the running application (its handlers belong to the channel)."""
-    for handlers in app.handlers.values():
-        for handler in handlers:
-            owner = getattr(handler.callback, "__self__", None)
-            if isinstance(owner, TelegramChannel) and owner.engine is not None:
-                return owner.engine
-    raise LookupError("no TelegramChannel among the handlers")
 
 
 async def shows(user: SimUser, action: object, *expected: str) -> BotOutput:

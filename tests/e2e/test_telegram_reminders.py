@@ -27,14 +27,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram.ext import Application
 
 from bot.access import telegram_key
 from bot.actions.approach import FOLLOWUP_TIP
 from bot.actions.reminders import MEETING_TIP
-from bot.channels.telegram.channel import TelegramChannel
 from bot.config import Settings
-from bot.engine.engine import Engine
 from bot.engine.render import fill
 from bot.engine.signing import Signer
 from bot.reminders import buttons, message
@@ -49,7 +46,7 @@ from tests.support.bot_process import CALLBACK_SECRET, until
 from tests.support.bot_process import BotProcess as SharedBotProcess
 from tests.support.snapshot import snapshot
 from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI
-from tests.support.telegram import TOKEN, Texts, bot_against
+from tests.support.telegram import TOKEN, Texts, bot_against, engine_of
 
 pytestmark = pytest.mark.e2e
 
@@ -75,16 +72,6 @@ async def database(settings: Settings) -> AsyncIterator[Sessions]:
         yield make_sessionmaker(db)
     finally:
         await db.dispose()
-
-
-def engine_of(app: Application) -> Engine:  # type: ignore[type-arg]
-    """The engine behind the running application (its handlers belong to the channel)."""
-    for handlers in app.handlers.values():
-        for handler in handlers:
-            owner = getattr(handler.callback, "__self__", None)
-            if isinstance(owner, TelegramChannel) and owner.engine is not None:
-                return owner.engine
-    raise LookupError("no TelegramChannel among the handlers")
 
 
 def is_reminder(out: BotOutput) -> bool:

@@ -21,10 +21,9 @@ from bot.engine.engine import Engine
 from bot.health import database_ready
 from bot.store.db import make_engine
 from bot.store.migrate import head_revision
-from tests.e2e.test_telegram_foundation import _engine_of
 from tests.support.snapshot import differences, snapshot
 from tests.support.stub_bot_api import StubBotAPI
-from tests.support.telegram import Texts, bot_settings
+from tests.support.telegram import Texts, bot_settings, engine_of
 from tests.support.webhook import SECRET, free_port, post_update
 
 pytestmark = pytest.mark.e2e
@@ -105,7 +104,7 @@ async def test_an_update_that_fails_is_answered_500_and_applied_when_delivered_a
     stub: StubBotAPI, webhook_bot: tuple[int, Any], http: aiohttp.ClientSession, txt: Texts
 ) -> None:
     port, app = webhook_bot
-    engine: Engine = _engine_of(app)
+    engine: Engine = engine_of(app)
     user = stub.user(5103)
     await user.send("/start")
     update = stub.take_update(user)

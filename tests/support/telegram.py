@@ -10,7 +10,9 @@ from pydantic import SecretStr
 from telegram.ext import Application
 
 from bot.channels.telegram.app import running_bot
+from bot.channels.telegram.channel import TelegramChannel
 from bot.config import Settings
+from bot.engine.engine import Engine
 from bot.engine.loader import FlowSet
 from bot.i18n import Catalogs
 from bot.runtime import load_content
@@ -64,3 +66,13 @@ def texts(settings: Settings) -> Texts:
 async def bot_against(stub: StubBotAPI, settings: Settings) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     async with running_bot(bot_settings(settings, stub)) as app:
         yield app
+
+
+def engine_of(app: Application) -> Engine:  # type: ignore[type-arg]
+    """The engine behind the running application (its handlers belong to the channel)."""
+    for handlers in app.handlers.values():
+        for handler in handlers:
+            owner = getattr(handler.callback, "__self__", None)
+            if isinstance(owner, TelegramChannel) and owner.engine is not None:
+                return owner.engine
+    raise LookupError("no TelegramChannel among the handlers")
