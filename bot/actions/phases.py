@@ -8,14 +8,13 @@ means the line in the menu can never disagree with where /fase resumes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from bot.engine.registry import Guard, Option, registry
 from bot.engine.render import escape, fill
 from bot.engine.spec import Flow
 from bot.engine.turn import Turn
 from bot.i18n import N_
-from bot.store.models import Conversation
 from bot.store.repo import case_scope
 
 PHASES = (
@@ -49,14 +48,14 @@ class Progress:
         return name
 
 
-def _position(flow: Flow, conv: Conversation) -> tuple[int, int]:
+def _position(flow: Flow, step: str, trail: dict[str, Any]) -> tuple[int, int]:
     """The step number the flow itself shows; on a side step that is not counted (such as
     "wait with the network"), the last counted step behind it."""
     numbered = flow.numbered_steps()
-    if conv.step in numbered:
-        number = numbered.index(conv.step) + 1
+    if step in numbered:
+        number = numbered.index(step) + 1
     else:
-        number = max(1, len({s for s in conv.trail.get("steps", []) if s in numbered}))
+        number = max(1, len({s for s in trail.get("steps", []) if s in numbered}))
     return min(number, len(numbered)), len(numbered)
 
 
@@ -65,11 +64,9 @@ async def case_progress(turn: Turn) -> list[Progress]:
     case = await turn.active_case()
     if case is None or case.status != "open":
         return []
-    scope = case_scope(case.id)
     convs = {
-        c.flow: c
-        for c in await turn.repo.conversations_for_case(turn.practitioner, case.id)
-        if c.scope == scope
+        row.flow: row
+        for row in await turn.repo.flow_positions(turn.practitioner, case_scope(case.id))
     }
     found: list[Progress] = []
     for flow_id, short in PHASES:
@@ -80,7 +77,7 @@ async def case_progress(turn: Turn) -> list[Progress]:
         if conv is not None and conv.status == "done":
             found.append(Progress(flow, short, "done"))
         elif conv is not None and conv.status == "active" and conv.step in flow.steps:
-            number, total = _position(flow, conv)
+            number, total = _position(flow, conv.step, conv.trail)
             found.append(Progress(flow, short, "paused", number, total))
         else:
             found.append(Progress(flow, short, "new"))

@@ -7,6 +7,7 @@ event (Telegram delivers it again) or keeps all of it.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import unicodedata
@@ -14,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import flag_modified
@@ -120,6 +122,11 @@ def _current_seq(seq: str, p: Practitioner, conv: Conversation) -> bool:
     if "." not in seq:
         return conv.seq == 0 and int(seq) == p.seq
     return seq == seq_of(p, conv)
+
+
+def _as_json(data: dict[str, Any]) -> str:
+    """The answers as they would be stored, to tell whether a step changed them."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 def _unsupported(event: Unsupported) -> str:
@@ -574,6 +581,7 @@ class Engine:
     async def _fire(self, turn: Turn, trigger: str, result: _Result) -> Turn:
         conv = turn.conversation
         before = conv.step
+        answers = _as_json(conv.data)
         model = await fire(self.machines[turn.flow.id], turn, before, trigger)
         branch = model.branch
         result.flash.extend(turn.flash)
@@ -593,8 +601,10 @@ class Engine:
             result.flash.append(f"⚠️ {turn.t(tip.text)}")
             result.tips.append(tip.id)
         # `set:` and actions change the answers in place, and SQLAlchemy does not see an
-        # in-place change of a JSON value (nor a copy equal to the mutated original).
-        flag_modified(conv, "data")
+        # in-place change of a JSON value (nor a copy equal to the mutated original). When
+        # nothing changed they are not written (nor encrypted) again.
+        if _as_json(conv.data) != answers:
+            flag_modified(conv, "data")
         if branch.flow is not None:
             return await self._enter(turn.repo, turn.practitioner, branch.flow, result)
         if model.state != before:

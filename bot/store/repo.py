@@ -58,6 +58,20 @@ _CONVERSATION = select(Conversation).where(
     Conversation.flow == bindparam("flow"),
     Conversation.scope == bindparam("scope"),
 )
+# Where each flow of a case stands, for the menu and /fase: four columns, without the
+# answers (which would be decrypted for nothing).
+_POSITIONS = select(
+    Conversation.flow, Conversation.status, Conversation.step, Conversation.trail
+).where(
+    Conversation.practitioner_id == bindparam("owner"),
+    Conversation.scope == bindparam("scope"),
+)
+_PEOPLE = select(Person).where(Person.case_id == bindparam("case")).order_by(Person.id)
+_AGREEMENTS = (
+    select(Agreement)
+    .where(Agreement.case_id == bindparam("case"))
+    .order_by(Agreement.phase, Agreement.id)
+)
 
 
 def case_scope(case_id: int) -> str:
@@ -76,6 +90,8 @@ class Repo(ReminderQueries):
         self._loaded: dict[tuple[str, int, int], Any] = {}
         self._people: dict[int, Sequence[Person]] = {}
         """`people(case)` by case id, for this unit of work (see there)."""
+        self._agreements: dict[int, Sequence[Agreement]] = {}
+        """`agreements(case)` by case id, likewise."""
 
     def _again(self, key: tuple[str, int, int]) -> Any:
         found = self._loaded.get(key)
@@ -152,6 +168,7 @@ class Repo(ReminderQueries):
         forget_opened()
         self._loaded.clear()  # the statements below leave loaded objects in the session
         self._people.clear()
+        self._agreements.clear()
         await self.session.flush()  # pending changes first: no UPDATE of a deleted row later
         owned = select(Case.id).where(Case.owner_id == practitioner_id)
         for statement in (
@@ -311,6 +328,7 @@ class Repo(ReminderQueries):
         forget_opened()
         self._loaded.clear()
         self._people.clear()
+        self._agreements.clear()
         await self.session.execute(delete(Reminder).where(Reminder.case_id == case.id))
         await self.session.execute(delete(Conversation).where(Conversation.case_id == case.id))
         await self.session.execute(delete(AuditEntry).where(AuditEntry.case_id == case.id))
@@ -342,13 +360,10 @@ class Repo(ReminderQueries):
         query = select(Conversation).where(Conversation.practitioner_id == owner.id)
         return (await self.session.execute(query.order_by(Conversation.id))).scalars().all()
 
-    async def conversations_for_case(
-        self, owner: Practitioner, case_id: int
-    ) -> Sequence[Conversation]:
-        query = select(Conversation).where(
-            Conversation.practitioner_id == owner.id, Conversation.case_id == case_id
-        )
-        return (await self.session.execute(query)).scalars().all()
+    async def flow_positions(self, owner: Practitioner, scope: str) -> Sequence[Row[Any]]:
+        """Where each of `owner`'s flows in `scope` stands: flow, status, step and trail."""
+        values = {"owner": owner.id, "scope": scope}
+        return (await self.session.execute(_POSITIONS, values)).all()
 
     async def add_conversation(
         self, owner: Practitioner, flow: str, scope: str, step: str, case_id: int | None
@@ -410,8 +425,8 @@ class Repo(ReminderQueries):
         deleted here."""
         found: Sequence[Person] | None = self._people.get(case.id)
         if found is None:
-            query = select(Person).where(Person.case_id == case.id).order_by(Person.id)
-            found = self._people[case.id] = (await self.session.execute(query)).scalars().all()
+            result = await self.session.execute(_PEOPLE, {"case": case.id})
+            found = self._people[case.id] = result.scalars().all()
         return found
 
     async def person(self, owner: Practitioner, person_id: int | None) -> Person | None:
@@ -444,20 +459,21 @@ class Repo(ReminderQueries):
     async def delete_person(self, person: Person) -> None:
         forget_opened()
         self._people.pop(person.case_id, None)
+        self._agreements.pop(person.case_id, None)  # theirs lose their person_id
         await self.session.delete(person)
         await self.session.flush()
 
     # agreements --------------------------------------------------------------------------
 
     async def agreements(self, case: Case, phase: int | None = None) -> Sequence[Agreement]:
-        query = select(Agreement).where(Agreement.case_id == case.id)
-        if phase is not None:
-            query = query.where(Agreement.phase == phase)
-        return (
-            (await self.session.execute(query.order_by(Agreement.phase, Agreement.id)))
-            .scalars()
-            .all()
-        )
+        """The case's agreements by phase, oldest first, or those of one phase. Like
+        `people`, read once per unit of work until one is added or deleted here (a step
+        that lists them often asks twice: its action, then its view)."""
+        found: Sequence[Agreement] | None = self._agreements.get(case.id)
+        if found is None:
+            result = await self.session.execute(_AGREEMENTS, {"case": case.id})
+            found = self._agreements[case.id] = result.scalars().all()
+        return found if phase is None else [a for a in found if a.phase == phase]
 
     async def agreement(self, owner: Practitioner, agreement_id: int | None) -> Agreement | None:
         """The agreement if, and only if, it belongs to one of `owner`'s cases."""
@@ -493,10 +509,12 @@ class Repo(ReminderQueries):
         )
         self.session.add(agreement)
         await self.session.flush()
+        self._agreements.pop(case.id, None)
         return agreement
 
     async def delete_agreement(self, agreement: Agreement) -> None:
         forget_opened()
+        self._agreements.pop(agreement.case_id, None)
         await self.session.delete(agreement)
         await self.session.flush()
 
