@@ -25,7 +25,7 @@ from bot.access import startup_warning
 from bot.channels.telegram.channel import TelegramChannel, TelegramNotifier
 from bot.channels.telegram.processor import PerPractitionerProcessor
 from bot.channels.telegram.ratelimit import ChatRateLimiter
-from bot.channels.telegram.transport import AiohttpRequest
+from bot.channels.telegram.transport import BotApiRequest
 from bot.config import Settings
 from bot.engine.engine import Engine
 from bot.engine.loader import FlowSet
@@ -97,10 +97,10 @@ def build_application(settings: Settings, channel: TelegramChannel) -> Applicati
         .token(settings.telegram_bot_token.get_secret_value())
         .concurrent_updates(PerPractitionerProcessor(settings.concurrent_updates))
         .rate_limiter(ChatRateLimiter(settings.rate_limit_overall, settings.rate_limit_chat))
-        # aiohttp instead of PTB's httpx: a fraction of the CPU per request (transport.py).
-        # The read timeout: then the send is retried (retry.py).
-        .request(AiohttpRequest(read_timeout=settings.telegram_timeout))
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        # Our own transport instead of PTB's httpx: a fraction of the CPU per request
+        # (transport.py). The read timeout: then the send is retried (retry.py).
+        .request(BotApiRequest(read_timeout=settings.telegram_timeout))
+        .get_updates_request(BotApiRequest(connection_pool_size=1))
     )
     if settings.telegram_api_base_url:
         base = api_base_url(settings.telegram_api_base_url)

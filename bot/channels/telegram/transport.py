@@ -1,13 +1,14 @@
-"""python-telegram-bot's requests over aiohttp instead of httpx.
+"""python-telegram-bot's requests over our own keep-alive client and aiohttp, not httpx.
 
 PTB sends every Bot API call through a `BaseRequest`; its default, `HTTPXRequest`, costs
 about 1.5 to 3 ms of CPU per request on a small server (more the more requests are in
-flight), which was the largest single cost per update in `make bench`. aiohttp's client
-does the same work in about a fifth of that. Behaviour is kept: the same timeouts (PTB's
-defaults, or what a call passes), the same errors (`TimedOut`, `NetworkError`), and a
-proxy from the environment (HTTPS_PROXY, NO_PROXY) as httpx reads it. Calls without a
-file go as a JSON body, calls with one as multipart. aiohttp has no write timeout of its
-own: sending a request is bounded by the connect timeout, the answer by the read timeout.
+flight), which was the largest single cost per update in `make bench`. Calls without a
+file go as a JSON body over `keepalive.KeepAliveClient` (about 30 µs each); calls with a
+file (multipart), downloads and anything through a proxy go over aiohttp's client (about
+150 µs). Behaviour is kept: the same timeouts (PTB's defaults, or what a call passes), the
+same errors (`TimedOut`, `NetworkError`), and a proxy from the environment (HTTPS_PROXY,
+NO_PROXY) as httpx reads it. Neither client has a write timeout: sending a request is
+bounded by the connect timeout, the answer by the read timeout.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from bot.channels.telegram.keepalive import KeepAliveClient
 
 # PTB's own defaults for HTTPXRequest (seconds).
 READ_TIMEOUT = 5.0
@@ -45,8 +48,9 @@ def _pick(value: ODVInput[float], default: float | None) -> float | None:
     return default if isinstance(value, DefaultValue) else value
 
 
-class AiohttpRequest(BaseRequest):
-    """One aiohttp session with up to `connection_pool_size` connections."""
+class BotApiRequest(BaseRequest):
+    """Up to `connection_pool_size` connections for JSON calls, as many again in an aiohttp
+    session for the rest."""
 
     def __init__(
         self,
@@ -60,6 +64,7 @@ class AiohttpRequest(BaseRequest):
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._json: KeepAliveClient | None = None
         self._proxies: dict[str, str] = {}
 
     @property
@@ -68,10 +73,12 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._pool_size, ssl=_ssl_context())
+            context = _ssl_context()
+            connector = aiohttp.TCPConnector(limit=self._pool_size, ssl=context)
             self._session = aiohttp.ClientSession(
                 connector=connector, headers={"User-Agent": self.USER_AGENT}
             )
+            self._json = KeepAliveClient(self._pool_size, self.USER_AGENT, context)
             # HTTPS_PROXY and friends, read once as httpx does (aiohttp's own `trust_env`
             # reads them and ~/.netrc again in a thread for every request).
             self._proxies = urllib.request.getproxies_environment()
@@ -79,7 +86,9 @@ class AiohttpRequest(BaseRequest):
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
-        self._session = None
+        if self._json is not None:
+            await self._json.close()
+        self._session, self._json = None, None
 
     def _proxy(self, url: str) -> str | None:
         if not self._proxies:
@@ -99,12 +108,25 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
         pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        session = self._session
-        if session is None or session.closed:
-            raise RuntimeError("This AiohttpRequest is not initialized!")
+        session, keepalive = self._session, self._json
+        if session is None or session.closed or keepalive is None:
+            raise RuntimeError("This BotApiRequest is not initialized!")
         data: Any = None
         headers: dict[str, str] | None = None
         files = request_data.multipart_data if request_data else None
+        read = _pick(read_timeout, self._read_timeout)
+        connect = _pick(connect_timeout, self._connect_timeout)
+        pool = _pick(pool_timeout, self._pool_timeout)
+        proxy = self._proxy(url)
+        if not files and method == "POST" and proxy is None:
+            parameters = request_data.parameters if request_data is not None else None
+            # A JSON body, which the Bot API takes for every method without a file: one
+            # `json.dumps` instead of encoding each value and then url-quoting the form.
+            # (`parameters` is a property that builds a new dict each time.)
+            body = json.dumps(parameters, separators=(",", ":")).encode() if parameters else b""
+            return await keepalive.post(
+                url, body, read_timeout=read, connect_timeout=connect, pool_timeout=pool
+            )
         if files:
             form = aiohttp.FormData(quote_fields=False)
             for name, value in request_data.json_parameters.items():  # type: ignore[union-attr]
@@ -113,14 +135,8 @@ class AiohttpRequest(BaseRequest):
                 form.add_field(name, content, filename=filename, content_type=mimetype)
             data = form
         elif request_data is not None and (parameters := request_data.parameters):
-            # A JSON body, which the Bot API takes for every method without a file: one
-            # `json.dumps` instead of encoding each value and then url-quoting the form.
-            # (`parameters` is a property that builds a new dict each time.)
             data = json.dumps(parameters, separators=(",", ":")).encode()
             headers = JSON_HEADERS
-        read = _pick(read_timeout, self._read_timeout)
-        connect = _pick(connect_timeout, self._connect_timeout)
-        pool = _pick(pool_timeout, self._pool_timeout)
         timeout = aiohttp.ClientTimeout(
             # aiohttp's `connect` includes waiting for a free connection from the pool.
             connect=None if connect is None or pool is None else connect + pool,
@@ -129,7 +145,7 @@ class AiohttpRequest(BaseRequest):
         )
         try:
             async with session.request(
-                method, url, data=data, headers=headers, timeout=timeout, proxy=self._proxy(url)
+                method, url, data=data, headers=headers, timeout=timeout, proxy=proxy
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:  # aiohttp's timeouts are asyncio.TimeoutError
