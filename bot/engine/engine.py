@@ -50,6 +50,7 @@ from bot.store.db import store_unavailable
 from bot.store.dedup import claim, serialise
 from bot.store.models import Conversation, Practitioner, utcnow
 from bot.store.repo import NO_SCOPE, Repo, case_scope
+from bot.store.turns import LastTurn, LastTurns
 
 log = logging.getLogger(__name__)
 
@@ -96,13 +97,16 @@ class Duplicate(NetwerkcoachError):  # noqa: N818 - a verdict, like Reject
     """The event's id was applied before: roll back, change nothing."""
 
 
-async def _claim(session: AsyncSession, event_id: int | None, who: Identity) -> None:
+async def _claim(session: AsyncSession, event_id: int | None, who: Identity) -> int | None:
     """The turn's first statement: it waits for the practitioner's turns in other
-    processes, and claims the event's id if it has one (see `bot.store.dedup`)."""
+    processes, and claims the event's id if it has one (see `bot.store.dedup`). Returns
+    the practitioner's `version` (PostgreSQL), for `bot.store.turns`."""
     if event_id is None:
-        await serialise(session, who.key)
-    elif not await claim(session, event_id, who.key):
+        return (await serialise(session, who.key)).version
+    claimed = await claim(session, event_id, who.key)
+    if not claimed.new:
         raise Duplicate
+    return claimed.version
 
 
 def _bump(p: Practitioner, before: Conversation | None, now: Conversation) -> None:
@@ -173,6 +177,8 @@ class Engine:
             flow.id: build_machine(flow, registry) for flow in flows
         }
         self.locks = KeyedLock()
+        self.last_turns = LastTurns()
+        """What each practitioner's last turn left, for the next (`bot.store.turns`)."""
         self._renderer: Renderer | None = None
         self._languages: OrderedDict[str, str] = OrderedDict()
 
@@ -234,10 +240,21 @@ class Engine:
     async def _once(self, who: Identity, event: Event, event_id: int | None) -> Outcome:
         """One transaction that claims `event_id` and applies the event, committed before
         the outcome is returned; after a `Reject`, one that claims it and only explains."""
+        last: LastTurn | None = None
         try:
             async with self.sessions() as session, session.begin():
-                await _claim(session, event_id, who)
-                return await self._apply(Repo(session), who, event)
+                version = await _claim(session, event_id, who)
+                repo = Repo(session)
+                before = self.last_turns.take(who.key, version)
+                if before is not None:
+                    repo.adopt(before)
+                outcome = await self._apply(repo, who, event)
+                p = repo.in_place
+                if version is not None and p is not None:
+                    last = repo.left(p, version)
+            if last is not None:  # committed
+                self.last_turns.keep(who.key, last)
+            return outcome
         except Reject as rejected:
             # Everything of the turn was rolled back; show the step as it still is.
             async with self.sessions() as session, session.begin():

@@ -16,6 +16,10 @@ the practitioner with their conversation and case in one join) must start only o
 locks are held; then it sees everything the previous turn committed. One statement, no
 extra round trip.
 
+On PostgreSQL the same statement also moves the practitioner's `version` by one, names
+the transaction as their turn (`netwerkcoach.turn`, which the triggers of migration 0007
+read), and returns the new number: see `bot.store.turns` for what it is good for.
+
 Rows are only ids and times, and are needed only while Telegram may still redeliver
 (it gives up within hours), so `prune` deletes those older than `KEEP`.
 """
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,10 +49,19 @@ PRUNE_INTERVAL = 3600.0
 _AT = bindparam("at", type_=UTCDateTime())
 _TABLE: Table = ProcessedUpdate.__table__  # type: ignore[assignment]
 _LOCKS = """
-    WITH serial AS (SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))),
-         locked AS (SELECT id FROM practitioners WHERE external_key = :key FOR UPDATE)
+    WITH serial AS (
+            SELECT pg_advisory_xact_lock(hashtextextended(:key, 0)),
+                   set_config('netwerkcoach.turn', :key, true)
+         ),
+         locked AS (
+            UPDATE practitioners SET version = version + 1
+            WHERE external_key = :key AND EXISTS (SELECT FROM serial)
+            RETURNING version
+         )
 """
-"""The practitioner's advisory lock and row lock, as a statement's first clause."""
+"""The practitioner's advisory lock, then their row lock (an UPDATE takes it, after the
+advisory lock because its condition needs `serial`), as a statement's first clause; the
+transaction is named their turn, and their `version` moves by one."""
 _CLAIM: dict[str, Any] = {
     # The locks, then the claim; a duplicate waits for the first transaction's locks and
     # then finds its row.
@@ -55,9 +69,9 @@ _CLAIM: dict[str, Any] = {
         _LOCKS
         + """
         INSERT INTO processed_updates (update_id, processed_at)
-        SELECT :id, :at FROM serial LEFT JOIN locked ON true
+        SELECT :id, :at FROM serial
         ON CONFLICT DO NOTHING
-        RETURNING update_id
+        RETURNING update_id, (SELECT version FROM locked) AS version
         """
     ).bindparams(_AT),
     # One process writes (and SQLite one transaction at a time): no locks to take. On the
@@ -69,23 +83,38 @@ _CLAIM: dict[str, Any] = {
 }
 
 
-_SERIALISE_PG = text(_LOCKS + "SELECT 1 FROM serial LEFT JOIN locked ON true")
+_SERIALISE_PG = text(_LOCKS + "SELECT (SELECT version FROM locked) AS version FROM serial")
 
 
-async def serialise(session: AsyncSession, key: str) -> None:
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """What a turn's first statement found: whether the event is new here, and the
+    practitioner's `version` after it (PostgreSQL, for a practitioner with a row)."""
+
+    new: bool
+    version: int | None
+
+
+async def serialise(session: AsyncSession, key: str) -> Claimed:
     """`claim`'s locks without a claim, for an event without an id (the console, tests):
     as the turn's first statement on PostgreSQL; nothing to do on SQLite."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(_SERIALISE_PG, {"key": key})
+    if session.get_bind().dialect.name != "postgresql":
+        return Claimed(True, None)
+    version = (await session.execute(_SERIALISE_PG, {"key": key})).scalar_one()
+    return Claimed(True, version)
 
 
-async def claim(session: AsyncSession, event_id: int, key: str) -> bool:
+async def claim(session: AsyncSession, event_id: int, key: str) -> Claimed:
     """As the first statement of a turn of the practitioner `key`: wait for their earlier
-    turns (PostgreSQL), and record `event_id` as applied in this transaction. False when it
-    already was (committed by an earlier or concurrent transaction): then apply nothing."""
-    statement = _CLAIM[session.get_bind().dialect.name]
-    result = await session.execute(statement, {"id": event_id, "at": utcnow(), "key": key})
-    return result.first() is not None
+    turns (PostgreSQL), and record `event_id` as applied in this transaction. `new` is
+    False when it already was (committed by an earlier or concurrent transaction): then
+    apply nothing."""
+    dialect = session.get_bind().dialect.name
+    values = {"id": event_id, "at": utcnow(), "key": key}
+    row = (await session.execute(_CLAIM[dialect], values)).first()
+    if row is None:
+        return Claimed(False, None)
+    return Claimed(True, row[1] if dialect == "postgresql" else None)
 
 
 async def prune(sessions: async_sessionmaker[AsyncSession], *, now: datetime | None = None) -> int:

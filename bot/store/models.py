@@ -56,6 +56,10 @@ class Practitioner(Base):
     """Bumped when the practitioner moves to another conversation (and on a reminder's
     button); buttons carry it with the conversation's own `seq`, so an old button is
     recognised (`Engine._bump`)."""
+    version: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    """Moved by each turn's first statement and, on PostgreSQL, by triggers on any other
+    change to this row, their conversations or their cases (migration 0007). The ORM never
+    writes it; a loaded value may be behind. See `bot.store.turns`."""
     quiet_start: Mapped[int] = mapped_column(Integer, default=21 * 60)
     quiet_end: Mapped[int] = mapped_column(Integer, default=8 * 60)
     """Quiet hours for reminders, in minutes after local midnight (default 21:00–08:00);

@@ -15,6 +15,7 @@ from sqlalchemy import CursorResult, Row, bindparam, delete, exists, func, inspe
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reminders.store import ReminderQueries
+from bot.store import turns
 from bot.store.crypto import forget_opened
 from bot.store.models import (
     Agreement,
@@ -92,6 +93,50 @@ class Repo(ReminderQueries):
         """`people(case)` by case id, for this unit of work (see there)."""
         self._agreements: dict[int, Sequence[Agreement]] = {}
         """`agreements(case)` by case id, likewise."""
+        self._adopted: Practitioner | None = None
+        self.in_place: Practitioner | None = None
+        """The practitioner this unit of work is about, once `practitioner_in_place` or
+        `add_practitioner` gave them."""
+        self.forgot = False
+        """Whether this unit of work deleted family data."""
+
+    def _forget(self) -> None:
+        """Family data is being deleted: no decrypted copy of it stays in memory."""
+        forget_opened()
+        turns.forget_all()
+        self.forgot = True
+
+    def adopt(self, last: turns.LastTurn) -> None:
+        """Take what the practitioner's previous turn left (see `bot.store.turns`) into this
+        unit of work, so that `practitioner_in_place`, `conversation_by_id` and `case`
+        answer with it without a query."""
+        p = last.practitioner
+        self.session.add(p)
+        self._adopted = p
+        if last.conversation is not None:
+            self.session.add(last.conversation)
+            self._loaded[("conversation", last.conversation.id, p.id)] = last.conversation
+        if last.case is not None:
+            self.session.add(last.case)
+            self._loaded[("case", last.case.id, p.id)] = last.case
+
+    def left(self, p: Practitioner, version: int) -> turns.LastTurn | None:
+        """What this turn leaves for the next (`bot.store.turns`): the practitioner with
+        their current conversation and active case as they are in this session, or None
+        when one of them is not at hand or family data was deleted."""
+        if self.forgot or not inspect(p).persistent or p in self.session.deleted:
+            return None
+        conversation: Conversation | None = None
+        case: Case | None = None
+        if p.current_conversation_id is not None:
+            conversation = self._again(("conversation", p.current_conversation_id, p.id))
+            if conversation is None:
+                return None
+        if p.active_case_id is not None:
+            case = self._again(("case", p.active_case_id, p.id))
+            if case is None:
+                return None
+        return turns.LastTurn(version, p, conversation, case)
 
     def _again(self, key: tuple[str, int, int]) -> Any:
         found = self._loaded.get(key)
@@ -117,7 +162,11 @@ class Repo(ReminderQueries):
         `conversation_by_id` and `case` then answer without a query.
 
         On PostgreSQL call it only once the row lock is held (`bot.store.dedup`): a
-        statement that waits for a row lock sees the joined rows as they were before."""
+        statement that waits for a row lock sees the joined rows as they were before.
+        After `adopt`, the adopted practitioner, without a query."""
+        if self._adopted is not None and self._adopted.external_key == external_key:
+            self.in_place = self._adopted
+            return self._adopted
         row = (await self.session.execute(_WHERE_THEY_ARE, {"key": external_key})).one_or_none()
         if row is None:
             return None
@@ -127,6 +176,7 @@ class Repo(ReminderQueries):
             self._loaded[key] = conversation
         if practitioner.active_case_id is not None:
             self._loaded[("case", practitioner.active_case_id, practitioner.id)] = case
+        self.in_place = practitioner
         return practitioner
 
     async def add_practitioner(
@@ -137,6 +187,7 @@ class Repo(ReminderQueries):
         )
         self.session.add(practitioner)
         await self.session.flush()
+        self.in_place = practitioner
         return practitioner
 
     async def practitioner_by_id(self, practitioner_id: int) -> Practitioner | None:
@@ -165,7 +216,7 @@ class Repo(ReminderQueries):
     async def delete_practitioner(self, practitioner_id: int) -> None:
         """Delete a practitioner and everything of theirs: cases with their people and
         agreements, reminders, conversations, audit entries, and the practitioner row itself."""
-        forget_opened()
+        self._forget()
         self._loaded.clear()  # the statements below leave loaded objects in the session
         self._people.clear()
         self._agreements.clear()
@@ -277,6 +328,7 @@ class Repo(ReminderQueries):
         case = Case(owner_id=owner.id, label=label, status="open")
         self.session.add(case)
         await self.session.flush()
+        self._loaded[("case", case.id, owner.id)] = case
         return case
 
     async def close_case(self, case: Case) -> None:
@@ -325,7 +377,7 @@ class Repo(ReminderQueries):
     async def delete_case(self, owner: Practitioner, case: Case) -> None:
         """Delete a case with everything recorded about it (conversations, reminders,
         audit)."""
-        forget_opened()
+        self._forget()
         self._loaded.clear()
         self._people.clear()
         self._agreements.clear()
@@ -354,7 +406,10 @@ class Repo(ReminderQueries):
 
     async def conversation(self, owner: Practitioner, flow: str, scope: str) -> Conversation | None:
         values = {"owner": owner.id, "flow": flow, "scope": scope}
-        return (await self.session.execute(_CONVERSATION, values)).scalar_one_or_none()
+        conv = (await self.session.execute(_CONVERSATION, values)).scalar_one_or_none()
+        if conv is not None:
+            self._loaded[("conversation", conv.id, owner.id)] = conv
+        return conv
 
     async def conversations(self, owner: Practitioner) -> Sequence[Conversation]:
         query = select(Conversation).where(Conversation.practitioner_id == owner.id)
@@ -380,6 +435,7 @@ class Repo(ReminderQueries):
         )
         self.session.add(conv)
         await self.session.flush()
+        self._loaded[("conversation", conv.id, owner.id)] = conv
         return conv
 
     async def delete_conversation(self, conv: Conversation) -> None:
@@ -457,7 +513,7 @@ class Repo(ReminderQueries):
         return person
 
     async def delete_person(self, person: Person) -> None:
-        forget_opened()
+        self._forget()
         self._people.pop(person.case_id, None)
         self._agreements.pop(person.case_id, None)  # theirs lose their person_id
         await self.session.delete(person)
@@ -513,7 +569,7 @@ class Repo(ReminderQueries):
         return agreement
 
     async def delete_agreement(self, agreement: Agreement) -> None:
-        forget_opened()
+        self._forget()
         self._agreements.pop(agreement.case_id, None)
         await self.session.delete(agreement)
         await self.session.flush()

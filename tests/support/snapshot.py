@@ -20,6 +20,8 @@ Snapshot = dict[str, list[tuple[Any, ...]]]
 BOOKKEEPING = frozenset({"processed_updates"})
 """Tables that note that an update was seen, not what anyone recorded: every update that
 reaches the engine adds a row there, also one that changes nothing else."""
+BOOKKEEPING_COLUMNS = {"practitioners": frozenset({"version"})}
+"""Columns likewise: every turn on PostgreSQL moves the practitioner's `version`."""
 
 
 def _table_names(conn: Connection) -> list[str]:
@@ -35,8 +37,11 @@ async def snapshot(database: str | AsyncEngine) -> Snapshot:
             names = await conn.run_sync(_table_names)
             tables: Snapshot = {}
             for name in (n for n in names if n not in BOOKKEEPING):
-                rows = (await conn.execute(text(f'SELECT * FROM "{name}"'))).all()
-                tables[name] = sorted((tuple(row) for row in rows), key=repr)
+                result = await conn.execute(text(f'SELECT * FROM "{name}"'))
+                skip = BOOKKEEPING_COLUMNS.get(name, frozenset())
+                keep = [i for i, column in enumerate(result.keys()) if column not in skip]
+                rows = [tuple(row[i] for i in keep) for row in result.all()]
+                tables[name] = sorted(rows, key=repr)
             return tables
     finally:
         if engine is not database:

@@ -1,0 +1,138 @@
+"""What a turn leaves for the practitioner's next turn (`bot.store.turns`): used only when
+nothing else changed the practitioner, their conversations or their cases in between.
+
+Every change below is made the way another process, a job or an operator would make it:
+in a session of its own, committed, between two turns. On PostgreSQL the triggers of
+migration 0007 must then make the next turn read again; on SQLite every turn reads. The
+last test shows the kept turn is really used on PostgreSQL (no read of the practitioner).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, select, update
+
+from bot.engine.engine import Engine
+from bot.engine.events import Identity
+from bot.store.models import Case, Conversation, Practitioner
+from tests.support.chat import Chat
+
+
+async def onboarded(chat: Chat, label: str = "Fam. K") -> None:
+    await chat.send("/start")
+    await chat.press("Continue")
+    await chat.press("Understood")
+    await chat.text(label)
+
+
+async def change(engine: Engine, statement: Any) -> None:
+    """Another writer's change, committed in its own transaction."""
+    async with engine.sessions() as session, session.begin():
+        await session.execute(statement)
+
+
+async def test_a_step_changed_by_another_writer_is_where_the_next_turn_starts(
+    chat: Chat, engine: Engine
+) -> None:
+    await onboarded(chat)
+    await chat.send("/voorbereiden")
+    assert (await chat.where()).step == "why"
+    current = (await chat.practitioner()).current_conversation_id  # type: ignore[union-attr]
+
+    await change(engine, update(Conversation).where(Conversation.id == current).values(step="join"))
+    await chat.text("hallo")  # a step with buttons only: it is shown again
+
+    join = chat.t(engine.flows["voorbereiden"].step("join").say or "")
+    assert join.split("{")[0].strip()
+    assert join.split("{")[0] in chat.last.text
+
+
+async def test_a_family_renamed_by_another_writer_shows_its_new_name(
+    chat: Chat, engine: Engine
+) -> None:
+    await onboarded(chat, "Fam. K")
+    await chat.send("/start")
+    assert "Fam. K" in chat.last.text
+
+    async with engine.sessions() as session, session.begin():
+        case = (await session.execute(select(Case))).scalar_one()
+        case.label = "Fam. Z"  # through the ORM: the label is sealed at rest
+    await chat.send("/start")
+
+    assert "Fam. Z" in chat.last.text
+    assert "Fam. K" not in chat.last.text
+
+
+async def test_a_language_changed_by_another_writer_is_spoken_next(
+    chat: Chat, engine: Engine
+) -> None:
+    await onboarded(chat)
+    await chat.send("/start")
+    assert chat.outcome.language == "nl"
+
+    key = chat.who.key
+    await change(
+        engine, update(Practitioner).where(Practitioner.external_key == key).values(language="en")
+    )
+    await chat.send("/start")
+
+    assert chat.outcome.language == "en"
+
+
+async def test_a_practitioner_deleted_by_the_operator_starts_afresh(
+    chat: Chat, engine: Engine
+) -> None:
+    await onboarded(chat)
+    async with engine.sessions() as session, session.begin():
+        p = (await session.execute(select(Practitioner))).scalar_one()
+        await session.delete(p)
+
+    await chat.send("/start")
+
+    assert (await chat.where()).flow == "onboarding"
+
+
+async def test_deleting_a_family_keeps_no_copy_of_it(
+    chat: Chat, engine: Engine, database_url: str
+) -> None:
+    """The kept turns hold decrypted family data, like the decryption cache: deleting a
+    family (here one of another practitioner) empties both."""
+    await onboarded(chat)
+    other = Chat(engine, Identity("test:bob"))
+    await onboarded(other, "Fam. B")
+    await chat.send("/start")
+    if database_url.startswith("postgresql"):
+        assert len(engine.last_turns) == 2
+
+    await other.send("/gezin")
+    await other.press("Close or delete")
+    await other.press("Delete…")
+    await other.press("Yes, delete")
+
+    assert len(engine.last_turns) == 0
+
+
+async def test_the_next_turn_takes_what_the_last_one_left(
+    chat: Chat, engine: Engine, database_url: str
+) -> None:
+    await onboarded(chat)
+    await chat.send("/voorbereiden")
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    sync_engine = engine.sessions.kw["bind"].sync_engine
+    event.listen(sync_engine, "before_cursor_execute", seen)
+    try:
+        await chat.press("Done ✓")
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", seen)
+
+    assert (await chat.where()).step == "sentence"
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT practitioners".upper())]
+    if database_url.startswith("postgresql"):
+        assert reads == [], statements  # taken from the previous turn
+    else:
+        assert len(reads) == 1  # SQLite reads every turn
