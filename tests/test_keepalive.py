@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pytest
 from telegram.error import NetworkError, TimedOut
 
+from bot.channels.telegram import keepalive
 from bot.channels.telegram.keepalive import KeepAliveClient
 
 OK = b'{"ok":true,"result":true}'
@@ -212,3 +213,51 @@ async def test_nobody_listening_is_a_network_error(client: KeepAliveClient) -> N
     await server.wait_closed()
     with pytest.raises(NetworkError):
         await post(client, f"http://127.0.0.1:{port}/bot1:a/getMe", {})
+
+
+async def test_an_early_hints_answer_is_not_taken_for_the_answer(
+    serve: Serve, client: KeepAliveClient
+) -> None:
+    hints = b"HTTP/1.1 103 Early Hints\r\nLink: </x>; rel=preload\r\n\r\n"
+    server = await serve(lambda n, body: hints + answer(b'{"ok":true,"result":%d}' % n))
+    assert await post(client, server.url, {}) == (200, b'{"ok":true,"result":1}')
+    assert await post(client, server.url, {}) == (200, b'{"ok":true,"result":2}')
+
+
+async def test_an_answer_that_ends_when_the_server_closes(
+    serve: Serve, client: KeepAliveClient
+) -> None:
+    """No length and no chunks: the body is everything up to the close (HTTP/1.0 style)."""
+    server = await serve(lambda n, body: CUT + b"HTTP/1.0 200 OK\r\n\r\n" + OK)
+    assert await post(client, server.url, {}) == (200, OK)
+    assert await post(client, server.url, {}) == (200, OK)
+    assert server.connections == 2  # such an answer cannot leave the connection reusable
+
+
+async def test_closing_the_client_mid_request_never_sends_it_again(
+    serve: Serve, client: KeepAliveClient
+) -> None:
+    server = await serve(lambda n, body: answer())
+    await post(client, server.url, {"n": 1})  # a connection to reuse
+    server.hold = 0.5
+    pending = asyncio.create_task(post(client, server.url, {"n": 2}))
+    await asyncio.sleep(0.1)
+    await client.close()  # shutting down, with the request on a reused connection
+    with pytest.raises(NetworkError):
+        await pending
+    await asyncio.sleep(0.1)
+    assert [r.endswith(b'{"n": 2}') for r in server.requests] == [False, True]
+    assert server.connections == 1
+
+
+async def test_a_connection_idle_for_long_is_not_used_again(
+    serve: Serve, client: KeepAliveClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(keepalive, "IDLE_REUSE", 0.05)
+    server = await serve(lambda n, body: answer())
+    await post(client, server.url, {})
+    await post(client, server.url, {})
+    assert server.connections == 1
+    await asyncio.sleep(0.1)
+    await post(client, server.url, {})
+    assert server.connections == 2

@@ -26,15 +26,20 @@ from telegram.error import NetworkError, TimedOut
 
 URL_CACHE = 256
 """Request URLs remembered with their parsed origin and path (a bot uses a few dozen)."""
+IDLE_REUSE = 30.0
+"""Seconds an idle connection may wait to be used again; older ones are closed instead.
+Servers close idle connections after a while (nginx, in front of the Bot API, after 75 s
+by default); a request sent on one the server is just closing is lost in between."""
 
 
 class _Lost(Exception):  # noqa: N818 - a condition, handled below
     """The connection closed or broke before the whole answer arrived."""
 
-    def __init__(self, answered: bool) -> None:
+    def __init__(self, unseen: bool) -> None:
         super().__init__("connection lost")
-        self.answered = answered
-        """Whether any of the answer had arrived (then the request surely reached the server)."""
+        self.unseen = unseen
+        """The server closed it without a byte of answer, and not because we gave up on it:
+        the case of an idle connection that the server had already closed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +56,15 @@ class _Connection(asyncio.Protocol):
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.closed = False
+        """Not to be used again: closed by either side, or in a state we cannot trust."""
+        self.idle_since = 0.0
+        self._aborted = False
         self._parser: httptools.HttpResponseParser | None = None
         self._body: list[bytes] = []
         self._answered = False
+        self._sized = False
+        """The answer's end is known from its headers (a length, or chunks)."""
+        self._headers_done = False
         self._done: asyncio.Future[tuple[int, bytes, bool]] | None = None
 
     # asyncio.Protocol ------------------------------------------------------------------
@@ -63,10 +74,10 @@ class _Connection(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
-        self._answered = True
-        if self._parser is None:  # nothing asked: a server must not talk first
-            self.close()
+        if self._parser is None or self._done is None or self._done.done():
+            self.close()  # nothing was asked: a server must not talk out of turn
             return
+        self._answered = True
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError:
@@ -75,20 +86,49 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        self._fail(_Lost(self._answered))
+        if self._headers_done and not self._sized and self._parser is not None:
+            self._finish(self._parser.get_status_code(), keep=False)  # ends at close
+        self._fail(_Lost(unseen=not self._answered and not self._aborted))
 
     # httptools callbacks -----------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        if self._done is not None and self._done.done():
+            self.closed = True  # a second answer to one request: never trust it again
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        lowered = name.lower()
+        if lowered == b"content-length" or (
+            lowered == b"transfer-encoding" and b"chunked" in value.lower()
+        ):
+            self._sized = True
+
+    def on_headers_complete(self) -> None:
+        assert self._parser is not None
+        status = self._parser.get_status_code()
+        # A bodiless answer ends with its headers; so does an interim 1xx, after which
+        # the real answer follows on the same connection.
+        self._headers_done = not (100 <= status < 200)
+        if status in (204, 304) or 100 <= status < 200:
+            self._sized = True
 
     def on_body(self, body: bytes) -> None:
         self._body.append(body)
 
     def on_message_complete(self) -> None:
-        done, parser = self._done, self._parser
-        if done is not None and parser is not None and not done.done():
-            answer = b"".join(self._body)
-            done.set_result((parser.get_status_code(), answer, parser.should_keep_alive()))
+        assert self._parser is not None
+        status = self._parser.get_status_code()
+        if 100 <= status < 200 and status != 101:
+            self._body, self._sized = [], False  # interim (103 Early Hints): wait on
+            return
+        self._finish(status, keep=self._parser.should_keep_alive())
 
     # ---------------------------------------------------------------------------------------
+
+    def _finish(self, status: int, *, keep: bool) -> None:
+        done = self._done
+        if done is not None and not done.done():
+            done.set_result((status, b"".join(self._body), keep))
 
     def _fail(self, error: Exception) -> None:
         if self._done is not None and not self._done.done():
@@ -98,13 +138,14 @@ class _Connection(asyncio.Protocol):
         """Write `request`; the future gets (status, body, may the connection be reused)."""
         assert self.transport is not None
         self._parser = httptools.HttpResponseParser(self)
-        self._body, self._answered = [], False
+        self._body, self._answered, self._sized, self._headers_done = [], False, False, False
         self._done = asyncio.get_running_loop().create_future()
         self.transport.write(request)
         return self._done
 
     def close(self) -> None:
-        self.closed = True
+        """Close from our side (gave up, shutting down, or not to be trusted)."""
+        self.closed = self._aborted = True
         if self.transport is not None:
             self.transport.abort()
 
@@ -119,6 +160,7 @@ class KeepAliveClient:
         self._urls: dict[str, tuple[_Origin, bytes]] = {}
         self._user_agent = user_agent.encode()
         self._ssl = ssl_context
+        self._closed = False
 
     async def post(
         self,
@@ -142,11 +184,13 @@ class KeepAliveClient:
             try:
                 return await self._exchange(origin, connection, request, read_timeout)
             except _Lost as lost:
-                if not reused or lost.answered:
+                if not reused or not lost.unseen or self._closed:
                     raise NetworkError("the Bot API closed the connection") from None
-            # The server had closed this idle connection before our request reached it
-            # (its keep-alive time ran out): the request was not seen, so send it once
-            # more on a new connection, as browsers and HTTP libraries do.
+            # The server closed this idle connection without a word as our request went
+            # out: its keep-alive time ran out just then, and it did not read the request.
+            # Send it once more on a new connection, as HTTP libraries do. (A server that
+            # did read it and then broke the connection looks the same; `retry.py` would
+            # send it again as well. Connections idle for long are not reused at all.)
             connection, _ = await self._connection(origin, connect_timeout, reuse=False)
             try:
                 return await self._exchange(origin, connection, request, read_timeout)
@@ -156,6 +200,7 @@ class KeepAliveClient:
             self._slots.release()
 
     async def close(self) -> None:
+        self._closed = True
         for connection in list(self._open):
             connection.close()
         self._open.clear()
@@ -196,13 +241,16 @@ class KeepAliveClient:
         self, origin: _Origin, connect_timeout: float | None, *, reuse: bool = True
     ) -> tuple[_Connection, bool]:
         """An idle connection to `origin` (True: reused), else a new one."""
+        if self._closed:
+            raise NetworkError("the connection to the Bot API was shut down")
+        loop = asyncio.get_running_loop()
         idle = self._idle.get(origin)
         while reuse and idle:
             connection = idle.pop()
-            if not connection.closed:
+            if not connection.closed and loop.time() - connection.idle_since < IDLE_REUSE:
                 return connection, True
+            connection.close()
             self._open.discard(connection)
-        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(connect_timeout):
                 _transport, connection = await loop.create_connection(
@@ -238,7 +286,8 @@ class KeepAliveClient:
             connection.close()
             self._open.discard(connection)
             raise
-        if keep and not connection.closed:
+        if keep and not connection.closed and not self._closed:
+            connection.idle_since = asyncio.get_running_loop().time()
             self._idle.setdefault(origin, deque()).append(connection)
         else:
             connection.close()
