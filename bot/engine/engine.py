@@ -7,7 +7,6 @@ event (Telegram delivers it again) or keeps all of it.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import unicodedata
@@ -15,10 +14,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm.attributes import flag_modified
 from transitions.extensions.asyncio import AsyncMachine
 
 from bot.access import Access
@@ -46,6 +43,7 @@ from bot.engine.turn import Turn
 from bot.i18n import N_, Catalogs, language_for, using
 from bot.reminders import buttons as reminder_buttons
 from bot.reminders.message import is_reminder_data, parse_reminder_data
+from bot.store import answers
 from bot.store.db import store_unavailable
 from bot.store.dedup import claim, serialise
 from bot.store.models import Conversation, Practitioner, utcnow
@@ -97,16 +95,18 @@ class Duplicate(NetwerkcoachError):  # noqa: N818 - a verdict, like Reject
     """The event's id was applied before: roll back, change nothing."""
 
 
-async def _claim(session: AsyncSession, event_id: int | None, who: Identity) -> int | None:
+async def _claim(
+    session: AsyncSession, event_id: int | None, who: Identity
+) -> tuple[int, int] | None:
     """The turn's first statement: it waits for the practitioner's turns in other
     processes, and claims the event's id if it has one (see `bot.store.dedup`). Returns
-    the practitioner's `version` (PostgreSQL), for `bot.store.turns`."""
+    the practitioner's row id and `version` (PostgreSQL), for `bot.store.turns`."""
     if event_id is None:
-        return (await serialise(session, who.key)).version
+        return (await serialise(session, who.key)).stamp
     claimed = await claim(session, event_id, who.key)
     if not claimed.new:
         raise Duplicate
-    return claimed.version
+    return claimed.stamp
 
 
 def _bump(p: Practitioner, before: Conversation | None, now: Conversation) -> None:
@@ -126,11 +126,6 @@ def _current_seq(seq: str, p: Practitioner, conv: Conversation) -> bool:
     if "." not in seq:
         return conv.seq == 0 and int(seq) == p.seq
     return seq == seq_of(p, conv)
-
-
-def _as_json(data: dict[str, Any]) -> str:
-    """The answers as they would be stored, to tell whether a step changed them."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 def _unsupported(event: Unsupported) -> str:
@@ -241,19 +236,22 @@ class Engine:
         """One transaction that claims `event_id` and applies the event, committed before
         the outcome is returned; after a `Reject`, one that claims it and only explains."""
         last: LastTurn | None = None
+        generation = self.last_turns.generation
         try:
             async with self.sessions() as session, session.begin():
-                version = await _claim(session, event_id, who)
+                stamp = await _claim(session, event_id, who)
                 repo = Repo(session)
-                before = self.last_turns.take(who.key, version)
+                before = self.last_turns.take(who.key, stamp)
                 if before is not None:
                     repo.adopt(before)
                 outcome = await self._apply(repo, who, event)
+                # `set:` and actions change the answers in place (see `bot.store.answers`).
+                answers.flag_changed(session)
                 p = repo.in_place
-                if version is not None and p is not None:
-                    last = repo.left(p, version)
+                if stamp is not None and p is not None:
+                    last = repo.left(p, stamp)
             if last is not None:  # committed
-                self.last_turns.keep(who.key, last)
+                self.last_turns.keep(who.key, last, generation)
             return outcome
         except Reject as rejected:
             # Everything of the turn was rolled back; show the step as it still is.
@@ -598,7 +596,6 @@ class Engine:
     async def _fire(self, turn: Turn, trigger: str, result: _Result) -> Turn:
         conv = turn.conversation
         before = conv.step
-        answers = _as_json(conv.data)
         model = await fire(self.machines[turn.flow.id], turn, before, trigger)
         branch = model.branch
         result.flash.extend(turn.flash)
@@ -617,11 +614,6 @@ class Engine:
             tip = self.flows.tips()[branch.warn][1]
             result.flash.append(f"⚠️ {turn.t(tip.text)}")
             result.tips.append(tip.id)
-        # `set:` and actions change the answers in place, and SQLAlchemy does not see an
-        # in-place change of a JSON value (nor a copy equal to the mutated original). When
-        # nothing changed they are not written (nor encrypted) again.
-        if _as_json(conv.data) != answers:
-            flag_modified(conv, "data")
         if branch.flow is not None:
             return await self._enter(turn.repo, turn.practitioner, branch.flow, result)
         if model.state != before:

@@ -1,0 +1,55 @@
+"""A conversation's answers changed in place are written; unchanged ones are not written
+again (`bot.store.answers`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, select
+
+from bot.engine.engine import Engine
+from bot.store import answers
+from bot.store.models import Conversation
+from tests.support.chat import Chat
+
+
+async def _current(engine: Engine, chat: Chat) -> dict[str, Any]:
+    async with engine.sessions() as session:
+        p = await chat.practitioner()
+        assert p is not None
+        conv = await session.get(Conversation, p.current_conversation_id)
+        assert conv is not None
+        return conv.data
+
+
+async def test_an_answer_changed_in_place_is_written(chat: Chat, engine: Engine) -> None:
+    await chat.send("/start")
+    async with engine.sessions() as session, session.begin():
+        conv = (await session.execute(select(Conversation))).scalar_one()
+        conv.data["noted"] = "in place"  # SQLAlchemy alone does not see this
+        answers.flag_changed(session)
+
+    assert (await _current(engine, chat))["noted"] == "in place"
+
+
+async def test_a_step_that_changes_no_answer_does_not_write_them(
+    chat: Chat, engine: Engine
+) -> None:
+    await chat.send("/start")
+    await chat.press("Continue")
+    written: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE CONVERSATIONS"):
+            written.append(statement)
+
+    sync_engine = engine.sessions.kw["bind"].sync_engine
+    event.listen(sync_engine, "before_cursor_execute", seen)
+    try:
+        await chat.press("Understood")  # a step further, no answer given
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", seen)
+
+    assert (await chat.where()).step == "first_case"
+    assert len(written) == 1
+    assert "step" in written[0] and "data" not in written[0]
