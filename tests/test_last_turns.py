@@ -9,6 +9,7 @@ last test shows the kept turn is really used on PostgreSQL (no read of the pract
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import event, select, update
@@ -16,6 +17,7 @@ from sqlalchemy import event, select, update
 from bot.engine.engine import Engine
 from bot.engine.events import Identity
 from bot.store.models import Case, Conversation, Practitioner
+from bot.store.turns import LastTurn, LastTurns
 from tests.support.chat import Chat
 
 
@@ -136,3 +138,33 @@ async def test_the_next_turn_takes_what_the_last_one_left(
         assert reads == [], statements  # taken from the previous turn
     else:
         assert len(reads) == 1  # SQLite reads every turn
+
+
+def _turn(stamp: tuple[int, int]) -> LastTurn:
+    return LastTurn(stamp, Practitioner(external_key="k"), None, None)
+
+
+def test_a_kept_turn_is_given_only_for_the_next_number_of_the_same_row() -> None:
+    turns = LastTurns()
+    for stamp, given in [((7, 5), True), ((7, 6), False), ((8, 5), False), (None, False)]:
+        turns.keep("k", _turn((7, 4)), turns.generation)
+        assert (turns.take("k", stamp) is not None) is given, stamp
+        assert turns.take("k", (7, 5)) is None  # taken or dropped: never twice
+
+
+def test_a_turn_under_way_while_the_store_was_emptied_keeps_nothing() -> None:
+    turns = LastTurns()
+    began = turns.generation
+    turns.clear()  # family data deleted meanwhile
+    turns.keep("k", _turn((7, 4)), began)
+    assert len(turns) == 0
+
+
+def test_kept_turns_are_bounded_in_number_and_age() -> None:
+    turns = LastTurns(keep=2, max_age=60)
+    for key in "abc":
+        turns.keep(key, _turn((1, 1)), turns.generation)
+    assert len(turns) == 2 and turns.take("a", (1, 2)) is None
+    old = LastTurn((1, 1), Practitioner(external_key="b"), None, None, at=time.monotonic() - 61)
+    turns.keep("b", old, turns.generation)
+    assert turns.take("b", (1, 2)) is None

@@ -56,7 +56,7 @@ _LOCKS = """
          locked AS (
             UPDATE practitioners SET version = version + 1
             WHERE external_key = :key AND EXISTS (SELECT FROM serial)
-            RETURNING version
+            RETURNING id, version
          )
 """
 """The practitioner's advisory lock, then their row lock (an UPDATE takes it, after the
@@ -71,7 +71,7 @@ _CLAIM: dict[str, Any] = {
         INSERT INTO processed_updates (update_id, processed_at)
         SELECT :id, :at FROM serial
         ON CONFLICT DO NOTHING
-        RETURNING update_id, (SELECT version FROM locked) AS version
+        RETURNING update_id, (SELECT id FROM locked) AS id, (SELECT version FROM locked) AS version
         """
     ).bindparams(_AT),
     # One process writes (and SQLite one transaction at a time): no locks to take. On the
@@ -83,25 +83,30 @@ _CLAIM: dict[str, Any] = {
 }
 
 
-_SERIALISE_PG = text(_LOCKS + "SELECT (SELECT version FROM locked) AS version FROM serial")
+_SERIALISE_PG = text(
+    _LOCKS
+    + "SELECT (SELECT id FROM locked) AS id, (SELECT version FROM locked) AS version FROM serial"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
     """What a turn's first statement found: whether the event is new here, and the
-    practitioner's `version` after it (PostgreSQL, for a practitioner with a row)."""
+    practitioner's row id and `version` after it (PostgreSQL, for a practitioner with a
+    row)."""
 
     new: bool
-    version: int | None
+    stamp: tuple[int, int] | None = None
+    """(id, version), or None."""
 
 
 async def serialise(session: AsyncSession, key: str) -> Claimed:
     """`claim`'s locks without a claim, for an event without an id (the console, tests):
     as the turn's first statement on PostgreSQL; nothing to do on SQLite."""
     if session.get_bind().dialect.name != "postgresql":
-        return Claimed(True, None)
-    version = (await session.execute(_SERIALISE_PG, {"key": key})).scalar_one()
-    return Claimed(True, version)
+        return Claimed(True)
+    row = (await session.execute(_SERIALISE_PG, {"key": key})).one()
+    return Claimed(True, _stamp(row[0], row[1]))
 
 
 async def claim(session: AsyncSession, event_id: int, key: str) -> Claimed:
@@ -113,8 +118,14 @@ async def claim(session: AsyncSession, event_id: int, key: str) -> Claimed:
     values = {"id": event_id, "at": utcnow(), "key": key}
     row = (await session.execute(_CLAIM[dialect], values)).first()
     if row is None:
-        return Claimed(False, None)
-    return Claimed(True, row[1] if dialect == "postgresql" else None)
+        return Claimed(False)
+    return Claimed(True, _stamp(row[1], row[2]) if dialect == "postgresql" else None)
+
+
+def _stamp(practitioner_id: int | None, version: int | None) -> tuple[int, int] | None:
+    if practitioner_id is None or version is None:
+        return None
+    return (practitioner_id, version)
 
 
 async def prune(sessions: async_sessionmaker[AsyncSession], *, now: datetime | None = None) -> int:

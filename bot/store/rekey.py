@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, TableClause, Text, column, select, table, update
+from sqlalchemy import Integer, TableClause, Text, column, select, table, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.crypto import Cipher, DataKeyError
@@ -27,6 +27,9 @@ from bot.store.models import Base
 from bot.store.types import SensitiveJSON, SensitiveText
 
 DEFAULT_BATCH = 500
+SAME_PLAINTEXT = text("SELECT set_config('netwerkcoach.same_plaintext', 'yes', true)")
+"""Tells the triggers of migration 0007 that this transaction changes no value, only its
+ciphertext: nothing a running bot keeps goes stale (`bot.store.turns`)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,8 @@ async def rotate(database_url: str, cipher: Cipher, *, batch: int = DEFAULT_BATC
             last: int | None = None
             while True:
                 async with engine.begin() as conn:  # one transaction, committed per batch
+                    if conn.dialect.name == "postgresql":
+                        await conn.execute(SAME_PLAINTEXT)
                     last = await _rotate_batch(conn, target, cipher, last, batch, result)
                 if last is None:
                     break

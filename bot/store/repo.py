@@ -120,7 +120,7 @@ class Repo(ReminderQueries):
             self.session.add(last.case)
             self._loaded[("case", last.case.id, p.id)] = last.case
 
-    def left(self, p: Practitioner, version: int) -> turns.LastTurn | None:
+    def left(self, p: Practitioner, stamp: tuple[int, int]) -> turns.LastTurn | None:
         """What this turn leaves for the next (`bot.store.turns`): the practitioner with
         their current conversation and active case as they are in this session, or None
         when one of them is not at hand or family data was deleted."""
@@ -136,7 +136,7 @@ class Repo(ReminderQueries):
             case = self._again(("case", p.active_case_id, p.id))
             if case is None:
                 return None
-        return turns.LastTurn(version, p, conversation, case)
+        return turns.LastTurn(stamp, p, conversation, case)
 
     def _again(self, key: tuple[str, int, int]) -> Any:
         found = self._loaded.get(key)
@@ -353,9 +353,19 @@ class Repo(ReminderQueries):
             query = query.where(sent if reminded else ~sent)
         return (await self.session.execute(query.order_by(Case.id))).scalars().all()
 
+    async def _lock_owner_of(self, case_id: int) -> None:
+        """The owner's row lock, before a job changes one of their cases: a turn holds it
+        while it changes a case, and changing a case takes it too (the trigger of migration
+        0007), so taking it first keeps the order of the two locks the same (no deadlock)."""
+        owner = select(Case.owner_id).where(Case.id == case_id).scalar_subquery()
+        await self.session.execute(
+            select(Practitioner.id).where(Practitioner.id == owner).with_for_update()
+        )
+
     async def claim_reminder(self, case_id: int, now: datetime) -> bool:
         """Mark the case's reminder as sent unless it already was; True for the one caller
         that may send it (two job runs never both remind)."""
+        await self._lock_owner_of(case_id)
         result = await self.session.execute(
             update(Case)
             .where(
@@ -370,6 +380,7 @@ class Repo(ReminderQueries):
 
     async def release_reminder(self, case_id: int) -> None:
         """Undo `claim_reminder` when sending failed, so the next run tries again."""
+        await self._lock_owner_of(case_id)
         await self.session.execute(
             update(Case).where(Case.id == case_id).values(retention_reminded_at=None)
         )
@@ -515,7 +526,7 @@ class Repo(ReminderQueries):
     async def delete_person(self, person: Person) -> None:
         self._forget()
         self._people.pop(person.case_id, None)
-        self._agreements.pop(person.case_id, None)  # theirs lose their person_id
+        self._agreements.pop(person.case_id, None)
         await self.session.delete(person)
         await self.session.flush()
 

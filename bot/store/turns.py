@@ -9,63 +9,86 @@ them instead of reading, when it can tell that nothing else changed them since:
 - the turn's first statement moves the practitioner's `version` by one and returns it
   (`bot.store.dedup`), and triggers move it on every other change to their row, their
   conversations or their cases (migration 0007), by another process, a job or by hand;
-- so a returned number one higher than the one kept means: only our own last turn
+- so a returned number one higher than the one kept, for the same row (a practitioner
+  deleted and added again starts counting afresh), means: only our own last turn
   happened in between, and what it committed is what we kept.
 
 Anything else (another number, a turn that failed, deleted something or erased the
 practitioner) is read from the database as before. On SQLite, where there are no
-triggers, `version` is not returned and every turn reads. The objects hold decrypted
-family data, so deleting family data anywhere in the process empties the store
-(`crypto.forget_opened`), as it empties the decryption cache.
+triggers, `version` is not returned and every turn reads.
+
+The objects hold decrypted family data. Deleting family data anywhere in this process
+empties the store (`Repo._forget`), as it empties the decryption cache, and a turn that
+was under way then keeps nothing. Data deleted by another process (an operator's command)
+goes with the practitioner's next turn here, or after `MAX_AGE` at the latest.
 """
 
 from __future__ import annotations
 
+import time
 import weakref
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.store.models import Case, Conversation, Practitioner
 
 KEEP = 1024
 """Practitioners whose last turn is kept (a few kB each)."""
+MAX_AGE = 900.0
+"""Seconds a last turn is kept."""
 
 _ALL: weakref.WeakSet[LastTurns] = weakref.WeakSet()
 
 
 @dataclass(frozen=True, slots=True)
 class LastTurn:
-    version: int
+    stamp: tuple[int, int]
+    """The practitioner's row id and `version` as the turn left them."""
     practitioner: Practitioner
     conversation: Conversation | None
     case: Case | None
+    at: float = field(default_factory=time.monotonic)
 
 
 class LastTurns:
-    def __init__(self, keep: int = KEEP) -> None:
+    def __init__(self, keep: int = KEEP, max_age: float = MAX_AGE) -> None:
         self._keep = keep
+        self._max_age = max_age
         self._turns: OrderedDict[str, LastTurn] = OrderedDict()
+        self.generation = 0
+        """Moves whenever the store is emptied; see `keep`."""
         _ALL.add(self)
 
-    def take(self, key: str, version: int | None) -> LastTurn | None:
-        """The last turn of `key` if the database moved on by just the turn now begun;
-        either way it is no longer kept (a turn keeps what it leaves with `keep`)."""
+    def take(self, key: str, stamp: tuple[int, int] | None) -> LastTurn | None:
+        """The last turn of `key` if the database moved on by just the turn now begun
+        (`stamp`: the row id and `version` its first statement returned); either way it is
+        no longer kept (a turn keeps what it leaves with `keep`)."""
         last = self._turns.pop(key, None)
-        if last is None or version is None or version != last.version + 1:
+        if last is None or stamp is None:
+            return None
+        (kept_id, kept_version), (now_id, now_version) = last.stamp, stamp
+        if now_id != kept_id or now_version != kept_version + 1:
+            return None
+        if time.monotonic() - last.at > self._max_age:
             return None
         return last
 
-    def keep(self, key: str, turn: LastTurn) -> None:
+    def keep(self, key: str, turn: LastTurn, generation: int) -> None:
+        """Keep what a committed turn left, unless the store was emptied since the turn
+        began (`generation` as it was then): it may hold data deleted meanwhile."""
+        if generation != self.generation:
+            return
         self._turns[key] = turn
         self._turns.move_to_end(key)
-        if len(self._turns) > self._keep:
+        while self._turns and (
+            len(self._turns) > self._keep
+            or turn.at - next(iter(self._turns.values())).at > self._max_age
+        ):
             self._turns.popitem(last=False)
-
-    def drop(self, key: str) -> None:
-        self._turns.pop(key, None)
 
     def clear(self) -> None:
         self._turns.clear()
+        self.generation += 1
 
     def __len__(self) -> int:
         return len(self._turns)

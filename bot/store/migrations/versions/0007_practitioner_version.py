@@ -7,7 +7,9 @@ retention job, an operator's command, a hand-made change). A process that still 
 what its own last turn left, and finds the number moved by exactly one, knows nothing
 else happened in between and need not read it again (`bot.store.turns`). The triggers
 leave changes alone that the practitioner's own turn makes: that turn names itself in the
-transaction setting `netwerkcoach.turn`.
+transaction setting `netwerkcoach.turn`. A key rotation (`bot.store.rekey`) writes new
+ciphertext of the same values and says so in `netwerkcoach.same_plaintext`: it moves
+nothing, and so never waits for a practitioner's row lock while holding other rows.
 
 SQLite gets the column only: there one process writes, and it reads every turn afresh.
 
@@ -33,6 +35,9 @@ CREATE FUNCTION netwerkcoach_touch_owner() RETURNS trigger LANGUAGE plpgsql AS $
 DECLARE
     owner integer;
 BEGIN
+    IF current_setting('netwerkcoach.same_plaintext', true) = 'yes' THEN
+        RETURN NULL;  -- a key rotation: new ciphertext, the same values
+    END IF;
     -- One statement per table and operation: plpgsql prepares a statement when it first
     -- runs it, for the table at hand, so a column of the other table is never looked up.
     IF TG_TABLE_NAME = 'cases' THEN
@@ -57,6 +62,9 @@ the owner's own turn."""
 TOUCH_SELF = """
 CREATE FUNCTION netwerkcoach_touch_self() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('netwerkcoach.same_plaintext', true) = 'yes' THEN
+        RETURN NEW;  -- a key rotation: new ciphertext, the same values
+    END IF;
     IF NEW.version = OLD.version
        AND NEW.external_key IS DISTINCT FROM current_setting('netwerkcoach.turn', true) THEN
         NEW.version := OLD.version + 1;
