@@ -1,8 +1,9 @@
-"""practitioner version: a number that moves whenever anything but their own turn changes
-their row, their conversations or their cases (PostgreSQL)
+"""practitioner version: moved by every change to a practitioner's data, and by their turns
 
-Each turn on PostgreSQL moves it by one in its first statement (`bot.store.dedup`) and
-gets it back; the triggers below move it for every other writer (another process, the
+A number on the practitioner's row that moves whenever anything but their own turn
+changes their row, their conversations or their cases (PostgreSQL). Each turn on
+PostgreSQL moves it by one in its first statement (`bot.store.dedup`) and gets it back;
+the triggers below move it for every other writer (another process, the
 retention job, an operator's command, a hand-made change). A process that still holds
 what its own last turn left, and finds the number moved by exactly one, knows nothing
 else happened in between and need not read it again (`bot.store.turns`). The triggers
