@@ -11,6 +11,7 @@ from bot.engine.engine import Engine
 from bot.store import answers
 from bot.store.models import Conversation
 from tests.support.chat import Chat
+from tests.test_phase1_4 import conversation, walk_fase1
 
 
 async def _current(engine: Engine, chat: Chat) -> dict[str, Any]:
@@ -53,3 +54,17 @@ async def test_a_step_that_changes_no_answer_does_not_write_them(
     assert (await chat.where()).step == "first_case"
     assert len(written) == 1
     assert "step" in written[0] and "data" not in written[0]
+
+
+async def test_answers_set_before_a_step_with_a_view_reach_the_database(
+    chat: Chat, engine: Engine
+) -> None:
+    """`set:` changes the answers in place; the next step's view queries the database,
+    which flushes the step change first. The answers must go with that write, not only be
+    right in memory (a restart or another replica reads the database)."""
+    await walk_fase1(chat, "Yes", "Yes, enough trust")
+    assert (await chat.where()).step == "offer"  # shows `phase1_summary`
+
+    stored = await conversation(chat, "fase1")
+    assert stored is not None
+    assert (stored.data.get("join"), stored.data.get("trust")) == ("accepted", "enough")

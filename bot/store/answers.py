@@ -11,10 +11,12 @@ wherever in the turn they were changed.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from bot.store.models import Conversation
@@ -36,7 +38,11 @@ def _remember(conv: Conversation) -> None:
 def flag_changed(session: AsyncSession) -> None:
     """Mark for writing the answers of every conversation in `session` that differ from
     what was last read or written."""
-    for obj in session.identity_map.values():
+    _flag(session.sync_session, session.identity_map.values())
+
+
+def _flag(session: Session, candidates: Iterable[object]) -> None:
+    for obj in candidates:
         if not isinstance(obj, Conversation) or obj in session.deleted:
             continue
         stored = obj.__dict__.get(_STORED)
@@ -45,14 +51,20 @@ def flag_changed(session: AsyncSession) -> None:
             flag_modified(obj, "data")
 
 
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    _flag(session, list(session.dirty))
+
+
 @event.listens_for(Conversation, "load")
 def _loaded(target: Conversation, _context: Any) -> None:
     _remember(target)
 
 
 @event.listens_for(Conversation, "refresh")
-def _refreshed(target: Conversation, _context: Any, _attrs: Any) -> None:
-    _remember(target)
+def _refreshed(target: Conversation, _context: Any, attrs: Any) -> None:
+    if attrs is None or "data" in attrs:  # a refresh of other columns keeps the copy
+        _remember(target)
 
 
 @event.listens_for(Conversation, "after_insert")

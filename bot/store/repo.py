@@ -7,7 +7,7 @@ change their own cases: ownership is part of the query, not a check someone may 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -232,6 +232,14 @@ class Repo(ReminderQueries):
             delete(Practitioner).where(Practitioner.id == practitioner_id),
         ):
             await self.session.execute(statement, execution_options={"synchronize_session": False})
+        self._expunge_conversations(lambda c: c.practitioner_id == practitioner_id)
+
+    def _expunge_conversations(self, deleted: Callable[[Conversation], bool]) -> None:
+        """Conversations deleted by a bulk statement stay in the session as they were;
+        take them out, so that nothing writes them again (`answers.flag_changed`)."""
+        for obj in list(self.session.identity_map.values()):
+            if isinstance(obj, Conversation) and deleted(obj):
+                self.session.expunge(obj)
 
     async def _count(self, column: Any, *where: Any) -> int:
         query = select(func.count(column)).where(*where)
@@ -394,6 +402,7 @@ class Repo(ReminderQueries):
         self._agreements.clear()
         await self.session.execute(delete(Reminder).where(Reminder.case_id == case.id))
         await self.session.execute(delete(Conversation).where(Conversation.case_id == case.id))
+        self._expunge_conversations(lambda c: c.case_id == case.id)
         await self.session.execute(delete(AuditEntry).where(AuditEntry.case_id == case.id))
         await self.session.delete(case)
         if owner.active_case_id == case.id:
