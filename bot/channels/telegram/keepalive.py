@@ -80,13 +80,14 @@ class _Connection(asyncio.Protocol):
         self._answered = True
         try:
             self._parser.feed_data(data)
-        except httptools.HttpParserError:
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade):
             self._fail(NetworkError("the Bot API sent an answer that is not HTTP"))
             self.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        if self._headers_done and not self._sized and self._parser is not None:
+        ended = exc is None and not self._aborted  # closed by the server, not broken
+        if ended and self._headers_done and not self._sized and self._parser is not None:
             self._finish(self._parser.get_status_code(), keep=False)  # ends at close
         self._fail(_Lost(unseen=not self._answered and not self._aborted))
 
@@ -264,6 +265,9 @@ class KeepAliveClient:
             raise TimedOut("connecting to the Bot API timed out") from err
         except OSError as err:
             raise NetworkError(f"cannot connect to the Bot API: {type(err).__name__}") from err
+        if self._closed:  # shut down while connecting
+            connection.close()
+            raise NetworkError("the connection to the Bot API was shut down")
         self._open.add(connection)
         return connection, False
 
