@@ -247,9 +247,8 @@ class Engine:
                 outcome = await self._apply(repo, who, event)
                 # `set:` and actions change the answers in place (see `bot.store.answers`).
                 answers.flag_changed(session)
-                p = repo.in_place
-                if stamp is not None and p is not None:
-                    last = repo.left(p, stamp)
+                if stamp is not None:
+                    last = repo.left(stamp)
             if last is not None:  # committed
                 self.last_turns.keep(who.key, last, generation)
             return outcome

@@ -93,18 +93,20 @@ class Repo(ReminderQueries):
         """`people(case)` by case id, for this unit of work (see there)."""
         self._agreements: dict[int, Sequence[Agreement]] = {}
         """`agreements(case)` by case id, likewise."""
-        self._adopted: Practitioner | None = None
         self.in_place: Practitioner | None = None
-        """The practitioner this unit of work is about, once `practitioner_in_place` or
-        `add_practitioner` gave them."""
-        self.forgot = False
-        """Whether this unit of work deleted family data."""
+        """The practitioner this unit of work is about, once `adopt`,
+        `practitioner_in_place` or `add_practitioner` gave them."""
 
-    def _forget(self) -> None:
-        """Family data is being deleted: no decrypted copy of it stays in memory."""
+    def _forget(self, *, unload: bool = False) -> None:
+        """Family data is being deleted: no decrypted copy of it stays in memory (the
+        kept turns too, and a turn under way then keeps nothing: `turns.LastTurns.keep`).
+        `unload`: also drop what this unit of work loaded, for bulk deletes."""
         forget_opened()
         turns.forget_all()
-        self.forgot = True
+        if unload:
+            self._loaded.clear()
+            self._people.clear()
+            self._agreements.clear()
 
     def adopt(self, last: turns.LastTurn) -> None:
         """Take what the practitioner's previous turn left (see `bot.store.turns`) into this
@@ -112,7 +114,7 @@ class Repo(ReminderQueries):
         answer with it without a query."""
         p = last.practitioner
         self.session.add(p)
-        self._adopted = p
+        self.in_place = p
         if last.conversation is not None:
             self.session.add(last.conversation)
             self._loaded[("conversation", last.conversation.id, p.id)] = last.conversation
@@ -120,11 +122,12 @@ class Repo(ReminderQueries):
             self.session.add(last.case)
             self._loaded[("case", last.case.id, p.id)] = last.case
 
-    def left(self, p: Practitioner, stamp: tuple[int, int]) -> turns.LastTurn | None:
+    def left(self, stamp: tuple[int, int]) -> turns.LastTurn | None:
         """What this turn leaves for the next (`bot.store.turns`): the practitioner with
         their current conversation and active case as they are in this session, or None
-        when one of them is not at hand or family data was deleted."""
-        if self.forgot or not inspect(p).persistent or p in self.session.deleted:
+        when one of them is not at hand."""
+        p = self.in_place
+        if p is None or not inspect(p).persistent or p in self.session.deleted:
             return None
         conversation: Conversation | None = None
         case: Case | None = None
@@ -164,9 +167,8 @@ class Repo(ReminderQueries):
         On PostgreSQL call it only once the row lock is held (`bot.store.dedup`): a
         statement that waits for a row lock sees the joined rows as they were before.
         After `adopt`, the adopted practitioner, without a query."""
-        if self._adopted is not None and self._adopted.external_key == external_key:
-            self.in_place = self._adopted
-            return self._adopted
+        if self.in_place is not None and self.in_place.external_key == external_key:
+            return self.in_place  # adopted
         row = (await self.session.execute(_WHERE_THEY_ARE, {"key": external_key})).one_or_none()
         if row is None:
             return None
@@ -216,10 +218,7 @@ class Repo(ReminderQueries):
     async def delete_practitioner(self, practitioner_id: int) -> None:
         """Delete a practitioner and everything of theirs: cases with their people and
         agreements, reminders, conversations, audit entries, and the practitioner row itself."""
-        self._forget()
-        self._loaded.clear()  # the statements below leave loaded objects in the session
-        self._people.clear()
-        self._agreements.clear()
+        self._forget(unload=True)  # the statements below leave loaded objects in the session
         await self.session.flush()  # pending changes first: no UPDATE of a deleted row later
         owned = select(Case.id).where(Case.owner_id == practitioner_id)
         for statement in (
@@ -396,10 +395,7 @@ class Repo(ReminderQueries):
     async def delete_case(self, owner: Practitioner, case: Case) -> None:
         """Delete a case with everything recorded about it (conversations, reminders,
         audit)."""
-        self._forget()
-        self._loaded.clear()
-        self._people.clear()
-        self._agreements.clear()
+        self._forget(unload=True)
         await self.session.execute(delete(Reminder).where(Reminder.case_id == case.id))
         await self.session.execute(delete(Conversation).where(Conversation.case_id == case.id))
         self._expunge_conversations(lambda c: c.case_id == case.id)
