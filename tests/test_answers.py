@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import event, select
 
 from bot.engine.engine import Engine
-from bot.store import answers
 from bot.store.models import Conversation
 from tests.support.chat import Chat
 from tests.test_phase1_4 import conversation, walk_fase1
@@ -27,8 +26,8 @@ async def test_an_answer_changed_in_place_is_written(chat: Chat, engine: Engine)
     await chat.send("/start")
     async with engine.sessions() as session, session.begin():
         conv = (await session.execute(select(Conversation))).scalar_one()
-        conv.data["noted"] = "in place"  # SQLAlchemy alone does not see this
-        answers.flag_changed(session)
+        conv.data["noted"] = "in place"  # SQLAlchemy alone does not see this; the
+        # session's commit does (`bot.store.answers`)
 
     assert (await _current(engine, chat))["noted"] == "in place"
 

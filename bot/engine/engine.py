@@ -43,7 +43,6 @@ from bot.engine.turn import Turn
 from bot.i18n import N_, Catalogs, language_for, using
 from bot.reminders import buttons as reminder_buttons
 from bot.reminders.message import is_reminder_data, parse_reminder_data
-from bot.store import answers
 from bot.store.db import store_unavailable
 from bot.store.dedup import claim, serialise
 from bot.store.models import Conversation, Practitioner, utcnow
@@ -245,8 +244,6 @@ class Engine:
                 if before is not None:
                     repo.adopt(before)
                 outcome = await self._apply(repo, who, event)
-                # `set:` and actions change the answers in place (see `bot.store.answers`).
-                answers.flag_changed(session)
                 if stamp is not None:
                     last = repo.left(stamp)
             if last is not None:  # committed

@@ -4,8 +4,12 @@ Flows change `Conversation.data` in place (`set:` values, actions that note an i
 `turn.data`), and SQLAlchemy does not see a change inside a JSON value. Writing the
 answers on every step would see it, at the cost of encrypting and writing them when
 nothing changed (most button presses). So each conversation remembers its answers as last
-read or written, and `flag_changed` marks those that differ just before a turn commits,
-wherever in the turn they were changed.
+read or written, and those that differ are marked for writing: before every flush of a
+conversation that is written anyway (a query in the middle of a turn flushes, and the
+answers must go with that UPDATE, or the remembered copy would already count as written),
+and before every commit, for a conversation changed in nothing else. Both are session
+events: every session gets them, wherever the answers were changed. `bot.store.db`
+imports this module, so they are registered wherever sessions are made.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -35,12 +38,6 @@ def _remember(conv: Conversation) -> None:
         conv.__dict__[_STORED] = as_json(data)
 
 
-def flag_changed(session: AsyncSession) -> None:
-    """Mark for writing the answers of every conversation in `session` that differ from
-    what was last read or written."""
-    _flag(session.sync_session, session.identity_map.values())
-
-
 def _flag(session: Session, candidates: Iterable[object]) -> None:
     for obj in candidates:
         if not isinstance(obj, Conversation) or obj in session.deleted:
@@ -54,6 +51,11 @@ def _flag(session: Session, candidates: Iterable[object]) -> None:
 @event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     _flag(session, list(session.dirty))
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    _flag(session, list(session.identity_map.values()))
 
 
 @event.listens_for(Conversation, "load")

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+import bot.store.answers  # noqa: F401 - registers the session events that write answers
 from bot.store import sqlite_inline
 
 

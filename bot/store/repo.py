@@ -235,7 +235,7 @@ class Repo(ReminderQueries):
 
     def _expunge_conversations(self, deleted: Callable[[Conversation], bool]) -> None:
         """Conversations deleted by a bulk statement stay in the session as they were;
-        take them out, so that nothing writes them again (`answers.flag_changed`)."""
+        take them out, so that nothing writes them again (`bot.store.answers`)."""
         for obj in list(self.session.identity_map.values()):
             if isinstance(obj, Conversation) and deleted(obj):
                 self.session.expunge(obj)
