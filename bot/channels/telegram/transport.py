@@ -111,22 +111,22 @@ class BotApiRequest(BaseRequest):
         session, keepalive = self._session, self._json
         if session is None or session.closed or keepalive is None:
             raise RuntimeError("This BotApiRequest is not initialized!")
-        data: Any = None
-        headers: dict[str, str] | None = None
         files = request_data.multipart_data if request_data else None
         read = _pick(read_timeout, self._read_timeout)
         connect = _pick(connect_timeout, self._connect_timeout)
         pool = _pick(pool_timeout, self._pool_timeout)
         proxy = self._proxy(url)
+        # Without a file, a JSON body, which the Bot API takes for every method: one
+        # `json.dumps` instead of encoding each value and then url-quoting the form.
+        # (`parameters` is a property that builds a new dict each time.)
+        parameters = request_data.parameters if request_data is not None and not files else None
+        body = json.dumps(parameters, separators=(",", ":")).encode() if parameters else b""
         if not files and method == "POST" and proxy is None:
-            parameters = request_data.parameters if request_data is not None else None
-            # A JSON body, which the Bot API takes for every method without a file: one
-            # `json.dumps` instead of encoding each value and then url-quoting the form.
-            # (`parameters` is a property that builds a new dict each time.)
-            body = json.dumps(parameters, separators=(",", ":")).encode() if parameters else b""
             return await keepalive.post(
                 url, body, read_timeout=read, connect_timeout=connect, pool_timeout=pool
             )
+        data: Any = body or None
+        headers = JSON_HEADERS if body else None
         if files:
             form = aiohttp.FormData(quote_fields=False)
             for name, value in request_data.json_parameters.items():  # type: ignore[union-attr]
@@ -134,9 +134,6 @@ class BotApiRequest(BaseRequest):
             for name, (filename, content, mimetype) in files.items():
                 form.add_field(name, content, filename=filename, content_type=mimetype)
             data = form
-        elif request_data is not None and (parameters := request_data.parameters):
-            data = json.dumps(parameters, separators=(",", ":")).encode()
-            headers = JSON_HEADERS
         timeout = aiohttp.ClientTimeout(
             # aiohttp's `connect` includes waiting for a free connection from the pool.
             connect=None if connect is None or pool is None else connect + pool,
