@@ -181,22 +181,22 @@ class KeepAliveClient:
         except TimeoutError as err:
             raise TimedOut("no free connection to the Bot API in time") from err
         try:
-            connection, reused = await self._connection(origin, connect_timeout)
-            try:
-                return await self._exchange(origin, connection, request, read_timeout)
-            except _Lost as lost:
-                if not reused or not lost.unseen or self._closed:
-                    raise NetworkError("the Bot API closed the connection") from None
-            # The server closed this idle connection without a word as our request went
-            # out: its keep-alive time ran out just then, and it did not read the request.
-            # Send it once more on a new connection, as HTTP libraries do. (A server that
-            # did read it and then broke the connection looks the same; `retry.py` would
-            # send it again as well. Connections idle for long are not reused at all.)
-            connection, _ = await self._connection(origin, connect_timeout, reuse=False)
-            try:
-                return await self._exchange(origin, connection, request, read_timeout)
-            except _Lost:
-                raise NetworkError("the Bot API closed the connection") from None
+            for attempt in (1, 2):
+                connection, reused = await self._connection(
+                    origin, connect_timeout, reuse=attempt == 1
+                )
+                try:
+                    return await self._exchange(origin, connection, request, read_timeout)
+                except _Lost as lost:
+                    if attempt == 2 or not reused or not lost.unseen or self._closed:
+                        raise NetworkError("the Bot API closed the connection") from None
+                # The server closed this idle connection without a word as our request
+                # went out: its keep-alive time ran out just then, and it did not read the
+                # request. Send it once more on a new connection, as HTTP libraries do. (A
+                # server that did read it and then broke the connection looks the same;
+                # `retry.py` would send it again as well. Connections idle for long are not
+                # reused at all.)
+            raise AssertionError("unreachable: the second attempt returns or raises")
         finally:
             self._slots.release()
 
@@ -250,8 +250,7 @@ class KeepAliveClient:
             connection = idle.pop()
             if not connection.closed and loop.time() - connection.idle_since < IDLE_REUSE:
                 return connection, True
-            connection.close()
-            self._open.discard(connection)
+            self._drop(connection)
         try:
             async with asyncio.timeout(connect_timeout):
                 _transport, connection = await loop.create_connection(
@@ -283,17 +282,18 @@ class KeepAliveClient:
             async with asyncio.timeout(read_timeout):
                 status, body, keep = await answer
         except TimeoutError as err:
-            connection.close()  # an answer may still come: never hand it to the next request
-            self._open.discard(connection)
+            self._drop(connection)  # an answer may still come: never hand it on
             raise TimedOut("the Bot API did not answer in time") from err
         except BaseException:
-            connection.close()
-            self._open.discard(connection)
+            self._drop(connection)
             raise
         if keep and not connection.closed and not self._closed:
             connection.idle_since = asyncio.get_running_loop().time()
             self._idle.setdefault(origin, deque()).append(connection)
         else:
-            connection.close()
-            self._open.discard(connection)
+            self._drop(connection)
         return status, body
+
+    def _drop(self, connection: _Connection) -> None:
+        connection.close()
+        self._open.discard(connection)
