@@ -116,7 +116,7 @@ class RetentionJob:
                 if owner is None:
                     continue
                 for case in await repo.closed_cases(closed_by, owner_id=owner_id):
-                    if await self._deletion(repo, case) > now:
+                    if await deletion_of(repo, case, self.settings) > now:
                         continue  # kept for the check-ins still planned
                     await repo.delete_case(owner, case)
                     deleted += 1
@@ -129,7 +129,7 @@ class RetentionJob:
             due = await repo.closed_cases(remind_by, reminded=False)
             messages = []
             for case in due:
-                deletion = await self._deletion(repo, case)
+                deletion = await deletion_of(repo, case, self.settings)
                 if deletion - reminder_lead(self.settings) > now:
                     continue  # kept longer for its check-ins: remind before that date
                 owner = await session.get(Practitioner, case.owner_id)
@@ -153,9 +153,6 @@ class RetentionJob:
                 continue
             sent += delivered
         return sent
-
-    async def _deletion(self, repo: Repo, case: Case) -> datetime:
-        return await deletion_of(repo, case, self.settings)
 
     def _reminder(self, case: Case, owner: Practitioner, deletion: datetime) -> Reply:
         assert case.closed_at is not None

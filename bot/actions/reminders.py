@@ -260,17 +260,24 @@ async def checkin_slots(turn: Turn) -> list[Option]:
     return options
 
 
-def _slot(turn: Turn) -> int:
+def _chosen_slot(turn: Turn) -> int | None:
+    """The index of the check-in being changed, or None when none was chosen."""
     raw = str(turn.data.get(SLOT) or "")
-    if not raw.isdigit() or not 1 <= int(raw) <= len(CHECKIN_WEEKS):
+    return int(raw) - 1 if raw.isdigit() and 1 <= int(raw) <= len(CHECKIN_WEEKS) else None
+
+
+def _slot(turn: Turn) -> int:
+    """The check-in to change; without one, nothing is changed."""
+    index = _chosen_slot(turn)
+    if index is None:
         raise Reject(NO_MOMENT)
-    return int(raw) - 1
+    return index
 
 
 def _slot_index(turn: Turn) -> int:
     """The check-in being changed, for showing it (the first one if unclear)."""
-    raw = str(turn.data.get(SLOT) or "1")
-    return int(raw) - 1 if raw.isdigit() and 1 <= int(raw) <= len(CHECKIN_WEEKS) else 0
+    index = _chosen_slot(turn)
+    return 0 if index is None else index
 
 
 def _slot_moment(turn: Turn) -> datetime | None:
