@@ -31,10 +31,6 @@ from bot.config import Settings
 from bot.store.crypto import configure_data_key
 from bot.store.db import make_engine, make_sessionmaker
 from bot.store.models import (
-    Agreement,
-    AuditEntry,
-    Case,
-    Conversation,
     Practitioner,
     ProcessedUpdate,
     Reminder,
@@ -44,6 +40,7 @@ from bot.store.repo import Repo
 from tests.support.bot_process import BotProcess
 from tests.support.stub_bot_api import SimUser, StubBotAPI
 from tests.support.telegram import TOKEN, Texts
+from tests.support.walk import WISH, script, state
 from tests.support.webhook import post_update
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -51,9 +48,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PRACTITIONERS = 50
 REMINDERS = 40
 """Due one after another while the updates stream in (`plan_reminders`)."""
-WISH = "Oma en de buurvrouw mogen meedenken"
-
-Action = Callable[[SimUser], Awaitable[object]]
 
 
 def webhook_replica(name: str, stub: StubBotAPI, settings: Settings, logs: Path) -> BotProcess:
@@ -94,75 +88,6 @@ class Telegram:
             to = None
             await asyncio.sleep(0.05)
         raise AssertionError(f"update {update['update_id']} was never acknowledged")
-
-
-def script(txt: Texts) -> list[Action]:
-    """Onboarding, a family, and phase 1 up to three recorded agreements: 9 updates."""
-
-    def send(text: str) -> Action:
-        return lambda user: user.send(text)
-
-    def press(label: str) -> Action:
-        return lambda user: user.press(label)
-
-    async def open_fase1(user: SimUser) -> object:
-        title = txt.t(txt.flows["fase1"].title)
-        message = user.last_keyboard_message()
-        assert message is not None
-        [label] = [b for row in message.buttons for b in row if title in b]
-        return await user.press(label)
-
-    return [
-        send("/start"),
-        press(txt.button("onboarding", "welcome", "next")),
-        press(txt.button("onboarding", "privacy", "ok")),
-        send("Gezin K"),
-        send("/fase"),
-        open_fase1,
-        send(WISH),
-        press(txt.button("fase1", "join", "accepted")),
-        press(txt.button("fase1", "trust", "enough")),
-    ]
-
-
-async def state(sessions: async_sessionmaker[AsyncSession], user_id: int) -> dict[str, Any]:
-    """Everything recorded about one practitioner, without ids that differ between them."""
-    async with sessions() as session:
-        p = (
-            await session.execute(
-                select(Practitioner).where(Practitioner.external_key == telegram_key(user_id))
-            )
-        ).scalar_one()
-        convs = (
-            await session.execute(select(Conversation).where(Conversation.practitioner_id == p.id))
-        ).scalars()
-        cases = (await session.execute(select(Case).where(Case.owner_id == p.id))).scalars()
-        agreements = (
-            await session.execute(
-                select(Agreement)
-                .join(Case, Agreement.case_id == Case.id)
-                .where(Case.owner_id == p.id)
-            )
-        ).scalars()
-        audit = (
-            await session.execute(select(AuditEntry).where(AuditEntry.practitioner_id == p.id))
-        ).scalars()
-        current = await session.get(Conversation, p.current_conversation_id or 0)
-        return {
-            "seq": (p.seq, current.seq if current else None),
-            "onboarded": p.onboarded,
-            "at": (current.flow, current.step) if current else None,
-            "conversations": sorted(
-                (c.flow, c.scope.split(":")[0], c.step, c.status) for c in convs
-            ),
-            "cases": sorted((c.label, c.status) for c in cases),
-            "agreements": sorted(
-                (a.phase, a.kind, a.text, a.who or "", a.status) for a in agreements
-            ),
-            "audit": sorted(
-                (e.event, e.flow or "", (e.field or "").split(":")[0], e.value or "") for e in audit
-            ),
-        }
 
 
 async def plan_reminders(
