@@ -14,9 +14,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy import select
-from telegram.ext import Application
 
-from bot.channels.telegram.app import ALLOWED_UPDATES
 from bot.channels.telegram.channel import PRIVATE_ONLY
 from bot.config import Settings
 from bot.engine.engine import (
@@ -96,17 +94,13 @@ async def labels_of(url: str, user_id: int) -> list[str]:
 
 
 @asynccontextmanager
-async def arriving_together(app: Application, stub: StubBotAPI) -> AsyncIterator[None]:  # type: ignore[type-arg]
-    """Updates made in the block are queued while the bot is not polling, so its next
-    getUpdates hands them over in one batch: as close to "at once" as Telegram gets."""
-    assert app.updater is not None
-    await app.updater.stop()
+async def arriving_together(stub: StubBotAPI) -> AsyncIterator[None]:
+    """Updates made in the block are handed to the bot in one batch of getUpdates: as
+    close to "at once" as Telegram gets."""
     queued = stub.pending_updates
-    yield
-    assert stub.pending_updates >= queued + 2, "the updates were not queued together"
-    await app.updater.start_polling(
-        poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
-    )
+    with stub.holding_updates():
+        yield
+        assert stub.pending_updates >= queued + 2, "the updates were not queued together"
 
 
 # --- input the bot cannot use ------------------------------------------------------------------
@@ -265,7 +259,7 @@ async def test_the_same_button_pressed_twice_at_once_applies_once(
     stub: StubBotAPI, txt: Texts, settings: Settings
 ) -> None:
     user = stub.user(3008)
-    async with bot_against(stub, settings) as app:
+    async with bot_against(stub, settings):
         await onboarded(user, txt)
         await user.send("/fase")
         phases = await user.reply()
@@ -286,7 +280,7 @@ async def test_the_same_button_pressed_twice_at_once_applies_once(
         rows = await snapshot(settings.database_url)
 
         yes = txt.button("fase2", "decision", "consent")
-        async with arriving_together(app, stub):
+        async with arriving_together(stub):
             await user.press(yes)  # a double tap: two callback queries, same button
             await user.press(yes)
         first, second = await user.reply(), await user.reply()
@@ -304,9 +298,9 @@ async def test_two_messages_arriving_at_once_are_both_applied_in_order(
     stub: StubBotAPI, txt: Texts, settings: Settings
 ) -> None:
     user = stub.user(3009)
-    async with bot_against(stub, settings) as app:
+    async with bot_against(stub, settings):
         await at_label_step(user, txt)
-        async with arriving_together(app, stub):
+        async with arriving_together(stub):
             await user.send("Gezin Q")
             await user.send("/gezin")
         menu, overview = await user.reply(), await user.reply()

@@ -27,6 +27,7 @@ Design notes:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import itertools
 import json
@@ -1038,6 +1039,11 @@ class StubBotAPI:
         self._update_ids = itertools.count(1)
         self._delivered_upto = 0
         self._poll_generation = 0
+        self._handing_out = asyncio.Event()
+        self._handing_out.set()
+        self._on_confirm: list[tuple[int, Callable[[], None]]] = []
+        #: The id of the newest update queued (0: none yet).
+        self.last_update_id = 0
         self._allowed_updates: frozenset[str] | None = None
         self._callback_ids = itertools.count(7_000_000_000_000_000_001)
         self._file_ids = itertools.count(1)
@@ -1246,6 +1252,23 @@ class StubBotAPI:
                 return update
         raise AssertionError(f"{user!r}: no queued update")
 
+    @contextlib.contextmanager
+    def holding_updates(self) -> Iterator[None]:
+        """Updates made in the block are queued but not handed out: a getUpdates call waits
+        until the block ends and then gets them in one batch, as close to "at once" as
+        Telegram gets."""
+        self._handing_out.clear()
+        try:
+            yield
+        finally:
+            self._handing_out.set()
+
+    def on_confirm(self, update_id: int, action: Callable[[], None]) -> None:
+        """Call `action()` once, as soon as a getUpdates offset confirms `update_id` (and so
+        every update before it): Telegram has then forgotten them. It runs before that call
+        is answered, so a test can kill the bot right there."""
+        self._on_confirm.append((update_id, action))
+
     @property
     def pending_updates(self) -> int:
         """Updates queued and not yet confirmed by a getUpdates offset."""
@@ -1308,7 +1331,8 @@ class StubBotAPI:
     async def _enqueue(self, kind: str, payload: JSONDict) -> None:
         if self._allowed_updates is not None and kind not in self._allowed_updates:
             return  # Telegram does not even generate updates the bot did not ask for
-        self._updates.append({"update_id": next(self._update_ids), kind: payload})
+        self.last_update_id = next(self._update_ids)
+        self._updates.append({"update_id": self.last_update_id, kind: payload})
         async with self._updates_changed:
             self._updates_changed.notify_all()
 
@@ -1332,6 +1356,7 @@ class StubBotAPI:
         timeout = max(_as_float(params.get("timeout"), 0.0), 0.0)
         self._set_allowed_updates(params.get("allowed_updates"))
         self._confirm(offset)
+        await self._handing_out.wait()
         # A newer getUpdates call terminates an older pending one, as Telegram does.
         self._poll_generation += 1
         generation = self._poll_generation
@@ -1367,6 +1392,10 @@ class StubBotAPI:
         if offset > 0:
             while updates and updates[0]["update_id"] < offset:
                 updates.popleft()
+            due = [hook for hook in self._on_confirm if hook[0] < offset]
+            for hook in due:
+                self._on_confirm.remove(hook)
+                hook[1]()
         elif offset < 0:
             while len(updates) > -offset:
                 updates.popleft()
