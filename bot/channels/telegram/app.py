@@ -23,6 +23,7 @@ from telegram.ext import (
 
 from bot.access import startup_warning
 from bot.channels.telegram.channel import TelegramChannel, TelegramNotifier
+from bot.channels.telegram.polling import DRAIN_TIMEOUT, Ledger, Poller, UpdatesRequest
 from bot.channels.telegram.processor import PerPractitionerProcessor
 from bot.channels.telegram.ratelimit import ChatRateLimiter
 from bot.channels.telegram.transport import BotApiRequest
@@ -88,8 +89,12 @@ def make_bot(settings: Settings) -> Bot:
     return Bot(token)
 
 
-def build_application(settings: Settings, channel: TelegramChannel) -> Application:  # type: ignore[type-arg]
-    """Build the application around `channel`; starting and stopping is the caller's."""
+def build_application(
+    settings: Settings, channel: TelegramChannel, ledger: Ledger | None = None
+) -> Application:  # type: ignore[type-arg]
+    """Build the application around `channel`; starting and stopping is the caller's.
+    Updates come from our own `Poller` (with `ledger`) or the webhook, never from PTB's
+    `Updater`, which confirms them to Telegram before they are applied (polling.py)."""
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     builder = (
@@ -100,7 +105,8 @@ def build_application(settings: Settings, channel: TelegramChannel) -> Applicati
         # Our own transport instead of PTB's httpx: a fraction of the CPU per request
         # (transport.py). The read timeout: then the send is retried (retry.py).
         .request(BotApiRequest(read_timeout=settings.telegram_timeout))
-        .get_updates_request(BotApiRequest(connection_pool_size=1))
+        .get_updates_request(UpdatesRequest(ledger or Ledger()))
+        .updater(None)
     )
     if settings.telegram_api_base_url:
         base = api_base_url(settings.telegram_api_base_url)
@@ -132,7 +138,8 @@ async def running_bot(settings: Settings) -> AsyncIterator[Application]:  # type
     async with open_runtime(settings) as runtime:
         await warn_about_access(runtime)
         channel = TelegramChannel(runtime.engine)
-        app = build_application(settings, channel)
+        ledger = Ledger()
+        app = build_application(settings, channel, ledger)
         engine = runtime.engine
         retention = RetentionJob(
             engine.sessions, engine.catalogs, settings, TelegramNotifier(app.bot)
@@ -149,7 +156,7 @@ async def running_bot(settings: Settings) -> AsyncIterator[Application]:  # type
                 ),
             ]
             try:
-                async with receiving(app, runtime):
+                async with receiving(app, runtime, ledger):
                     yield app
             finally:
                 for job in jobs:
@@ -160,11 +167,16 @@ async def running_bot(settings: Settings) -> AsyncIterator[Application]:  # type
 
 
 @asynccontextmanager
-async def receiving(app: Application, runtime: Runtime) -> AsyncIterator[None]:  # type: ignore[type-arg]
+async def receiving(
+    app: Application,  # type: ignore[type-arg]
+    runtime: Runtime,
+    ledger: Ledger,
+) -> AsyncIterator[None]:
     """Take updates until the block ends: from Telegram's webhook when `BOT_WEBHOOK_URL`
     is set, else by long polling (with /healthz, /readyz and /metrics on `BOT_HTTP_PORT`
     when that is set). On the way out a webhook replica first answers 503 to new updates
-    and finishes those in hand (`http.serving`)."""
+    and finishes those in hand (`http.serving`); the poller finishes those in hand and
+    confirms them."""
     settings = runtime.settings
     async with contextlib.AsyncExitStack() as stack:
         if settings.webhook_url is not None or settings.http_port is not None:
@@ -181,21 +193,18 @@ async def receiving(app: Application, runtime: Runtime) -> AsyncIterator[None]: 
                 serving(http, settings.webhook_listen, settings.webhook_port)
             )
             # Every replica sets the same address (the proxy's); never deleted on the way
-            # out, since the other replicas go on. Polling (`start_polling`) removes it.
+            # out, since the other replicas go on. Polling (`Poller.start`) removes it.
             await app.bot.set_webhook(
                 settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
             )
             log.info("telegram bot ready (webhook on port %d)", settings.webhook_port)
             yield
             return
-        assert app.updater is not None
-        await app.updater.start_polling(
-            poll_interval=0,
-            timeout=settings.polling_timeout,
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
+        poller = Poller(
+            app, ledger, timeout=settings.polling_timeout, allowed_updates=ALLOWED_UPDATES
         )
-        stack.push_async_callback(app.updater.stop)
+        await poller.start()
+        stack.push_async_callback(poller.stop, DRAIN_TIMEOUT)
         if settings.http_port is not None:
             http = BotHttp(app, runtime.db, head)
             await stack.enter_async_context(

@@ -34,13 +34,12 @@ from telegram.ext import Application
 
 from bot import metrics
 from bot.channels.telegram.delivery import CURRENT, Delivery
+from bot.channels.telegram.polling import DRAIN_TIMEOUT
 from bot.health import database_ready
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-DRAIN_TIMEOUT = 8.0
-"""Seconds a stopping replica waits for the updates in hand (the issue asks for < 10 s)."""
 
 
 def webhook_path(url: str) -> str:

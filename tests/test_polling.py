@@ -1,0 +1,58 @@
+"""The ledger behind long polling: which offset confirms exactly the updates that are done."""
+
+from __future__ import annotations
+
+import json
+
+from bot.channels.telegram.polling import Ledger, UpdatesRequest
+
+
+def test_before_the_first_update_there_is_no_offset() -> None:
+    ledger = Ledger()
+    assert ledger.offset is None
+    assert not ledger.busy
+    assert ledger.is_new(1)
+
+
+def test_the_offset_waits_for_the_oldest_update_in_hand() -> None:
+    ledger = Ledger()
+    for update_id in (10, 11, 12):
+        ledger.take(update_id)
+    assert ledger.offset == 10
+    ledger.finish(11)
+    ledger.finish(12)
+    assert ledger.offset == 10  # 10 is not done: Telegram must keep it
+    assert not ledger.advanced.is_set()
+    ledger.finish(10)
+    assert ledger.offset == 13  # all three done: confirmed at once
+    assert ledger.advanced.is_set()
+    assert not ledger.busy
+
+
+def test_an_update_fetched_before_is_not_new_even_once_it_is_done() -> None:
+    """An answer to a call made while 10 was in hand may arrive after 10 is done."""
+    ledger = Ledger()
+    ledger.take(10)
+    ledger.take(11)
+    assert not ledger.is_new(10)
+    ledger.finish(10)
+    assert not ledger.is_new(10)
+    assert not ledger.is_new(11)
+    assert ledger.is_new(12)
+
+
+def test_the_updates_connection_drops_the_updates_it_has_fetched_before() -> None:
+    ledger = Ledger()
+    request = UpdatesRequest(ledger)
+    ledger.take(5)
+    ledger.take(6)
+    ledger.finish(6)
+    answer = {"ok": True, "result": [{"update_id": 5}, {"update_id": 6}, {"update_id": 7}]}
+    parsed = request.parse_json_payload(json.dumps(answer).encode())
+    assert parsed == {"ok": True, "result": [{"update_id": 7}]}
+
+
+def test_the_updates_connection_leaves_other_answers_alone() -> None:
+    request = UpdatesRequest(Ledger())
+    error = {"ok": False, "error_code": 409, "description": "Conflict"}
+    assert request.parse_json_payload(json.dumps(error).encode()) == error
