@@ -108,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     new_key = db_commands.add_parser("new-key", help="print a fresh key for BOT_DATA_KEY")
     new_key.set_defaults(handler=cmd_db_new_key)
     rotate_key = db_commands.add_parser(
-        "rotate-key", help="re-encrypt all family data with the newest key in BOT_DATA_KEY"
+        "rotate-key",
+        help="re-encrypt all family data and the signing key with the newest key in BOT_DATA_KEY",
     )
     rotate_key.add_argument(
         "--batch", type=int, default=500, help="rows per committed batch (default: 500)"

@@ -1,5 +1,6 @@
-"""Encryption at rest: family data is sealed with BOT_DATA_KEY, keys rotate, and a database
-dump without the key shows no label, name or note.
+"""Encryption at rest: family data and the key that signs buttons are sealed with
+BOT_DATA_KEY, keys rotate, and a database dump without the key shows no label, name, note
+or signing key.
 
 The whole suite runs with the test key (tests/conftest.py), so every other test already
 proves that the bot works encrypted; these tests look at what is actually stored.
@@ -8,6 +9,7 @@ proves that the bot works encrypted; these tests look at what is actually stored
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import os
 import subprocess
@@ -20,13 +22,16 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.actions import people as pe
 from bot.config import Settings
+from bot.engine.engine import CALLBACK_KEY
 from bot.engine.render import SKIP_LABEL
+from bot.engine.signing import Signer
 from bot.runtime import open_runtime
 from bot.store import crypto
-from bot.store.crypto import PREFIX, Cipher, DataKeyError
+from bot.store.crypto import NO_KEY_FOR_SEALED, PREFIX, WRONG_KEY, Cipher, DataKeyError
 from bot.store.db import is_sqlite, make_engine, make_sessionmaker
 from bot.store.models import AuditEntry, Case, Conversation, Person, Practitioner
 from bot.store.rekey import rotate, sealed_columns
@@ -399,16 +404,24 @@ async def test_a_database_dump_without_the_key_reveals_no_names_or_notes(
     rows = await raw_rows(settings.database_url)
     assert {"cases", "people", "agreements", "audit", "conversations"} <= set(rows)
     assert rows["agreements"] and rows["audit"]
-    dump = "\n".join(repr(row) for table_rows in rows.values() for row in table_rows)
+    dump = as_dump(rows)
     assert PREFIX in dump
     assert not found_in(dump), "readable in a plain SQL dump"
 
     if is_sqlite(settings.database_url):
-        database = Path(make_url(settings.database_url).database or "")
-        files = [p for p in (database, Path(f"{database}-wal")) if p.exists()]
-        assert database in files
-        raw = b"".join(p.read_bytes() for p in files).decode("utf-8", errors="replace")
-        assert not found_in(raw), "readable in the database files"
+        assert not found_in(database_files(settings.database_url)), "readable in the files"
+
+
+def as_dump(rows: dict[str, list[tuple[Any, ...]]]) -> str:
+    return "\n".join(repr(row) for table_rows in rows.values() for row in table_rows)
+
+
+def database_files(url: str) -> str:
+    """A SQLite database and its write-ahead log, as a copy of the files shows them."""
+    database = Path(make_url(url).database or "")
+    files = [p for p in (database, Path(f"{database}-wal")) if p.exists()]
+    assert database in files
+    return b"".join(p.read_bytes() for p in files).decode("utf-8", errors="replace")
 
 
 def test_the_test_key_is_the_one_the_suite_runs_with(settings: Settings) -> None:
@@ -452,3 +465,195 @@ async def test_deleting_a_family_forgets_its_decrypted_values(engine_runtime: An
         await repo.delete_case(p, case)
 
     assert not cipher._opened
+
+
+# --- the key that signs buttons ----------------------------------------------------------
+
+OWNER = "telegram:4242"
+PAYLOAD = "3.7:opt:2"
+OLD_SECRET = "mZ3q0Xv8Rk1yTt9bWcE2uH5nJ7aLp4sD6fG8hK0jQ2w"
+"""A signing secret as versions before it was sealed left in `meta`, in plain text."""
+
+
+def signing_settings(url: str, data_key: str | None = DATA_KEY) -> Settings:
+    """Without BOT_CALLBACK_SECRET: the secret that signs buttons lives in the database."""
+    return make_settings(url, BOT_CALLBACK_SECRET=None, BOT_DATA_KEY=data_key)
+
+
+async def started_signer(url: str, data_key: str | None = DATA_KEY) -> Signer:
+    """The signer of a bot started on `url`, as it signs and checks buttons."""
+    async with open_runtime(
+        signing_settings(url, data_key), migrate=False, check_translations=False
+    ) as runtime:
+        return runtime.engine.renderer.signer
+
+
+def secret_of(signer: Signer) -> str:
+    return signer._key.decode()
+
+
+def plain_forms(secret: str) -> list[str]:
+    """The secret as a dump could show it: as it is, in base64 and hex, and the random
+    bytes it encodes in base64 and hex."""
+    raw = secret.encode()
+    random = base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))
+    forms = [secret, raw.hex(), base64.b64encode(raw).decode(), random.hex()]
+    forms += [base64.b64encode(random).decode().rstrip("="), secret[:16]]
+    return forms
+
+
+async def write_plain_secret(url: str, secret: str) -> None:
+    """`meta` as earlier versions left it: the signing secret in plain text."""
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("INSERT INTO meta (key, value) VALUES (:key, :value)"),
+                {"key": CALLBACK_KEY, "value": secret},
+            )
+    finally:
+        await engine.dispose()
+
+
+async def test_the_signing_key_is_made_sealed_and_never_readable_in_a_dump(
+    database_url: str, restore_cipher: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    signer = await started_signer(database_url)
+    secret = secret_of(signer)
+    assert len(secret) >= 43  # 32 random bytes
+
+    [stored] = await raw_values(database_url, "meta", "value")
+    assert stored.startswith(PREFIX)
+    assert Cipher.from_setting(DATA_KEY).open(stored) == secret
+    dump = as_dump(await raw_rows(database_url))
+    assert stored in dump
+    assert [form for form in plain_forms(secret) if form in dump] == []
+    if is_sqlite(database_url):
+        files = database_files(database_url)
+        assert [form for form in plain_forms(secret) if form in files] == []
+    assert not [r for r in caplog.records if secret[:16] in r.getMessage()]
+
+    again = await started_signer(database_url)  # a restart: the same secret, left as stored
+    assert again.verify(OWNER, signer.sign(OWNER, PAYLOAD)) == PAYLOAD
+    assert await raw_values(database_url, "meta", "value") == [stored]
+
+
+async def test_buttons_signed_before_the_key_was_sealed_still_verify(
+    database_url: str, restore_cipher: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    await write_plain_secret(database_url, OLD_SECRET)
+    old_button = Signer(OLD_SECRET).sign(OWNER, PAYLOAD)
+    caplog.set_level(logging.DEBUG)
+
+    upgraded = await started_signer(database_url)
+
+    assert upgraded.verify(OWNER, old_button) == PAYLOAD
+    assert upgraded.verify("telegram:1", old_button) is None  # still bound to its owner
+    [stored] = await raw_values(database_url, "meta", "value")
+    assert stored.startswith(PREFIX) and OLD_SECRET not in stored
+    assert Cipher.from_setting(DATA_KEY).open(stored) == OLD_SECRET
+    assert not [r for r in caplog.records if OLD_SECRET[:16] in r.getMessage()]
+    assert (await started_signer(database_url)).verify(OWNER, old_button) == PAYLOAD
+
+
+async def test_without_a_data_key_the_signing_key_is_stored_as_before(
+    database_url: str, restore_cipher: None
+) -> None:
+    """Development without BOT_DATA_KEY: made, kept and read in plain text, as it was."""
+    signer = await started_signer(database_url, data_key=None)
+    assert await raw_values(database_url, "meta", "value") == [secret_of(signer)]
+    again = await started_signer(database_url, data_key=None)
+    assert again.verify(OWNER, signer.sign(OWNER, PAYLOAD)) == PAYLOAD
+
+
+async def test_rotation_reseals_the_signing_key_and_old_buttons_still_verify(
+    database_url: str, restore_cipher: None
+) -> None:
+    signer = await started_signer(database_url, data_key=KEY_A)
+    old_button = signer.sign(OWNER, PAYLOAD)
+    [before] = await raw_values(database_url, "meta", "value")
+    assert Cipher.from_setting(KEY_A).open(before) == secret_of(signer)
+
+    done = await rotate(database_url, Cipher.from_setting(f"{KEY_B},{KEY_A}"))
+
+    assert done.per_column["meta.value"] == 1 and done.unreadable == 0
+    [after] = await raw_values(database_url, "meta", "value")
+    assert Cipher.from_setting(KEY_B).open(after) == secret_of(signer)
+    with pytest.raises(DataKeyError):
+        Cipher.from_setting(KEY_A).open(after)
+    rotated = await started_signer(database_url, data_key=KEY_B)  # the old key retired
+    assert rotated.verify(OWNER, old_button) == PAYLOAD
+
+
+async def test_rotation_goes_through_meta_by_name_in_batches(
+    database_url: str, restore_cipher: None
+) -> None:
+    """`meta` is keyed by a name, not a number: batches of one still reach every row."""
+    await write_plain_secret(database_url, OLD_SECRET)
+    engine = make_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            for name in ("a_first", "z_last"):
+                await conn.execute(
+                    text("INSERT INTO meta (key, value) VALUES (:key, :value)"),
+                    {"key": name, "value": f"plain {name}"},
+                )
+    finally:
+        await engine.dispose()
+
+    done = await rotate(database_url, Cipher.from_setting(KEY_A), batch=1)
+
+    assert done.per_column == {"meta.value": 3} and done.batches == 3
+    stored = await raw_values(database_url, "meta", "value")
+    opened = sorted(Cipher.from_setting(KEY_A).open(value) for value in stored)
+    assert opened == sorted([OLD_SECRET, "plain a_first", "plain z_last"])
+
+
+@pytest.mark.parametrize(
+    ("data_key", "message"),
+    [(KEY_B, WRONG_KEY), (None, NO_KEY_FOR_SEALED)],
+    ids=["wrong-key", "no-key"],
+)
+async def test_a_sealed_signing_key_without_its_data_key_stops_the_start_clearly(
+    database_url: str, restore_cipher: None, data_key: str | None, message: str
+) -> None:
+    secret = secret_of(await started_signer(database_url, data_key=KEY_A))
+
+    with pytest.raises(DataKeyError) as refused:
+        await started_signer(database_url, data_key=data_key)
+
+    assert str(refused.value) == message
+    assert secret[:16] not in str(refused.value) and KEY_A not in str(refused.value)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("before", ["nothing", "a plain secret"])
+async def test_two_replicas_starting_at_once_agree_on_one_signing_key(
+    database_url: str, restore_cipher: None, before: str
+) -> None:
+    """Replica A makes (or seals) the secret and has not committed yet when replica B
+    starts: B waits for A, then uses A's secret, and the row holds one sealed value."""
+    if before == "a plain secret":
+        await write_plain_secret(database_url, OLD_SECRET)
+    crypto.use(Cipher.from_setting(DATA_KEY))
+    one, two = make_engine(database_url), make_engine(database_url)
+    try:
+        async with make_sessionmaker(one)() as session, session.begin():
+            first = await Repo(session).installation_secret(CALLBACK_KEY)
+            second = asyncio.create_task(secret_in_own_transaction(two))
+            await asyncio.sleep(0.5)
+            assert not second.done()  # waiting for A's row
+        assert await asyncio.wait_for(second, 10) == first
+    finally:
+        await one.dispose()
+        await two.dispose()
+    if before == "a plain secret":
+        assert first == OLD_SECRET
+    [stored] = await raw_values(database_url, "meta", "value")
+    assert Cipher.from_setting(DATA_KEY).open(stored) == first
+
+
+async def secret_in_own_transaction(engine: AsyncEngine) -> str:
+    async with make_sessionmaker(engine)() as session, session.begin():
+        return await Repo(session).installation_secret(CALLBACK_KEY)

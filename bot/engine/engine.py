@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 MENU, ONBOARDING, CASES = "menu", "onboarding", "cases"
 START, CANCEL = "start", "annuleer"
 SYSTEM_COMMANDS = {START, CANCEL, "cancel"}
+CALLBACK_KEY = "callback_key"
+"""The `meta` row of the secret that signs buttons, when BOT_CALLBACK_SECRET is not set."""
 
 STALE = N_("That button belongs to an earlier step. This is where you are now:")
 STALE_NOTICE = N_("That button belongs to an earlier step.")
@@ -177,13 +179,14 @@ class Engine:
         self._languages: OrderedDict[str, str] = OrderedDict()
 
     async def start(self) -> None:
-        """Load the installation's signing secret (made on first start)."""
+        """Load the installation's signing secret: BOT_CALLBACK_SECRET, or the one in the
+        database (made on first start, sealed with BOT_DATA_KEY)."""
         secret = self.settings.callback_secret
         if secret is not None:
             key = secret.get_secret_value()
         else:
             async with self.sessions() as session, session.begin():
-                key = await Repo(session).meta_value("callback_key", create=True) or ""
+                key = await Repo(session).installation_secret(CALLBACK_KEY)
         self._renderer = Renderer(self.registry, Signer(key))
 
     @property

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bot.store.types import SensitiveJSON, SensitiveText, UTCDateTime
+from bot.store.types import SensitiveJSON, SensitiveString, SensitiveText, UTCDateTime
 
 
 def utcnow() -> datetime:
@@ -132,12 +132,15 @@ class AuditEntry(Base):
 
 
 class Meta(Base):
-    """Small installation-wide values, such as the key that signs button data."""
+    """Small installation-wide values, such as the key that signs button data.
+
+    Values are sealed with BOT_DATA_KEY like family data (`Repo.installation_secret`), and
+    `python -m bot db rotate-key` rotates them with it."""
 
     __tablename__ = "meta"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(String(512))
+    value: Mapped[str] = mapped_column(SensitiveString(512))
 
 
 class Person(Base):

@@ -6,7 +6,8 @@ the raw stored strings, never on decrypted rows, and in small batches that are c
 one by one, so it can run while the bot runs and can be stopped and started again:
 
 - every table column of type `SensitiveText` / `SensitiveJSON` is found from the models,
-  so a new sensitive column is rotated without changing this file;
+  so a new sensitive column is rotated without changing this file (so is `meta.value`,
+  which holds the key that signs buttons; its primary key is a name, not a number);
 - a value is written back only if it is still what was read (`WHERE id = :id AND col =
   :old`): a value the bot changed meanwhile was already sealed with the newest key;
 - plain values from before a key existed are sealed; values the newest key already opens
@@ -17,9 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Integer, TableClause, Text, column, select, table, text, update
+from sqlalchemy import TableClause, Text, column, select, table, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import TypeEngine
 
 from bot.store.crypto import Cipher, DataKeyError
 from bot.store.db import make_engine
@@ -30,6 +33,8 @@ DEFAULT_BATCH = 500
 SAME_PLAINTEXT = text("SELECT set_config('netwerkcoach.same_plaintext', 'yes', true)")
 """Tells the triggers of migration 0007 that this transaction changes no value, only its
 ciphertext: nothing a running bot keeps goes stale (`bot.store.turns`)."""
+RowKey = int | str
+"""A primary key: a number, or a name (`meta`)."""
 
 
 @dataclass(frozen=True)
@@ -39,11 +44,12 @@ class SealedColumns:
     name: str
     key: str
     columns: tuple[str, ...]
+    key_type: TypeEngine[Any]
 
     def raw(self) -> TableClause:
         """A lightweight table with plain `Text` columns: no sealing, no opening."""
         return table(
-            self.name, column(self.key, Integer()), *(column(c, Text()) for c in self.columns)
+            self.name, column(self.key, self.key_type), *(column(c, Text()) for c in self.columns)
         )
 
 
@@ -67,7 +73,7 @@ def sealed_columns() -> Iterator[SealedColumns]:
         if not names:
             continue
         [key] = model_table.primary_key.columns
-        yield SealedColumns(model_table.name, key.name, names)
+        yield SealedColumns(model_table.name, key.name, names, key.type)
 
 
 async def rotate(database_url: str, cipher: Cipher, *, batch: int = DEFAULT_BATCH) -> Rotation:
@@ -78,7 +84,7 @@ async def rotate(database_url: str, cipher: Cipher, *, batch: int = DEFAULT_BATC
     engine = make_engine(database_url)
     try:
         for target in sealed_columns():
-            last: int | None = None
+            last: RowKey | None = None
             while True:
                 async with engine.begin() as conn:  # one transaction, committed per batch
                     if conn.dialect.name == "postgresql":
@@ -96,10 +102,10 @@ async def _rotate_batch(
     conn: AsyncConnection,
     target: SealedColumns,
     cipher: Cipher,
-    after: int | None,
+    after: RowKey | None,
     batch: int,
     result: Rotation,
-) -> int | None:
+) -> RowKey | None:
     """Reseal one batch of rows after primary key `after`; the last key seen, or None
     when there were no rows left."""
     raw = target.raw()
@@ -130,5 +136,5 @@ async def _rotate_batch(
                 result.resealed += 1
                 counted = f"{target.name}.{name}"
                 result.per_column[counted] = result.per_column.get(counted, 0) + 1
-    last: int = rows[-1][target.key]
+    last: RowKey = rows[-1][target.key]
     return last

@@ -6,16 +6,31 @@ change their own cases: ownership is part of the query, not a check someone may 
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, Row, bindparam, delete, exists, func, inspect, select, update
+from sqlalchemy import (
+    CursorResult,
+    Row,
+    Table,
+    Text,
+    bindparam,
+    delete,
+    exists,
+    func,
+    inspect,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reminders.store import ReminderQueries
-from bot.store import turns
+from bot.store import crypto, turns
 from bot.store.crypto import forget_opened
 from bot.store.models import (
     Agreement,
@@ -30,6 +45,8 @@ from bot.store.models import (
     Revocation,
     utcnow,
 )
+
+log = logging.getLogger(__name__)
 
 NO_SCOPE = "-"
 
@@ -73,6 +90,11 @@ _AGREEMENTS = (
     .where(Agreement.case_id == bindparam("case"))
     .order_by(Agreement.phase, Agreement.id)
 )
+_META: Table = Meta.__table__  # type: ignore[assignment]
+_INSERT_IF_NEW: dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 
 
 def case_scope(case_id: int) -> str:
@@ -592,11 +614,32 @@ class Repo(ReminderQueries):
 
     # meta ------------------------------------------------------------------------------
 
-    async def meta_value(self, key: str, *, create: bool = False) -> str | None:
-        """An installation-wide value; with `create`, a random one is made on first use."""
-        row = await self.session.get(Meta, key)
-        if row is None and create:
-            row = Meta(key=key, value=secrets.token_urlsafe(32))
-            self.session.add(row)
-            await self.session.flush()
-        return None if row is None else row.value
+    async def installation_secret(self, key: str) -> str:
+        """An installation-wide random secret from `meta` (the key that signs buttons),
+        made on first use and sealed at rest with BOT_DATA_KEY like family data.
+
+        Two processes starting at once agree on one: the insert does nothing when the
+        other's row is there (on PostgreSQL it waits for the other's commit), and both
+        read the row that won. A value stored unsealed, before BOT_DATA_KEY was set or by
+        a version that did not seal it, is sealed here as it is, so buttons already signed
+        with it still verify; only when it is still what was read, so two processes doing
+        this at once write it once. Without a key it stays as it is (development). A
+        sealed value that no key opens raises `DataKeyError`, as any sealed value does.
+        """
+        as_stored = type_coerce(_META.c.value, Text)  # sealed or not: never opened here
+        insert = _INSERT_IF_NEW[self.session.get_bind().dialect.name](_META)
+        await self.session.execute(
+            insert.values(key=key, value=secrets.token_urlsafe(32)).on_conflict_do_nothing()
+        )
+        stored = (
+            await self.session.execute(select(as_stored).where(_META.c.key == key))
+        ).scalar_one()
+        secret = crypto.unseal(stored)
+        if crypto.active() is not None and not crypto.is_sealed(stored):
+            await self.session.execute(
+                update(_META)
+                .where(_META.c.key == key, as_stored == stored)
+                .values(value=secret)  # sealed on the way in, by the column type
+            )
+            log.info("meta %s was stored unencrypted: sealed it with BOT_DATA_KEY", key)
+        return secret

@@ -16,7 +16,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Text
+from sqlalchemy import DateTime, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.operators import OperatorType
@@ -71,7 +71,7 @@ class _SealedComparator(Text.Comparator[str]):
 class SensitiveText(TypeDecorator[str]):
     """Text written by or about a family (labels, names, notes), sealed at rest."""
 
-    impl = Text
+    impl: type[String] = Text
     cache_ok = True
     comparator_factory = _SealedComparator
 
@@ -80,6 +80,15 @@ class SensitiveText(TypeDecorator[str]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         return None if value is None else unseal(value)
+
+
+class SensitiveString(SensitiveText):
+    """`SensitiveText` in a column of bounded length, `SensitiveString(512)`: a `VARCHAR`
+    that must hold the sealed value, about 100 characters more than the plain one. For a
+    column that was a `String` before it held a secret (`Meta.value`)."""
+
+    impl = String
+    cache_ok = True
 
 
 class SensitiveJSON(TypeDecorator[dict[str, Any]]):
