@@ -334,20 +334,25 @@ async def test_fase3_follow_up_can_be_declined(alice: Chat) -> None:
     assert await reminders_of(alice) == []
 
 
+async def to_check_ins(chat: Chat) -> None:
+    """Phase 4 with every question skipped, finished: at the check-ins offered at closing."""
+    await onboard(chat)
+    await enter(chat, "fase4")
+    await chat.press("Start ›")
+    for _ in range(4):  # the three questions, and no problem plan
+        await chat.press(SKIP_LABEL)
+    await chat.press("Next ›")
+    await chat.press("Next ›")
+    await chat.press("Finish ✓")
+    assert await step(chat) == ("fase4", "remind")
+
+
 async def test_fase4_offers_check_ins_after_2_6_and_12_weeks_each_adjustable(
     alice: Chat,
 ) -> None:
     # Tuesday 10 March 2026: 2 weeks on is still winter time, 6 and 12 weeks summer time.
     alice.engine.clock = lambda: datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
-    await onboard(alice)
-    await enter(alice, "fase4")
-    await alice.press("Start ›")
-    for _ in range(4):  # the three questions, and no problem plan
-        await alice.press(SKIP_LABEL)
-    await alice.press("Next ›")
-    await alice.press("Next ›")
-    await alice.press("Finish ✓")
-    assert await step(alice) == ("fase4", "remind")
+    await to_check_ins(alice)
     assert alice.has(rem.CHECKIN_PROPOSED)
     for when in ("Dinsdag 24 maart om 09:00", "Dinsdag 21 april om 09:00", "Dinsdag 2 juni"):
         assert when in alice.last.text
@@ -400,14 +405,7 @@ async def test_fase4_offers_check_ins_after_2_6_and_12_weeks_each_adjustable(
 
 
 async def test_fase4_check_ins_can_be_declined(alice: Chat) -> None:
-    await onboard(alice)
-    await enter(alice, "fase4")
-    await alice.press("Start ›")
-    for _ in range(4):
-        await alice.press(SKIP_LABEL)
-    await alice.press("Next ›")
-    await alice.press("Next ›")
-    await alice.press("Finish ✓")
+    await to_check_ins(alice)
     await alice.press("No, thank you")
     assert await step(alice) == ("menu", "main")
     assert await reminders_of(alice) == []
