@@ -150,6 +150,50 @@ async def test_a_past_ambiguous_or_unreadable_time_is_refused_with_an_example(
     assert alice.has(rem.SET, when="vrijdag 4 december om 09:00")
 
 
+TOO_FAR = {
+    "nl": "Dat is te ver weg: een herinnering kan hooguit een jaar vooruit, uiterlijk "
+    "1 december 2027. Kies een eerder moment.",
+    "en": "That is too far ahead: a reminder can be at most a year away, 1 December 2027 "
+    "at the latest. Choose an earlier moment.",
+}
+"""The refusal of a moment more than a year after NOW, as the practitioner reads it."""
+LAST_MINUTE = {
+    "nl": "woensdag 1 december 2027 om 23:59",
+    "en": "Wednesday 1 December 2027 at 23:59",
+}
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+async def test_a_moment_more_than_a_year_ahead_is_refused_in_the_practitioners_language(
+    still: Engine, language: str
+) -> None:
+    chat = Chat(still, Identity("test:carla", language))
+    await onboard(chat)
+    await chat.send("/herinneringen")
+    await chat.press("New reminder")
+    await chat.press("Yes, this family")
+    await chat.text("oma bellen")
+    for typed in ("9999-12-31 23:59", "1-1-3000 9:00", "over 5000 jaar", "2-12-2027 0:00"):
+        await chat.text(typed)
+        assert TOO_FAR[language] in chat.last.text, typed
+        assert await step(chat) == ("herinneringen", "when")  # asked again
+        assert chat.t("Tomorrow 9:00") in chat.labels
+    assert await reminders_of(chat) == []
+
+    await chat.text("1-12-2027 23:59")  # the last minute of the last day
+    assert chat.has(rem.SET, when=LAST_MINUTE[language])
+    [saved] = await reminders_of(chat)
+    assert saved.due_at == datetime(2027, 12, 1, 22, 59, tzinfo=UTC)
+
+    # Moving it is the same step: too far is refused there too, and nothing changes.
+    await press_starting(chat, "wo 1 dec" if language == "nl" else "Wed 1 Dec")
+    await chat.press("Move")
+    await chat.text("over 5000 jaar")
+    assert TOO_FAR[language] in chat.last.text
+    assert await step(chat) == ("herinneringen", "move")
+    assert [r.due_at for r in await reminders_of(chat)] == [saved.due_at]
+
+
 async def test_contact_details_are_not_kept_in_what_it_is_about(alice: Chat) -> None:
     await onboard(alice)
     await alice.send("/herinneringen")
@@ -324,6 +368,15 @@ async def test_fase3_follow_up_is_kept_and_comes_back_as_a_reminder(alice: Chat)
         kinds = (await session.execute(select(Agreement.kind, Agreement.text))).all()
     [(_, noted)] = [k for k in kinds if k[0] == "follow_up"]
     assert "dinsdag 15 december om 09:00" in noted
+
+
+async def test_fase3_follow_up_too_far_ahead_is_refused(alice: Chat) -> None:
+    await onboard(alice)
+    await approach_oma(alice)
+    await alice.text("1-1-3000 9:00")
+    assert TOO_FAR["nl"] in alice.last.text
+    assert await step(alice) == ("fase3", "follow_up")
+    assert await reminders_of(alice) == []
 
 
 async def test_fase3_follow_up_can_be_declined(alice: Chat) -> None:

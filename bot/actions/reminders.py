@@ -8,8 +8,9 @@ Picking a moment is one pattern wherever a flow needs it: a step with
 `options: from: when_presets` (quick buttons) and an `input` (a typed day and time), whose
 branches run `pick_when` or `type_when` first. Both leave the moment in the conversation as
 `due_at` (ISO 8601, UTC) for the actions after them in the same branch; a typed time that is
-past, ambiguous or unreadable is refused with an example, and the step asks again. Whatever
-sets a reminder says the moment back in words.
+past, ambiguous or unreadable is refused with an example, and one more than a year ahead
+with the latest day allowed; the step asks again. Whatever sets a reminder says the moment
+back in words.
 """
 
 from __future__ import annotations
@@ -128,6 +129,12 @@ async def when_presets(turn: Turn) -> list[Option]:
     return options
 
 
+def refusal(turn: Turn, error: WhenError) -> Reject:
+    """Why the moment cannot be used, in the practitioner's language."""
+    values = {key: escape(value) for key, value in error.values(turn.language).items()}
+    return Reject(error.msgid, **values)
+
+
 @registry.action("pick_when")
 async def pick_when(turn: Turn) -> None:
     """A quick choice: its moment, as worked out when it was pressed."""
@@ -140,13 +147,14 @@ async def pick_when(turn: Turn) -> None:
 @registry.action("type_when")
 async def type_when(turn: Turn) -> None:
     """A typed day and time ("morgen 9:00", "di 14:30", "12-1 10:00", "over 3 dagen").
-    Refused with an example when it is past, ambiguous or not a moment."""
+    Refused with an example when it is past, ambiguous or not a moment, and with the
+    latest day when it is more than a year ahead."""
     try:
         moment = parse_when(
             turn.value or "", now=turn.now(), language=turn.language, zone=zone(turn)
         )
     except WhenError as error:
-        raise Reject(error.msgid) from None
+        raise refusal(turn, error) from None
     turn.data[DUE] = moment.isoformat()
 
 
