@@ -8,7 +8,9 @@ sleeps.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import select, text
@@ -16,8 +18,11 @@ from sqlalchemy import select, text
 from bot.actions import reminders as rem
 from bot.actions.people import MARKS
 from bot.engine.engine import UNKNOWN_BUTTON, Engine
+from bot.engine.errors import Reject
 from bot.engine.events import Identity
+from bot.engine.registry import Option
 from bot.engine.render import SKIP_LABEL
+from bot.engine.turn import Turn
 from bot.reminders.when import PROBLEMS
 from bot.store.models import Agreement, Practitioner, Reminder
 from tests.support.chat import Chat
@@ -192,6 +197,39 @@ async def test_a_moment_more_than_a_year_ahead_is_refused_in_the_practitioners_l
     assert TOO_FAR[language] in chat.last.text
     assert await step(chat) == ("herinneringen", "move")
     assert [r.due_at for r in await reminders_of(chat)] == [saved.due_at]
+
+
+@dataclass
+class Pressed:
+    """What `pick_when` reads of a turn: the pressed option, the practitioner, the clock."""
+
+    at: datetime
+    practitioner: Practitioner = field(
+        default_factory=lambda: Practitioner(timezone="Europe/Amsterdam", language="nl")
+    )
+    data: dict[str, Any] = field(default_factory=dict)
+    language: str = "nl"
+
+    @property
+    def option(self) -> Option:
+        return Option("later", "A week later", {"at": self.at.isoformat()})
+
+    def now(self) -> datetime:
+        return NOW
+
+
+async def test_a_pressed_moment_is_checked_like_a_typed_one() -> None:
+    """No button offers a moment beyond a year (see the check-ins below); should one
+    ever do, `pick_when` refuses it the same way."""
+    beyond = Pressed(datetime(2027, 12, 1, 23, 0, tzinfo=UTC))  # 2 December, local
+    with pytest.raises(Reject) as refused:
+        await rem.pick_when(cast(Turn, beyond))
+    assert refused.value.msgid == PROBLEMS["too_far"]
+    assert refused.value.values == {"date": "1 december 2027"}
+    assert rem.DUE not in beyond.data
+    last = Pressed(datetime(2027, 12, 1, 22, 59, tzinfo=UTC))  # 23:59 on the last day
+    await rem.pick_when(cast(Turn, last))
+    assert last.data[rem.DUE] == last.at.isoformat()
 
 
 async def test_contact_details_are_not_kept_in_what_it_is_about(alice: Chat) -> None:
@@ -454,6 +492,33 @@ async def test_fase4_offers_check_ins_after_2_6_and_12_weeks_each_adjustable(
     assert [r.due_at for r in saved] == [
         datetime(2026, 3, 24, 8, 0, tzinfo=UTC),
         datetime(2026, 4, 21, 7, 0, tzinfo=UTC),
+    ]
+
+
+async def test_fase4_check_ins_stay_within_a_year_typed_or_pressed(alice: Chat) -> None:
+    await to_check_ins(alice)
+    change = alice.t(rem.CHECKIN_LABEL).split("{")[0]
+    later = alice.t(rem.LATER).split("{")[0]
+
+    await press_starting(alice, f"{change}3")
+    await alice.text("9999-12-31 23:59")
+    assert TOO_FAR["nl"] in alice.last.text
+    assert await step(alice) == ("fase4", "checkin_when")
+    await alice.text("24-11-2027 11:00")
+    assert "Woensdag 24 november 2027 om 11:00" in alice.last.text
+
+    # "A week later" is offered up to the last day, and not beyond it.
+    await press_starting(alice, f"{change}3")
+    await press_starting(alice, alice.t(rem.LATER, when="wo 1 dec 11:00"))
+    assert "Woensdag 1 december 2027 om 11:00" in alice.last.text
+    await press_starting(alice, f"{change}3")
+    assert alice.t(rem.EARLIER, when="wo 24 nov 11:00") in alice.labels
+    assert not [label for label in alice.labels if label.startswith(later)]
+    await alice.press("Skip this one")
+    await alice.press("Yes, remind me")
+    assert [r.due_at for r in await reminders_of(alice)] == [
+        datetime(2026, 12, 15, 8, 0, tzinfo=UTC),
+        datetime(2027, 1, 12, 8, 0, tzinfo=UTC),
     ]
 
 
