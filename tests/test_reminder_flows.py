@@ -8,7 +8,9 @@ sleeps.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import select, text
@@ -16,8 +18,11 @@ from sqlalchemy import select, text
 from bot.actions import reminders as rem
 from bot.actions.people import MARKS
 from bot.engine.engine import UNKNOWN_BUTTON, Engine
+from bot.engine.errors import Reject
 from bot.engine.events import Identity
+from bot.engine.registry import Option
 from bot.engine.render import SKIP_LABEL
+from bot.engine.turn import Turn
 from bot.reminders.when import PROBLEMS
 from bot.store.models import Agreement, Practitioner, Reminder
 from tests.support.chat import Chat
@@ -148,6 +153,83 @@ async def test_a_past_ambiguous_or_unreadable_time_is_refused_with_an_example(
     assert await reminders_of(alice) == []
     await alice.text("over 3 dagen")
     assert alice.has(rem.SET, when="vrijdag 4 december om 09:00")
+
+
+TOO_FAR = {
+    "nl": "Dat is te ver weg: een herinnering kan hooguit een jaar vooruit, uiterlijk "
+    "1 december 2027. Kies een eerder moment.",
+    "en": "That is too far ahead: a reminder can be at most a year away, 1 December 2027 "
+    "at the latest. Choose an earlier moment.",
+}
+"""The refusal of a moment more than a year after NOW, as the practitioner reads it."""
+LAST_MINUTE = {
+    "nl": "woensdag 1 december 2027 om 23:59",
+    "en": "Wednesday 1 December 2027 at 23:59",
+}
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+async def test_a_moment_more_than_a_year_ahead_is_refused_in_the_practitioners_language(
+    still: Engine, language: str
+) -> None:
+    chat = Chat(still, Identity("test:carla", language))
+    await onboard(chat)
+    await chat.send("/herinneringen")
+    await chat.press("New reminder")
+    await chat.press("Yes, this family")
+    await chat.text("oma bellen")
+    for typed in ("9999-12-31 23:59", "1-1-3000 9:00", "over 5000 jaar", "2-12-2027 0:00"):
+        await chat.text(typed)
+        assert TOO_FAR[language] in chat.last.text, typed
+        assert await step(chat) == ("herinneringen", "when")  # asked again
+        assert chat.t("Tomorrow 9:00") in chat.labels
+    assert await reminders_of(chat) == []
+
+    await chat.text("1-12-2027 23:59")  # the last minute of the last day
+    assert chat.has(rem.SET, when=LAST_MINUTE[language])
+    [saved] = await reminders_of(chat)
+    assert saved.due_at == datetime(2027, 12, 1, 22, 59, tzinfo=UTC)
+
+    # Moving it is the same step: too far is refused there too, and nothing changes.
+    await press_starting(chat, "wo 1 dec" if language == "nl" else "Wed 1 Dec")
+    await chat.press("Move")
+    await chat.text("over 5000 jaar")
+    assert TOO_FAR[language] in chat.last.text
+    assert await step(chat) == ("herinneringen", "move")
+    assert [r.due_at for r in await reminders_of(chat)] == [saved.due_at]
+
+
+@dataclass
+class Pressed:
+    """What `pick_when` reads of a turn: the pressed option, the practitioner, the clock."""
+
+    at: datetime
+    practitioner: Practitioner = field(
+        default_factory=lambda: Practitioner(timezone="Europe/Amsterdam", language="nl")
+    )
+    data: dict[str, Any] = field(default_factory=dict)
+    language: str = "nl"
+
+    @property
+    def option(self) -> Option:
+        return Option("later", "A week later", {"at": self.at.isoformat()})
+
+    def now(self) -> datetime:
+        return NOW
+
+
+async def test_a_pressed_moment_is_checked_like_a_typed_one() -> None:
+    """No button offers a moment beyond a year (see the check-ins below); should one
+    ever do, `pick_when` refuses it the same way."""
+    beyond = Pressed(datetime(2027, 12, 1, 23, 0, tzinfo=UTC))  # 2 December, local
+    with pytest.raises(Reject) as refused:
+        await rem.pick_when(cast(Turn, beyond))
+    assert refused.value.msgid == PROBLEMS["too_far"]
+    assert refused.value.values == {"date": "1 december 2027"}
+    assert rem.DUE not in beyond.data
+    last = Pressed(datetime(2027, 12, 1, 22, 59, tzinfo=UTC))  # 23:59 on the last day
+    await rem.pick_when(cast(Turn, last))
+    assert last.data[rem.DUE] == last.at.isoformat()
 
 
 async def test_contact_details_are_not_kept_in_what_it_is_about(alice: Chat) -> None:
@@ -326,6 +408,15 @@ async def test_fase3_follow_up_is_kept_and_comes_back_as_a_reminder(alice: Chat)
     assert "dinsdag 15 december om 09:00" in noted
 
 
+async def test_fase3_follow_up_too_far_ahead_is_refused(alice: Chat) -> None:
+    await onboard(alice)
+    await approach_oma(alice)
+    await alice.text("1-1-3000 9:00")
+    assert TOO_FAR["nl"] in alice.last.text
+    assert await step(alice) == ("fase3", "follow_up")
+    assert await reminders_of(alice) == []
+
+
 async def test_fase3_follow_up_can_be_declined(alice: Chat) -> None:
     await onboard(alice)
     await approach_oma(alice)
@@ -334,20 +425,25 @@ async def test_fase3_follow_up_can_be_declined(alice: Chat) -> None:
     assert await reminders_of(alice) == []
 
 
+async def to_check_ins(chat: Chat) -> None:
+    """Phase 4 with every question skipped, finished: at the check-ins offered at closing."""
+    await onboard(chat)
+    await enter(chat, "fase4")
+    await chat.press("Start ›")
+    for _ in range(4):  # the three questions, and no problem plan
+        await chat.press(SKIP_LABEL)
+    await chat.press("Next ›")
+    await chat.press("Next ›")
+    await chat.press("Finish ✓")
+    assert await step(chat) == ("fase4", "remind")
+
+
 async def test_fase4_offers_check_ins_after_2_6_and_12_weeks_each_adjustable(
     alice: Chat,
 ) -> None:
     # Tuesday 10 March 2026: 2 weeks on is still winter time, 6 and 12 weeks summer time.
     alice.engine.clock = lambda: datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
-    await onboard(alice)
-    await enter(alice, "fase4")
-    await alice.press("Start ›")
-    for _ in range(4):  # the three questions, and no problem plan
-        await alice.press(SKIP_LABEL)
-    await alice.press("Next ›")
-    await alice.press("Next ›")
-    await alice.press("Finish ✓")
-    assert await step(alice) == ("fase4", "remind")
+    await to_check_ins(alice)
     assert alice.has(rem.CHECKIN_PROPOSED)
     for when in ("Dinsdag 24 maart om 09:00", "Dinsdag 21 april om 09:00", "Dinsdag 2 juni"):
         assert when in alice.last.text
@@ -399,15 +495,35 @@ async def test_fase4_offers_check_ins_after_2_6_and_12_weeks_each_adjustable(
     ]
 
 
+async def test_fase4_check_ins_stay_within_a_year_typed_or_pressed(alice: Chat) -> None:
+    await to_check_ins(alice)
+    change = alice.t(rem.CHECKIN_LABEL).split("{")[0]
+    later = alice.t(rem.LATER).split("{")[0]
+
+    await press_starting(alice, f"{change}3")
+    await alice.text("9999-12-31 23:59")
+    assert TOO_FAR["nl"] in alice.last.text
+    assert await step(alice) == ("fase4", "checkin_when")
+    await alice.text("24-11-2027 11:00")
+    assert "Woensdag 24 november 2027 om 11:00" in alice.last.text
+
+    # "A week later" is offered up to the last day, and not beyond it.
+    await press_starting(alice, f"{change}3")
+    await press_starting(alice, alice.t(rem.LATER, when="wo 1 dec 11:00"))
+    assert "Woensdag 1 december 2027 om 11:00" in alice.last.text
+    await press_starting(alice, f"{change}3")
+    assert alice.t(rem.EARLIER, when="wo 24 nov 11:00") in alice.labels
+    assert not [label for label in alice.labels if label.startswith(later)]
+    await alice.press("Skip this one")
+    await alice.press("Yes, remind me")
+    assert [r.due_at for r in await reminders_of(alice)] == [
+        datetime(2026, 12, 15, 8, 0, tzinfo=UTC),
+        datetime(2027, 1, 12, 8, 0, tzinfo=UTC),
+    ]
+
+
 async def test_fase4_check_ins_can_be_declined(alice: Chat) -> None:
-    await onboard(alice)
-    await enter(alice, "fase4")
-    await alice.press("Start ›")
-    for _ in range(4):
-        await alice.press(SKIP_LABEL)
-    await alice.press("Next ›")
-    await alice.press("Next ›")
-    await alice.press("Finish ✓")
+    await to_check_ins(alice)
     await alice.press("No, thank you")
     assert await step(alice) == ("menu", "main")
     assert await reminders_of(alice) == []

@@ -3,7 +3,7 @@ refused with a reason, presets and words back, 09:00 kept across daylight-saving
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,8 +12,11 @@ from bot.config import PROJECT_ROOT
 from bot.i18n import Catalogs
 from bot.reminders.when import (
     WhenError,
+    check_reach,
     clock_text,
     days_later,
+    in_reach,
+    last_day,
     minutes_of,
     parse_when,
     presets,
@@ -123,6 +126,116 @@ def test_past_ambiguous_and_unreadable_times_are_refused_with_a_reason(
     # examples for Dutch and English ones for English.
     assert "tomorrow 9:00" in refused.value.msgid
     assert "morgen 9:00" in CATALOGS.get("nl").gettext(refused.value.msgid)
+
+
+FAR = {
+    "nl": "Dat is te ver weg: een herinnering kan hooguit een jaar vooruit, uiterlijk "
+    "30 november 2027. Kies een eerder moment.",
+    "en": "That is too far ahead: a reminder can be at most a year away, 30 November 2027 "
+    "at the latest. Choose an earlier moment.",
+}
+"""The refusal of a moment too far ahead, as read on 30 November 2026."""
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "9999-12-31 23:59",
+        "1-1-3000 9:00",
+        "over 5000 jaar",
+        "in 5000 years",
+        "1-12-2027 0:00",  # the first minute after the last day
+        "1-12-2027",
+        "over 366 dagen",
+        "in 53 weeks",
+        "over 13 maanden",
+        # Beyond the year 9999 that `datetime` holds: still too far, not unreadable.
+        "1-1-10000 9:00",
+        "31 december 12345",
+        "over 8000 jaar",
+        "in 99999999999999999999 days",
+    ],
+)
+def test_a_moment_more_than_a_year_ahead_is_refused_with_the_last_day(
+    text: str, language: str
+) -> None:
+    with pytest.raises(WhenError) as refused:
+        local(text, language=language)
+    assert refused.value.reason == "too_far"
+    said = CATALOGS.get(language).gettext(refused.value.msgid)
+    assert said.format(**refused.value.values(language)) == FAR[language]
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("30-11-2027 23:59", at(11, 30, 23, 59, year=2027)),  # the last minute allowed
+        ("30-11-2027", at(11, 30, 9, year=2027)),
+        ("over een jaar", at(11, 30, 9, year=2027)),
+        ("in a year", at(11, 30, 9, year=2027)),
+        ("over 52 weken", at(11, 29, 9, year=2027)),
+        ("over 365 dagen", at(11, 30, 9, year=2027)),
+    ],
+)
+def test_a_moment_up_to_a_year_ahead_is_accepted(
+    text: str, expected: datetime, language: str
+) -> None:
+    assert local(text, language=language) == expected
+
+
+def test_the_last_day_is_a_year_on_and_a_leap_day_gives_28_february() -> None:
+    assert last_day(NOW, ZONE) == date(2027, 11, 30)
+    # Just after midnight in Amsterdam it is still the day before in UTC: the local day counts.
+    new_year = datetime(2027, 1, 1, 0, 30, tzinfo=AMS).astimezone(UTC)
+    assert last_day(new_year, ZONE) == date(2028, 1, 1)
+    leap = datetime(2028, 2, 29, 12, 0, tzinfo=AMS).astimezone(UTC)
+    assert last_day(leap, ZONE) == date(2029, 2, 28)
+
+
+def test_a_pressed_moment_is_checked_the_same_way() -> None:
+    """`check_reach` is what a button's moment goes through (`pick_when`)."""
+    last_minute = at(11, 30, 23, 59, year=2027).astimezone(UTC)
+    assert check_reach(last_minute, now=NOW, zone=ZONE) == last_minute
+    assert in_reach(last_minute, now=NOW, zone=ZONE)
+    for beyond in (at(12, 1, 0, year=2027), datetime(9999, 12, 31, 23, 59, tzinfo=UTC)):
+        assert not in_reach(beyond, now=NOW, zone=ZONE)
+        with pytest.raises(WhenError) as refused:
+            check_reach(beyond, now=NOW, zone=ZONE)
+        assert refused.value.reason == "too_far"
+        assert refused.value.last_day == date(2027, 11, 30)
+    with pytest.raises(WhenError) as refused:
+        check_reach(NOW, now=NOW, zone=ZONE)
+    assert refused.value.reason == "past" and refused.value.values("nl") == {}
+
+
+ABSURD = [
+    "9999-12-31 23:59",
+    "31-12-9999 23:59",
+    "9999-12-31T23:59:59.999999",
+    "1-1-0001 0:00",  # was an OverflowError: before year 1 in UTC
+    "0001-01-01 00:00",
+    "1 januari 0001 0:00",
+    "1-1-" + "9" * 30,
+    "over " + "9" * 30 + " dagen",
+    "over 4000000000 minuten",
+    "half " + "9" * 30,
+    "9999-99-99",
+    "0-0-0",
+    "9" * 40,
+    "\x00",
+    "🙂",
+]
+
+
+@pytest.mark.parametrize("zone", [ZONE, "America/Los_Angeles", "Pacific/Kiritimati"])
+@pytest.mark.parametrize("text", ABSURD)
+def test_absurd_input_is_refused_and_never_crashes(text: str, zone: str) -> None:
+    """Years 1 and 9999 in a zone far from UTC used to overflow when turned into UTC."""
+    with pytest.raises(WhenError) as refused:
+        parse_when(text, now=NOW, language="nl", zone=zone)
+    assert refused.value.reason in ("past", "unknown", "too_far")
 
 
 def test_vanmiddag_after_the_afternoon_is_past() -> None:

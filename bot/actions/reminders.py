@@ -8,8 +8,9 @@ Picking a moment is one pattern wherever a flow needs it: a step with
 `options: from: when_presets` (quick buttons) and an `input` (a typed day and time), whose
 branches run `pick_when` or `type_when` first. Both leave the moment in the conversation as
 `due_at` (ISO 8601, UTC) for the actions after them in the same branch; a typed time that is
-past, ambiguous or unreadable is refused with an example, and the step asks again. Whatever
-sets a reminder says the moment back in words.
+past, ambiguous or unreadable is refused with an example, and one more than a year ahead
+(typed or pressed) with the latest day allowed; the step asks again. Whatever sets a
+reminder says the moment back in words.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from bot.reminders.delivery import in_quiet_hours as quiet_at
 from bot.reminders.when import (
     WhenError,
     at_local,
+    check_reach,
     clock_text,
+    in_reach,
     parse_when,
     presets,
     say_short,
@@ -128,25 +131,37 @@ async def when_presets(turn: Turn) -> list[Option]:
     return options
 
 
+def refusal(turn: Turn, error: WhenError) -> Reject:
+    """Why the moment cannot be used, in the practitioner's language."""
+    values = {key: escape(value) for key, value in error.values(turn.language).items()}
+    return Reject(error.msgid, **values)
+
+
 @registry.action("pick_when")
 async def pick_when(turn: Turn) -> None:
-    """A quick choice: its moment, as worked out when it was pressed."""
+    """A quick choice: its moment, as worked out when it was pressed; checked like a typed
+    one (after now, at most a year ahead)."""
     at = turn.option.attrs.get("at") if turn.option is not None else None
     if not at:
         raise Reject(NO_MOMENT)
-    turn.data[DUE] = at
+    try:
+        moment = check_reach(datetime.fromisoformat(at), now=turn.now(), zone=zone(turn))
+    except WhenError as error:
+        raise refusal(turn, error) from None
+    turn.data[DUE] = moment.isoformat()
 
 
 @registry.action("type_when")
 async def type_when(turn: Turn) -> None:
     """A typed day and time ("morgen 9:00", "di 14:30", "12-1 10:00", "over 3 dagen").
-    Refused with an example when it is past, ambiguous or not a moment."""
+    Refused with an example when it is past, ambiguous or not a moment, and with the
+    latest day when it is more than a year ahead."""
     try:
         moment = parse_when(
             turn.value or "", now=turn.now(), language=turn.language, zone=zone(turn)
         )
     except WhenError as error:
-        raise Reject(error.msgid) from None
+        raise refusal(turn, error) from None
     turn.data[DUE] = moment.isoformat()
 
 
@@ -305,7 +320,8 @@ async def checkin_planned(turn: Turn) -> bool:
 @registry.provider("checkin_moves")
 async def checkin_moves(turn: Turn) -> list[Option]:
     """Quick choices that fit a moment weeks away: a week earlier (while that is still
-    ahead) or later, at the same time; for a skipped one, the moment first proposed."""
+    ahead) or later (while that is at most a year ahead), at the same time; for a skipped
+    one, the moment first proposed."""
     moment = _slot_moment(turn)
     choices: list[tuple[str, str, datetime]] = []
     if moment is None:
@@ -318,8 +334,11 @@ async def checkin_moves(turn: Turn) -> list[Option]:
         for key, msgid, days in (("earlier", EARLIER, -7), ("later", LATER, 7)):
             at = at_local(local.date() + timedelta(days=days), local.time(), zone(turn))
             choices.append((key, fill(turn, msgid, when=short_when(turn, at)), at))
+    now, where = turn.now(), zone(turn)
     return [
-        Option(key, label, {"at": at.isoformat()}) for key, label, at in choices if at > turn.now()
+        Option(key, label, {"at": at.isoformat()})
+        for key, label, at in choices
+        if in_reach(at, now=now, zone=where)
     ]
 
 

@@ -7,6 +7,10 @@ practitioner's wall clock: dateparser gets the local time as a naive value and g
 back, and `zoneinfo` turns that into a moment, so 09:00 stays 09:00 on both sides of a
 daylight-saving change. dateparser is imported on first use (about 0.1 s, and the first
 parse about as much again), so starting the bot does not pay for it.
+
+Every moment a practitioner chooses, typed or pressed, passes `check_reach`: after now and at
+most a year ahead (up to and including the same date next year, local). A year beyond what
+`datetime` holds (10000) is refused the same way, never raised as an OverflowError.
 """
 
 from __future__ import annotations
@@ -17,11 +21,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 
 from bot.i18n import N_
 
-Reason = Literal["past", "ambiguous", "unknown"]
+Reason = Literal["past", "ambiguous", "unknown", "too_far"]
 
 DEFAULT_TIME = time(9, 0)
 """A date without a time means this hour, local."""
@@ -37,21 +41,67 @@ PROBLEMS: dict[str, str] = {
         "I could not read a date in that. Try for example “tomorrow 9:00”, “Tue 14:30”, "
         "“12-1 10:00” (day first) or “in 3 days”."
     ),
+    "too_far": N_(
+        "That is too far ahead: a reminder can be at most a year away, {date} at the latest. "
+        "Choose an earlier moment."
+    ),
 }
 """What to tell the practitioner for each `WhenError.reason` (English msgids)."""
 
 
 class WhenError(ValueError):
-    """A typed time that cannot be used; `reason` is `past`, `ambiguous` or `unknown`, and
-    `PROBLEMS[reason]` explains it with an example."""
+    """A moment that cannot be used; `reason` is `past`, `ambiguous`, `unknown` or
+    `too_far`, and `PROBLEMS[reason]` explains it. `last_day` is the latest day allowed
+    (`too_far` only), said by `values`."""
 
-    def __init__(self, reason: Reason) -> None:
+    def __init__(self, reason: Reason, last_day: date | None = None) -> None:
         super().__init__(reason)
         self.reason: Reason = reason
+        self.last_day = last_day
 
     @property
     def msgid(self) -> str:
         return PROBLEMS[self.reason]
+
+    def values(self, language: str) -> dict[str, str]:
+        """The placeholders of `msgid`: `{date}`, the latest day, in `language` (Babel)."""
+        if self.last_day is None:
+            return {}
+        return {"date": format_date(self.last_day, "d MMMM y", locale=language)}
+
+
+def last_day(now: datetime, zone: str) -> date:
+    """The latest day a reminder may be set for: today a year on, local (a 29 February
+    gives 28 February)."""
+    today = now.astimezone(ZoneInfo(zone)).date()
+    try:
+        return today.replace(year=today.year + 1)
+    except ValueError:
+        return today.replace(year=today.year + 1, day=28)
+
+
+def check_reach(moment: datetime, *, now: datetime, zone: str) -> datetime:
+    """`moment` (UTC) if it is after `now` and no later than `last_day`; a naive `moment` is
+    the wall clock in `zone`. Raises `WhenError` `past` or `too_far`. Only comparisons come
+    before the range is known, so year 1 or 9999 in any zone cannot overflow."""
+    tz = ZoneInfo(zone)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    last = last_day(now, zone)
+    if moment >= at_local(last + timedelta(days=1), time(0), zone):
+        raise WhenError("too_far", last)
+    if moment <= now:
+        raise WhenError("past")
+    return moment.astimezone(UTC)
+
+
+def in_reach(moment: datetime, *, now: datetime, zone: str) -> bool:
+    """Whether `check_reach` accepts `moment`: for quick choices, offered only then."""
+    try:
+        check_reach(moment, now=now, zone=zone)
+    except WhenError:
+        return False
+    return True
 
 
 _WEEKDAYS = {
@@ -95,6 +145,16 @@ _HAS_TIME = re.compile(
     r"\d{1,2}:\d{2}|\b\d{1,2}\s*(?:am|pm)\b|\b(?:uur|uren|minuut|minuten|min|hours?|minutes?|nu|now)\b"
 )
 _BARE_NUMBER = re.compile(r"\d{1,4}")
+_UNIT_DAYS = {
+    "min": 1 / 1440, "minuut": 1 / 1440, "minuten": 1 / 1440, "minute": 1 / 1440,
+    "minutes": 1 / 1440, "uur": 1 / 24, "uren": 1 / 24, "hour": 1 / 24, "hours": 1 / 24,
+    "dag": 1, "dagen": 1, "day": 1, "days": 1, "week": 7, "weken": 7, "weeks": 7,
+    "maand": 31, "maanden": 31, "month": 31, "months": 31,
+    "jaar": 366, "jaren": 366, "year": 366, "years": 366,
+}  # fmt: skip
+_COUNT_AHEAD = re.compile(r"\b(?:over|in)\s+(\d+)\s*(" + "|".join(_UNIT_DAYS) + r")\b")
+_HUGE_YEAR = re.compile(r"(?:\d{1,2}[-/.]\d{1,2}[-/.]|\d{1,2}\s+[a-z]+\s+)\d{5,}\b|\b\d{5,}[-/.]\d")
+"""A date in year 10000 or later ("1-1-10000", "1 januari 10000", "10000-1-1")."""
 
 
 def _normalise(text: str, today: date) -> str:
@@ -153,6 +213,15 @@ def _dateparser_parse(text: str, base: datetime) -> datetime | None:
     return result
 
 
+def _beyond_calendar(cleaned: str) -> bool:
+    """Whether text dateparser could not read names a moment past what `datetime` holds
+    ("over 8000 jaar", "1-1-10000"): that is too far ahead, not unreadable."""
+    count = _COUNT_AHEAD.search(cleaned)
+    if count is not None and int(count.group(1)) * _UNIT_DAYS[count.group(2)] > 366:
+        return True
+    return _HUGE_YEAR.search(cleaned) is not None
+
+
 def warm_up() -> None:
     """Import dateparser and load its Dutch and English data (about 0.25 s of CPU), so the
     first typed moment does not stall the bot; run on a worker thread at start."""
@@ -163,9 +232,10 @@ def parse_when(text: str, *, now: datetime, language: str, zone: str) -> datetim
     """The moment (aware, UTC) meant by `text`, typed by a practitioner in time zone
     `zone`. A date without a time means 09:00 there.
 
-    Raises `WhenError`: `past` for a moment not after `now`, `ambiguous` for a bare number
-    ("9") and `unknown` for anything without a readable date. `language` is the
-    practitioner's, but both Dutch and English are read whichever it is.
+    Raises `WhenError`: `past` for a moment not after `now`, `too_far` for one more than a
+    year ahead (`check_reach`), `ambiguous` for a bare number ("9") and `unknown` for
+    anything without a readable date. `language` is the practitioner's, but both Dutch and
+    English are read whichever it is.
     """
     del language  # both languages are always read: English words in Dutch chats are common
     tz = ZoneInfo(zone)
@@ -181,20 +251,16 @@ def parse_when(text: str, *, now: datetime, language: str, zone: str) -> datetim
         raise WhenError("unknown")  # "25:00"
     found = _dateparser_parse(cleaned, local_now.replace(tzinfo=None))
     if found is None:
+        if _beyond_calendar(cleaned):
+            raise WhenError("too_far", last_day(now, zone))
         raise WhenError("unknown")
     if typed is not None and found.tzinfo is None and (found.hour, found.minute) != typed:
         raise WhenError("unknown")  # the typed time did not survive the reading
     if _DAY_MONTH.search(cleaned) and found - local_now.replace(tzinfo=None) > JUST_WENT:
         raise WhenError("past")  # "29-11" typed on 30 November: not next year's
-    if found.tzinfo is not None:  # the text named a zone ("9:00 UTC"): keep that moment
-        moment = found.astimezone(UTC)
-    else:
-        if not _HAS_TIME.search(cleaned):
-            found = datetime.combine(found.date(), DEFAULT_TIME)
-        moment = found.replace(tzinfo=tz).astimezone(UTC)
-    if moment <= now:
-        raise WhenError("past")
-    return moment
+    if found.tzinfo is None and not _HAS_TIME.search(cleaned):
+        found = datetime.combine(found.date(), DEFAULT_TIME)
+    return check_reach(found, now=now, zone=zone)  # aware if the text named a zone
 
 
 def at_local(day: date, clock: time, zone: str) -> datetime:

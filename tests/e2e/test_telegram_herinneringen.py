@@ -111,3 +111,45 @@ async def test_add_move_and_cancel_reminders_over_telegram(
         saved = await reminders_of(settings, user)
         assert [r.status for r in saved] == ["cancelled", "pending"]
         assert saved[0].due_at == datetime(2027, 1, 12, 9, 0, tzinfo=UTC)
+
+
+async def test_a_moment_more_than_a_year_ahead_is_refused_over_telegram(
+    stub: StubBotAPI, settings: Settings, txt: Texts
+) -> None:
+    """A year on from NOW is 1 December 2027: later is refused in the practitioner's
+    language and asked again; that day itself is kept."""
+    refusals = {
+        "nl": "Dat is te ver weg: een herinnering kan hooguit een jaar vooruit, uiterlijk "
+        "1 december 2027. Kies een eerder moment.",
+        "en": "That is too far ahead: a reminder can be at most a year away, 1 December 2027 "
+        "at the latest. Choose an earlier moment.",
+    }
+    kept = {
+        "nl": "Ik herinner je eraan op woensdag 1 december 2027 om 09:00.",
+        "en": "I'll remind you on Wednesday 1 December 2027 at 09:00.",
+    }
+    async with bot_against(stub, settings) as app:
+        engine_of(app).clock = lambda: NOW
+        for user_id, language in ((3002, "nl"), (3003, "en")):
+            user = stub.user(user_id, language_code=language)
+            t = txt.catalogs.get(language).gettext
+            for action in (
+                user.send("/start"),
+                user.press(txt.button("onboarding", "welcome", "next", language)),
+                user.press(txt.button("onboarding", "privacy", "ok", language)),
+                user.send("Gezin S."),
+                user.send("/herinneringen"),
+                user.press(t("New reminder")),
+                user.press(t("Yes, this family")),
+                user.send("oma bellen"),
+            ):
+                await action
+                await user.reply()
+            for typed in ("9999-12-31 23:59", "1-1-3000 9:00", "over 5000 jaar"):
+                refused = await shows(user, user.send(typed), refusals[language])
+                assert t("Tomorrow 9:00") in refused.flat_buttons  # asked again
+            assert await reminders_of(settings, user) == []
+
+            await shows(user, user.send("1-12-2027 9:00"), kept[language])
+            [saved] = await reminders_of(settings, user)
+            assert saved.due_at == datetime(2027, 12, 1, 8, 0, tzinfo=UTC)
