@@ -1,16 +1,17 @@
 """Delivering due reminders: claim, send, mark sent; exactly once in the normal case, and
 at least once when a process dies.
 
-One pass (`ReminderJob.run_once`):
+One pass (`ReminderJob.run_once`) takes the due reminders one at a time:
 
-1. Claims due rows in a short transaction (`store.claim_due`: `FOR UPDATE SKIP LOCKED` on
-   PostgreSQL, so two bot processes split the work instead of both taking it) and sets a
-   lease (`claimed_until`). A reminder whose owner is in quiet hours is not sent: its next
-   attempt moves to the end of the quiet hours, in their time zone.
-2. Sends each claimed reminder through the `Notifier`, outside any transaction.
+1. Claims the one due first in a short transaction (`store.claim_next`: `FOR UPDATE SKIP
+   LOCKED` on PostgreSQL, so two bot processes split the work instead of both taking it)
+   and sets a lease (`claimed_until`), counted from just before its send. A reminder whose
+   owner is in quiet hours is not sent: its next attempt moves to the end of the quiet
+   hours, in their time zone.
+2. Sends it through the `Notifier`, outside any transaction.
 3. Marks it `sent` only once the channel accepted it. A passing failure (network, Telegram
-   down) gives the claim back with a growing back-off; a message that can never be
-   delivered (the chat blocked the bot) becomes `failed`.
+   down) gives the claim back with a growing back-off and ends the pass; a message that
+   can never be delivered (the chat blocked the bot) becomes `failed`.
 
 A crash between 2 and 3 leaves the lease to run out, and the reminder is sent again: a
 repeat, never a loss. Reminders that fell due while the bot was down are due at start and
@@ -47,7 +48,6 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 """How long a claim holds: far longer than a send with its retries (3 tries of at most
 `BOT_TELEGRAM_TIMEOUT`), so a live process never loses its claim while sending."""
-BATCH = 50
 LATE_AFTER = timedelta(minutes=10)
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 """The wait after the 1st, 2nd, 3rd and every later failed send."""
@@ -103,6 +103,14 @@ class Pass:
     failed: int = 0
     """The channel said never: given up."""
 
+    def __add__(self, other: Pass) -> Pass:
+        return Pass(
+            self.sent + other.sent,
+            self.deferred + other.deferred,
+            self.retried + other.retried,
+            self.failed + other.failed,
+        )
+
 
 @dataclass(frozen=True)
 class _Claimed:
@@ -125,7 +133,6 @@ class ReminderJob:
         *,
         clock: Callable[[], datetime] = utcnow,
         lease: timedelta = LEASE,
-        batch: int = BATCH,
     ) -> None:
         self.sessions = sessions
         self.catalogs = catalogs
@@ -134,23 +141,20 @@ class ReminderJob:
         self.notifier = notifier
         self.clock = clock
         self.lease = lease
-        self.batch = batch
 
     async def run_once(self) -> Pass:
-        """Deliver everything due now, batch by batch."""
+        """Deliver everything due now, one reminder after the other."""
         total = Pass()
         while True:
             now = self.clock()
-            claimed, deferred, full = await self._claim(now)
+            claimed, deferred = await self._claim(now)
+            total += Pass(deferred=deferred)
+            if claimed is None:
+                break
             done = await self._deliver(claimed, now)
-            total = Pass(
-                total.sent + done.sent,
-                total.deferred + deferred,
-                total.retried + done.retried,
-                total.failed + done.failed,
-            )
-            if not full or (done.retried and not done.sent):
-                break  # all done, or the channel is down: the next pass tries again
+            total += done
+            if done.retried:
+                break  # the channel is down: the next pass tries again
         metrics.REMINDERS_SENT.inc(total.sent)
         metrics.REMINDERS_DUE.set(total.deferred + total.retried)  # due, still to send
         if total.sent or total.deferred or total.retried or total.failed:
@@ -167,12 +171,12 @@ class ReminderJob:
         async with self.sessions() as session:
             return await store.next_due(session)
 
-    async def _claim(self, now: datetime) -> tuple[list[_Claimed], int, bool]:
-        claimed: list[_Claimed] = []
+    async def _claim(self, now: datetime) -> tuple[_Claimed | None, int]:
+        """The next reminder to send now, claimed, and how many met on the way were
+        deferred to the end of their owner's quiet hours."""
         deferred = 0
         async with self.sessions() as session, session.begin():
-            rows = await store.claim_due(session, now, lease=self.lease, limit=self.batch)
-            for reminder in rows:
+            while (reminder := await store.claim_next(session, now, lease=self.lease)) is not None:
                 owner = await session.get(Practitioner, reminder.owner_id)
                 if owner is None:  # deleted meanwhile; the cascade takes the row
                     continue
@@ -182,8 +186,8 @@ class ReminderJob:
                     reminder.claimed_until = None
                     deferred += 1
                     continue
-                claimed.append(await self._prepare(session, reminder, owner, now))
-        return claimed, deferred, len(rows) == self.batch
+                return await self._prepare(session, reminder, owner, now), deferred
+        return None, deferred
 
     async def _prepare(
         self, session: AsyncSession, reminder: Reminder, owner: Practitioner, now: datetime
@@ -207,41 +211,37 @@ class ReminderJob:
             reminder.id, reminder.claimed_until, owner.external_key, reply, late, reminder.attempts
         )
 
-    async def _deliver(self, claimed: list[_Claimed], now: datetime) -> Pass:
-        sent = retried = failed = 0
-        for item in claimed:
-            try:
-                delivered = await self.notifier.notify(item.owner_key, item.reply)
-            except Exception as exc:
-                # Its type only: an error may quote the message.
-                log.warning("reminder not sent, will retry: %s", type(exc).__name__)
-                async with self.sessions() as session, session.begin():
-                    await store.release(
-                        session,
-                        item.reminder_id,
-                        item.claimed_until,
-                        next_attempt_at=now + backoff(item.attempts + 1),
-                        failed=True,
-                    )
-                retried += 1
-                continue
+    async def _deliver(self, item: _Claimed, now: datetime) -> Pass:
+        """Send one claimed reminder and record what came of it."""
+        try:
+            delivered = await self.notifier.notify(item.owner_key, item.reply)
+        except Exception as exc:
+            # Its type only: an error may quote the message.
+            log.warning("reminder not sent, will retry: %s", type(exc).__name__)
             async with self.sessions() as session, session.begin():
-                if delivered:
-                    marked = await store.mark_sent(
-                        session, item.reminder_id, item.claimed_until, now, late=item.late
-                    )
-                    sent += marked
-                else:
-                    await store.release(
-                        session,
-                        item.reminder_id,
-                        item.claimed_until,
-                        next_attempt_at=now,
-                        failed=True,
-                        status=store.FAILED,
-                    )
-                    failed += 1
-        return Pass(sent=sent, retried=retried, failed=failed)
+                await store.release(
+                    session,
+                    item.reminder_id,
+                    item.claimed_until,
+                    next_attempt_at=now + backoff(item.attempts + 1),
+                    failed=True,
+                )
+            return Pass(retried=1)
+        async with self.sessions() as session, session.begin():
+            if delivered:
+                marked = await store.mark_sent(
+                    session, item.reminder_id, item.claimed_until, now, late=item.late
+                )
+                return Pass(sent=int(marked))
+            await store.release(
+                session,
+                item.reminder_id,
+                item.claimed_until,
+                next_attempt_at=now,
+                failed=True,
+                status=store.FAILED,
+            )
+            return Pass(failed=1)
 
 
 async def run_periodically(job: ReminderJob, *, poll: float | None = None) -> None:

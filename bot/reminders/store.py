@@ -213,29 +213,31 @@ def _due(now: datetime) -> list[ColumnElement[bool]]:
     ]
 
 
-async def claim_due(
-    session: AsyncSession, now: datetime, *, lease: timedelta, limit: int
-) -> Sequence[Reminder]:
-    """Claim up to `limit` due reminders for this process until `now + lease`.
+async def claim_next(session: AsyncSession, now: datetime, *, lease: timedelta) -> Reminder | None:
+    """Claim the reminder due first for this process until `now + lease`; None when none
+    is due.
 
-    On PostgreSQL `FOR UPDATE SKIP LOCKED` lets two processes claim side by side without
-    waiting for or taking each other's rows; the lease (`claimed_until`) keeps the rows
-    claimed after this transaction commits, while the message is being sent. A process that
-    dies holding a claim leaves it to run out, and the row is claimed again: a reminder may
-    then come twice, never not at all. SQLite ignores `FOR UPDATE`; one process is assumed.
+    One at a time, right before its send, so that the lease runs from the send (however
+    many came before it in the pass). On PostgreSQL `FOR UPDATE SKIP LOCKED` lets two
+    processes claim side by side without waiting for or taking each other's rows; the lease
+    (`claimed_until`) keeps the row claimed after this transaction commits, while the
+    message is being sent. A process that dies holding a claim leaves it to run out, and the
+    row is claimed again: a reminder may then come twice, never not at all. SQLite ignores
+    `FOR UPDATE`; one process is assumed.
     """
     query = (
         select(Reminder)
         .where(*_due(now))
         .order_by(Reminder.next_attempt_at, Reminder.id)
-        .limit(limit)
+        .limit(1)
         .with_for_update(skip_locked=True)
     )
-    claimed = (await session.execute(query)).scalars().all()
-    for reminder in claimed:
-        reminder.claimed_until = now + lease
+    reminder = (await session.execute(query)).scalars().first()
+    if reminder is None:
+        return None
+    reminder.claimed_until = now + lease
     await session.flush()
-    return claimed
+    return reminder
 
 
 async def next_due(session: AsyncSession) -> datetime | None:
