@@ -6,10 +6,12 @@ sleeps."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from bot import metrics
 from bot.actions import cases
@@ -17,7 +19,7 @@ from bot.actions.export import export_document
 from bot.engine.engine import Engine
 from bot.engine.events import Identity, Outcome, Press, Reply
 from bot.engine.render import fill
-from bot.reminders import buttons, message
+from bot.reminders import buttons, delivery, message, store
 from bot.reminders.delivery import LATE_AFTER, ReminderJob, for_engine
 from bot.reminders.when import days_later, say_when
 from bot.store.models import AuditEntry, Practitioner, Reminder
@@ -371,6 +373,32 @@ async def test_a_slow_pass_does_not_outlive_its_claims(engine: Engine) -> None:
     await job_for(engine, slow, clock).run_once()
     texts = [reply.text for _, reply in slow.sent + other.sent]
     assert len(texts) == len(set(texts)) == 3
+
+
+async def test_sent_is_written_again_when_the_database_does_not_take_it(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database fails once right after Telegram took the reminder: "sent" is written
+    again a moment later rather than left for the lease to run out (which would send the
+    reminder a second time)."""
+    case_id = await practitioner(engine)
+    reminder_id = await add(engine, NOON, case_id=case_id)
+    real, failures = store.mark_sent, [OperationalError("UPDATE", {}, ConnectionError())]
+
+    async def flaky(*args: Any, **kwargs: Any) -> bool:
+        if failures:
+            raise failures.pop()
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "mark_sent", flaky)
+    monkeypatch.setattr(delivery, "MARK_PAUSES", (0.0,))
+    inbox, clock = Inbox(), Clock(NOON)
+    job = job_for(engine, inbox, clock)
+    assert (await job.run_once()).sent == 1
+    assert (await stored(engine, reminder_id)).status == "sent"
+    clock.move(timedelta(hours=1))
+    assert (await job.run_once()).sent == 0
+    assert len(inbox.sent) == 1
 
 
 async def test_many_due_reminders_go_out_in_one_pass_one_after_the_other(engine: Engine) -> None:

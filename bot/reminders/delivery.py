@@ -9,14 +9,21 @@ One pass (`ReminderJob.run_once`) takes the due reminders one at a time:
    owner is in quiet hours is not sent: its next attempt moves to the end of the quiet
    hours, in their time zone.
 2. Sends it through the `Notifier`, outside any transaction.
-3. Marks it `sent` only once the channel accepted it. A passing failure (network, Telegram
-   down) gives the claim back with a growing back-off and ends the pass; a message that
-   can never be delivered (the chat blocked the bot) becomes `failed`.
+3. Marks it `sent` only once the channel accepted it, and before anything else: one
+   autocommitted UPDATE, on PostgreSQL over a connection taken from the pool before the
+   send. A passing failure (network, Telegram down) gives the claim back with a growing
+   back-off and ends the pass; a message that can never be delivered (the chat blocked
+   the bot) becomes `failed`.
 
 A crash between 2 and 3 leaves the lease to run out, and the reminder is sent again: a
-repeat, never a loss. Reminders that fell due while the bot was down are due at start and
-go out in the first pass, marked late when they come more than `LATE_AFTER` after their
-time. On SQLite there is no row locking: one process is assumed (the README says so).
+repeat, never a loss. Telegram's sendMessage has no idempotency key, so a crash while the
+request is on its way cannot be told from one just after Telegram took it; what this
+module keeps small is the time between Telegram's answer and the commit (no pool, no
+BEGIN, no other work in between; `python -m tests.perf.reminder_window` measures it, and
+`netwerkcoach_reminder_unmarked_seconds` in production). Reminders that fell due while the
+bot was down are due at start and go out in the first pass, marked late when they come
+more than `LATE_AFTER` after their time. On SQLite there is no row locking: one process is
+assumed (the README says so).
 
 The job knows no Telegram, and its clock is given to it, so tests move time.
 """
@@ -25,12 +32,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot import metrics
 from bot.engine.engine import Engine
@@ -41,6 +49,7 @@ from bot.i18n import Catalogs
 from bot.notify import Notifier
 from bot.reminders import message, store
 from bot.reminders.when import at_local, warm_up
+from bot.store.db import is_sqlite, store_unavailable
 from bot.store.models import Case, Practitioner, Reminder, utcnow
 
 log = logging.getLogger(__name__)
@@ -53,6 +62,9 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), ti
 """The wait after the 1st, 2nd, 3rd and every later failed send."""
 POLL = 20.0
 """Longest sleep between passes while the bot runs, in seconds."""
+MARK_PAUSES = (0.2, 1.0, 5.0)
+"""Seconds before writing "sent" again when the database did not take it (a restart, a
+dropped connection): an accepted reminder left unmarked comes again after its lease."""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -122,7 +134,17 @@ class _Claimed:
     attempts: int
 
 
+async def _autocommit(session: AsyncSession) -> AsyncConnection:
+    """The session's connection, taken from the pool now, with every statement committed
+    on its own: no BEGIN and no COMMIT round trip."""
+    return await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 class ReminderJob:
+    """`ready_connection`: take the connection that marks a reminder sent before its send
+    (PostgreSQL, with a pool of them). Not on SQLite, where the process has one connection
+    and every practitioner's turn would wait for Telegram; taking it there is local."""
+
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -133,6 +155,7 @@ class ReminderJob:
         *,
         clock: Callable[[], datetime] = utcnow,
         lease: timedelta = LEASE,
+        ready_connection: bool = False,
     ) -> None:
         self.sessions = sessions
         self.catalogs = catalogs
@@ -141,6 +164,7 @@ class ReminderJob:
         self.notifier = notifier
         self.clock = clock
         self.lease = lease
+        self.ready_connection = ready_connection
 
     async def run_once(self) -> Pass:
         """Deliver everything due now, one reminder after the other."""
@@ -212,36 +236,68 @@ class ReminderJob:
         )
 
     async def _deliver(self, item: _Claimed, now: datetime) -> Pass:
-        """Send one claimed reminder and record what came of it."""
-        try:
-            delivered = await self.notifier.notify(item.owner_key, item.reply)
-        except Exception as exc:
-            # Its type only: an error may quote the message.
-            log.warning("reminder not sent, will retry: %s", type(exc).__name__)
-            async with self.sessions() as session, session.begin():
-                await store.release(
-                    session,
-                    item.reminder_id,
-                    item.claimed_until,
-                    next_attempt_at=now + backoff(item.attempts + 1),
-                    failed=True,
-                )
-            return Pass(retried=1)
-        async with self.sessions() as session, session.begin():
+        """Send one claimed reminder and record what came of it. Between the channel's
+        "accepted" and the commit of "sent" a crash makes the reminder come twice, so
+        nothing else happens there: the connection is ready before the send (where that
+        is free, see the class) and the mark is one autocommitted UPDATE."""
+        async with self.sessions() as session:
+            ready = await _autocommit(session) if self.ready_connection else None
+            delivered: bool | None
+            try:
+                delivered = await self.notifier.notify(item.owner_key, item.reply)
+            except Exception as exc:
+                # Its type only: an error may quote the message.
+                log.warning("reminder not sent, will retry: %s", type(exc).__name__)
+                delivered = None
             if delivered:
-                marked = await store.mark_sent(
-                    session, item.reminder_id, item.claimed_until, now, late=item.late
-                )
-                return Pass(sent=int(marked))
+                return Pass(sent=int(await self._mark_sent(item, now, ready)))
+        async with self.sessions() as session, session.begin():
+            if delivered is None:
+                next_attempt_at, status = now + backoff(item.attempts + 1), store.PENDING
+            else:
+                next_attempt_at, status = now, store.FAILED
             await store.release(
                 session,
                 item.reminder_id,
                 item.claimed_until,
-                next_attempt_at=now,
+                next_attempt_at=next_attempt_at,
                 failed=True,
-                status=store.FAILED,
+                status=status,
             )
-            return Pass(failed=1)
+        return Pass(retried=1) if delivered is None else Pass(failed=1)
+
+    async def _mark_sent(
+        self, item: _Claimed, now: datetime, ready: AsyncConnection | None
+    ) -> bool:
+        """Mark an accepted reminder sent, on `ready` or else a connection taken now; when
+        the database does not take it, again after `MARK_PAUSES` on a new connection."""
+        accepted = time.perf_counter()
+        pauses = iter(MARK_PAUSES)
+        while True:
+            try:
+                if ready is not None:
+                    marked = await store.mark_sent(
+                        ready, item.reminder_id, item.claimed_until, now, late=item.late
+                    )
+                else:
+                    async with self.sessions() as session:
+                        marked = await store.mark_sent(
+                            await _autocommit(session),
+                            item.reminder_id,
+                            item.claimed_until,
+                            now,
+                            late=item.late,
+                        )
+                break
+            except Exception as exc:
+                pause = next(pauses, None)
+                if pause is None or not store_unavailable(exc):
+                    raise
+                log.warning("reminder sent, not yet marked (%s): again", type(exc).__name__)
+                ready = None  # it may be the connection that failed
+                await asyncio.sleep(pause)
+        metrics.REMINDER_UNMARKED_SECONDS.observe(time.perf_counter() - accepted)
+        return marked
 
 
 async def run_periodically(job: ReminderJob, *, poll: float | None = None) -> None:
@@ -272,4 +328,5 @@ def for_engine(engine: Engine, notifier: Notifier) -> ReminderJob:
         notifier,
         clock=engine.clock,
         lease=timedelta(seconds=engine.settings.reminder_lease),
+        ready_connection=not is_sqlite(engine.settings.database_url),
     )
