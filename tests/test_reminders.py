@@ -323,19 +323,23 @@ async def test_a_crash_between_send_and_mark_repeats_the_reminder_never_loses_it
         await job_for(engine, dying, clock).run_once()
     assert len(dying.sent) == 1
     assert (await stored(engine, reminder_id)).status == "pending"  # claimed, not marked
+    again = t(engine, message.AGAIN)
+    assert again not in dying.sent[0][1].text
 
     survivor = Inbox()
     job = job_for(engine, survivor, clock)
     assert (await job.run_once()).sent == 0  # the lease still holds
     clock.move(timedelta(minutes=5))
-    assert (await job.run_once()).sent == 1  # the lease ran out: sent again
+    assert (await job.run_once()).sent == 1  # the lease ran out: sent again, saying so
+    assert f"<i>{again}</i>" in survivor.sent[0][1].text
+    assert again.startswith("(Misschien heb je deze herinnering al gekregen")
     assert (await stored(engine, reminder_id)).status == "sent"
 
 
 async def test_a_crash_in_a_pass_repeats_only_the_reminder_being_sent(engine: Engine) -> None:
     """One reminder is claimed at a time, just before its send: after a crash during the
-    second of three, the first is not sent again, the second comes again, and the third
-    was never claimed."""
+    second of three, the first is not sent again, the second comes again saying it may
+    have come already, and the third, never sent, comes without that line."""
     case_id = await practitioner(engine)
     ids = [await add(engine, NOON + timedelta(seconds=i), case_id=case_id) for i in range(3)]
     dying, clock = Dying(crash_at=2), Clock(NOON + timedelta(minutes=1))
@@ -348,6 +352,8 @@ async def test_a_crash_in_a_pass_repeats_only_the_reminder_being_sent(engine: En
     clock.move(timedelta(minutes=5))
     survivor = Inbox()
     assert (await job_for(engine, survivor, clock).run_once()).sent == 2
+    again = t(engine, message.AGAIN)
+    assert [again in reply.text for _, reply in survivor.sent] == [True, False]
     assert [(await stored(engine, i)).status for i in ids] == ["sent"] * 3
 
 

@@ -20,7 +20,8 @@ repeat, never a loss. Telegram's sendMessage has no idempotency key, so a crash 
 request is on its way cannot be told from one just after Telegram took it; what this
 module keeps small is the time between Telegram's answer and the commit (no pool, no
 BEGIN, no other work in between; `python -m tests.perf.reminder_window` measures it, and
-`netwerkcoach_reminder_unmarked_seconds` in production). Reminders that fell due while the
+`netwerkcoach_reminder_unmarked_seconds` in production). The repeat says that the
+practitioner may have had it already (`message.AGAIN`). Reminders that fell due while the
 bot was down are due at start and go out in the first pass, marked late when they come
 more than `LATE_AFTER` after their time. On SQLite there is no row locking: one process is
 assumed (the README says so).
@@ -200,7 +201,8 @@ class ReminderJob:
         deferred to the end of their owner's quiet hours."""
         deferred = 0
         async with self.sessions() as session, session.begin():
-            while (reminder := await store.claim_next(session, now, lease=self.lease)) is not None:
+            while (claim := await store.claim_next(session, now, lease=self.lease)) is not None:
+                reminder = claim.reminder
                 owner = await session.get(Practitioner, reminder.owner_id)
                 if owner is None:  # deleted meanwhile; the cascade takes the row
                     continue
@@ -210,12 +212,13 @@ class ReminderJob:
                     reminder.claimed_until = None
                     deferred += 1
                     continue
-                return await self._prepare(session, reminder, owner, now), deferred
+                return await self._prepare(session, claim, owner, now), deferred
         return None, deferred
 
     async def _prepare(
-        self, session: AsyncSession, reminder: Reminder, owner: Practitioner, now: datetime
+        self, session: AsyncSession, claim: store.Claim, owner: Practitioner, now: datetime
     ) -> _Claimed:
+        reminder = claim.reminder
         case = None if reminder.case_id is None else await session.get(Case, reminder.case_id)
         label = case.label if case is not None and case.owner_id == owner.id else None
         should = planned(reminder, owner)
@@ -229,6 +232,7 @@ class ReminderJob:
             self.signer,
             owner.external_key,
             late_for=reminder.due_at if late else None,
+            interrupted=claim.interrupted,
         )
         assert reminder.claimed_until is not None
         return _Claimed(

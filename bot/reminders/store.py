@@ -213,17 +213,28 @@ def _due(now: datetime) -> list[ColumnElement[bool]]:
     ]
 
 
-async def claim_next(session: AsyncSession, now: datetime, *, lease: timedelta) -> Reminder | None:
+@dataclass(frozen=True)
+class Claim:
+    """A reminder claimed for sending, and whether an earlier claim on it ran out."""
+
+    reminder: Reminder
+    interrupted: bool
+    """An earlier claim lapsed without the reminder being marked sent or given back: the
+    process that held it died, as good as always while sending it (one reminder is claimed
+    at a time, just before its send). The practitioner may have it already."""
+
+
+async def claim_next(session: AsyncSession, now: datetime, *, lease: timedelta) -> Claim | None:
     """Claim the reminder due first for this process until `now + lease`; None when none
     is due.
 
     One at a time, right before its send, so that the lease runs from the send (however
-    many came before it in the pass). On PostgreSQL `FOR UPDATE SKIP LOCKED` lets two
-    processes claim side by side without waiting for or taking each other's rows; the lease
-    (`claimed_until`) keeps the row claimed after this transaction commits, while the
-    message is being sent. A process that dies holding a claim leaves it to run out, and the
-    row is claimed again: a reminder may then come twice, never not at all. SQLite ignores
-    `FOR UPDATE`; one process is assumed.
+    many came before it in the pass) and a claim that lapsed means an interrupted send. On
+    PostgreSQL `FOR UPDATE SKIP LOCKED` lets two processes claim side by side without
+    waiting for or taking each other's rows; the lease (`claimed_until`) keeps the row
+    claimed after this transaction commits, while the message is being sent. A process that
+    dies holding a claim leaves it to run out, and the row is claimed again: a reminder may
+    then come twice, never not at all. SQLite ignores `FOR UPDATE`; one process is assumed.
     """
     query = (
         select(Reminder)
@@ -235,9 +246,11 @@ async def claim_next(session: AsyncSession, now: datetime, *, lease: timedelta) 
     reminder = (await session.execute(query)).scalars().first()
     if reminder is None:
         return None
+    # Every way a claim ends (sent, given back, deferred, moved, done, cancelled) clears it.
+    interrupted = reminder.claimed_until is not None
     reminder.claimed_until = now + lease
     await session.flush()
-    return reminder
+    return Claim(reminder, interrupted)
 
 
 async def next_due(session: AsyncSession) -> datetime | None:
