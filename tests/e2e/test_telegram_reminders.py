@@ -465,32 +465,63 @@ async def one_due_reminder(settings: Settings, user: SimUser) -> int:
         return reminder.id
 
 
-async def claimed(sessions: Sessions, reminder_id: int) -> Reminder:
-    """The reminder, which must be pending and claimed."""
+@asynccontextmanager
+async def killed_and_restarted(
+    stub: StubBotAPI, settings: Settings, logs: Path
+) -> AsyncIterator[tuple[BotProcess, BotProcess]]:
+    """The process to kill (`FIRST_ENV`) and the one started after it; both gone at the
+    end, whatever happened."""
+    first = BotProcess("first", stub, settings, logs, env=FIRST_ENV)
+    second = BotProcess("second", stub, settings, logs)
+    try:
+        yield first, second
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+async def sending(
+    first: BotProcess, stub: StubBotAPI, sessions: Sessions, reminder_id: int
+) -> Reminder:
+    """Start `first` and wait until its send of the reminder is on its way (the stub holds
+    it); the reminder then, pending and claimed."""
+    await first.start()
+
+    async def in_flight() -> bool:
+        assert first.alive(), first.tail()
+        return stub.held("sendMessage") == 1
+
+    await until(in_flight, START_TIMEOUT, first.tail)
     async with sessions() as session:
         row = await session.get(Reminder, reminder_id)
         assert row is not None and row.status == "pending" and row.claimed_until is not None
         return row
 
 
-async def then_the_next_one(sessions: Sessions, user: SimUser, claim: Reminder) -> int:
-    """A later reminder of the same practitioner, due just after the killed process's claim
-    ran out: the restarted process claims reminders in the order they are due, so once this
-    one arrived, a repeat of the other one would have come before it."""
+async def restarted(second: BotProcess, sessions: Sessions, user: SimUser, claim: Reminder) -> int:
+    """Give the practitioner a later reminder, due just after the killed process's claim
+    ran out; start `second`, wait for that one and kill `second`. The restarted process
+    claims reminders in the order they are due, so a repeat of the other one came before
+    it, and nothing can come after. Returns the later reminder's id."""
+    assert claim.claimed_until is not None
+    due = claim.claimed_until + timedelta(seconds=1)
     async with sessions() as session, session.begin():
-        repo = Repo(session)
         p = await practitioner_row(session, user)
-        assert claim.claimed_until is not None
-        due = claim.claimed_until + timedelta(seconds=1)
-        later = await repo.add_reminder(p, case=None, kind="free", due_at=due, about="daarna")
-        return later.id
+        later = await Repo(session).add_reminder(p, case=None, kind="free", due_at=due)
+        later_id = later.id
+    await second.start()
+    await user.wait_until(
+        lambda out: is_reminder(out) and bool(arrived([out], user, later_id)),
+        timeout=START_TIMEOUT,
+    )
+    await second.kill()
+    return later_id
 
 
-def arrived(user: SimUser, reminder_id: int) -> list[BotOutput]:
+def arrived(outputs: list[BotOutput], user: SimUser, reminder_id: int) -> list[BotOutput]:
+    """The messages about this reminder among `outputs` to `user`."""
     signer, key = Signer(PROCESS_SECRET), telegram_key(user.user_id)
-    return [
-        o for o in user.outputs if is_reminder(o) and reminder_of(o, signer, key) == reminder_id
-    ]
+    return [o for o in outputs if is_reminder(o) and reminder_of(o, signer, key) == reminder_id]
 
 
 @asynccontextmanager
@@ -550,46 +581,28 @@ async def test_killed_while_the_send_is_on_its_way_the_reminder_comes_once_more_
     user = stub.user(5401, language_code="nl")
     reminder_id = await one_due_reminder(settings, user)
     stub.delay_next("sendMessage", SEND_HELD)
-    first = BotProcess("first", stub, settings, tmp_path, env=FIRST_ENV)
-    second = BotProcess("second", stub, settings, tmp_path)
-    try:
-        async with database(settings) as sessions:
-            await first.start()
+    async with (
+        killed_and_restarted(stub, settings, tmp_path) as (first, second),
+        database(settings) as sessions,
+    ):
+        claim = await sending(first, stub, sessions, reminder_id)
+        await first.kill()
 
-            async def in_flight() -> bool:
-                assert first.alive(), first.tail()
-                return stub.held("sendMessage") == 1
+        async def dropped() -> bool:
+            return stub.held("sendMessage") == 0
 
-            await until(in_flight, START_TIMEOUT, first.tail)
-            claim = await claimed(sessions, reminder_id)
-            await first.kill()
-
-            async def dropped() -> bool:
-                return stub.held("sendMessage") == 0
-
-            await until(dropped, 10, lambda: "the stub let go of the send")
-            assert not arrived(user, reminder_id)
-            later_id = await then_the_next_one(sessions, user, claim)
-
-            await second.start()
-            await user.wait_until(
-                lambda out: is_reminder(out) and out.plain_text is not None
-                and "daarna" in out.plain_text,
-                timeout=START_TIMEOUT,
-            )  # fmt: skip
-            await second.kill()  # nothing can come after this
-            async with sessions() as session:
-                row = await session.get(Reminder, reminder_id)
-                assert row is not None and (row.status, row.claimed_until) == ("sent", None)
-        [again] = arrived(user, reminder_id)  # no loss, and one message
-        again_note = txt.t(message.AGAIN)
-        assert again_note in (again.plain_text or "")
-        assert "Misschien heb je deze herinnering al gekregen" in (again.plain_text or "")
-        [next_one] = arrived(user, later_id)
-        assert again_note not in (next_one.plain_text or "")
-    finally:
-        await first.stop()
-        await second.stop()
+        await until(dropped, 10, lambda: "the stub let go of the send")
+        assert not arrived(user.outputs, user, reminder_id)
+        later_id = await restarted(second, sessions, user, claim)
+        async with sessions() as session:
+            row = await session.get(Reminder, reminder_id)
+            assert row is not None and (row.status, row.claimed_until) == ("sent", None)
+    [again] = arrived(user.outputs, user, reminder_id)  # no loss, and one message
+    again_note = txt.t(message.AGAIN)
+    assert again_note in (again.plain_text or "")
+    assert "Misschien heb je deze herinnering al gekregen" in (again.plain_text or "")
+    [next_one] = arrived(user.outputs, user, later_id)
+    assert again_note not in (next_one.plain_text or "")
 
 
 @pytest.mark.slow
@@ -610,53 +623,36 @@ async def test_killed_after_telegram_took_the_reminder_before_sent_was_committed
     user = stub.user(5402, language_code="nl")
     reminder_id = await one_due_reminder(settings, user)
     stub.delay_next("sendMessage", SEND_SLOW)
-    first = BotProcess("first", stub, settings, tmp_path, env=FIRST_ENV)
-    second = BotProcess("second", stub, settings, tmp_path)
-    try:
-        async with database(settings) as sessions:
-            await first.start()
+    async with (
+        killed_and_restarted(stub, settings, tmp_path) as (first, second),
+        database(settings) as sessions,
+    ):
+        claim = await sending(first, stub, sessions, reminder_id)
+        async with holding_the_mark(settings, reminder_id) as waiting:
+            assert stub.held("sendMessage") == 1, "locked too late: raise SEND_SLOW"
+            original = await user.wait_until(is_reminder, timeout=START_TIMEOUT)
+            await until(waiting, 10, lambda: "the bot waiting to mark it sent")
+            await first.kill()
+        assert t(message.AGAIN) not in (original.plain_text or "")
 
-            async def in_flight() -> bool:
-                assert first.alive(), first.tail()
-                return stub.held("sendMessage") == 1
+        async def marked() -> bool:
+            async with sessions() as session:
+                row = await session.get(Reminder, reminder_id)
+                assert row is not None
+                return row.status == "sent"
 
-            await until(in_flight, START_TIMEOUT, first.tail)
-            claim = await claimed(sessions, reminder_id)
-            async with holding_the_mark(settings, reminder_id) as waiting:
-                assert stub.held("sendMessage") == 1, "locked too late: raise SEND_SLOW"
-                original = await user.wait_until(is_reminder, timeout=START_TIMEOUT)
-                await until(waiting, 10, lambda: "the bot waiting to mark it sent")
-                await first.kill()
-            assert t(message.AGAIN) not in (original.plain_text or "")
-
-            async def marked() -> bool:
-                async with sessions() as session:
-                    row = await session.get(Reminder, reminder_id)
-                    assert row is not None
-                    return row.status == "sent"
-
-            if is_sqlite(settings.database_url):
-                assert not await marked()  # the dead process never wrote it
-            else:
-                await until(marked, 10, lambda: "the dead process's mark carried out")
-            later_id = await then_the_next_one(sessions, user, claim)
-
-            await second.start()
-            await user.wait_until(
-                lambda out: is_reminder(out) and out.plain_text is not None
-                and "daarna" in out.plain_text,
-                timeout=START_TIMEOUT,
-            )  # fmt: skip
-            await second.kill()  # nothing can come after this
-            assert await marked()
-        seen = arrived(user, reminder_id)
-        assert seen[0] is original
         if is_sqlite(settings.database_url):
-            [_, again] = seen  # one repeat, saying so
-            assert t(message.AGAIN) in (again.plain_text or "")
+            assert not await marked()  # the dead process never wrote it
         else:
-            assert len(seen) == 1  # no repeat
-        assert t(message.AGAIN) not in (arrived(user, later_id)[0].plain_text or "")
-    finally:
-        await first.stop()
-        await second.stop()
+            await until(marked, 10, lambda: "the dead process's mark carried out")
+        later_id = await restarted(second, sessions, user, claim)
+        assert await marked()
+    seen = arrived(user.outputs, user, reminder_id)
+    assert seen[0] is original
+    if is_sqlite(settings.database_url):
+        [_, again] = seen  # one repeat, saying so
+        assert t(message.AGAIN) in (again.plain_text or "")
+    else:
+        assert len(seen) == 1  # no repeat
+    [next_one] = arrived(user.outputs, user, later_id)
+    assert t(message.AGAIN) not in (next_one.plain_text or "")

@@ -32,7 +32,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text, update
+from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 from telegram.ext import ExtBot
 
@@ -42,10 +42,10 @@ from bot.channels.telegram.ratelimit import ChatRateLimiter
 from bot.channels.telegram.transport import BotApiRequest
 from bot.reminders.delivery import for_engine
 from bot.runtime import open_runtime
-from bot.store.db import is_sqlite, make_engine
+from bot.store.db import is_sqlite
 from bot.store.models import Practitioner, utcnow
 from bot.store.repo import Repo
-from tests.conftest import make_settings
+from tests.conftest import _empty_tables, make_settings
 from tests.support.stub_bot_api import StubBotAPI
 from tests.support.telegram import TOKEN
 
@@ -107,29 +107,10 @@ class Commits:
             self.done.append(time.perf_counter())
 
 
-async def _empty(url: str) -> None:
-    db = make_engine(url)
-    try:
-        async with db.begin() as conn:
-            names = (
-                await conn.execute(
-                    text(
-                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                        "AND tablename <> 'alembic_version'"
-                    )
-                )
-            ).scalars()
-            tables = ", ".join(f'public."{name}"' for name in names)
-            if tables:
-                await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    finally:
-        await db.dispose()
-
-
 async def measure(url: str, reminders: int, busy: int) -> tuple[list[float], list[float]]:
     """The gaps, in milliseconds, from Telegram's answer to the commit sent and done."""
     if not is_sqlite(url):
-        await _empty(url)
+        await _empty_tables(url)
     async with StubBotAPI() as stub, open_runtime(make_settings(url)) as runtime:
         engine = runtime.engine
         due = utcnow() - timedelta(minutes=1)
