@@ -2,7 +2,8 @@
 
 Defined here, in one place, so every part counts into the same registry without knowing
 who serves it: the Telegram channel (updates, latency, errors), the reminder job
-(`REMINDERS_DUE`, `REMINDERS_SENT`). Only counts and durations: no ids, no text.
+(`REMINDERS_DUE`, `REMINDERS_SENT`, `REMINDER_UNMARKED_SECONDS`). Only counts and
+durations: no ids, no text.
 Each replica reports its own; Prometheus adds them up.
 """
 
@@ -37,3 +38,9 @@ REMINDERS_DUE = Gauge(
     "netwerkcoach_reminders_due", "Reminders due and not yet sent, as last seen by this process"
 )
 REMINDERS_SENT = Counter("netwerkcoach_reminders_sent", "Reminders sent by this process")
+REMINDER_UNMARKED_SECONDS = Histogram(
+    "netwerkcoach_reminder_unmarked_seconds",
+    "Seconds from Telegram accepting a reminder to its being recorded as sent: a crash in "
+    "between sends it again",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0, 5.0),
+)

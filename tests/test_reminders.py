@@ -6,10 +6,12 @@ sleeps."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from bot import metrics
 from bot.actions import cases
@@ -17,7 +19,7 @@ from bot.actions.export import export_document
 from bot.engine.engine import Engine
 from bot.engine.events import Identity, Outcome, Press, Reply
 from bot.engine.render import fill
-from bot.reminders import buttons, message
+from bot.reminders import buttons, delivery, message, store
 from bot.reminders.delivery import LATE_AFTER, ReminderJob, for_engine
 from bot.reminders.when import days_later, say_when
 from bot.store.models import AuditEntry, Practitioner, Reminder
@@ -292,35 +294,120 @@ async def test_a_chat_that_blocked_the_bot_is_given_up(engine: Engine) -> None:
     assert (await stored(engine, reminder_id)).status == "failed"
 
 
+class Crash(BaseException):
+    """The process dies mid-send (kill -9): nothing after the send runs."""
+
+
+class Dying(Inbox):
+    """Takes the message, as Telegram does, and dies at the `crash_at`-th one (1 = the
+    first) before the send returns."""
+
+    def __init__(self, crash_at: int = 1) -> None:
+        super().__init__()
+        self.crash_at = crash_at
+
+    async def notify(self, practitioner_key: str, message: Reply) -> bool:
+        await super().notify(practitioner_key, message)
+        if len(self.sent) == self.crash_at:
+            raise Crash
+        return True
+
+
 async def test_a_crash_between_send_and_mark_repeats_the_reminder_never_loses_it(
     engine: Engine,
 ) -> None:
     case_id = await practitioner(engine)
     reminder_id = await add(engine, NOON, case_id=case_id)
-
-    class Crash(BaseException):
-        """The process dies mid-send (kill -9): nothing after the send runs."""
-
-    class Dying(Inbox):
-        async def notify(self, practitioner_key: str, message: Reply) -> bool:
-            await super().notify(practitioner_key, message)
-            raise Crash
-
     dying, clock = Dying(), Clock(NOON)
     with pytest.raises(Crash):
         await job_for(engine, dying, clock).run_once()
     assert len(dying.sent) == 1
     assert (await stored(engine, reminder_id)).status == "pending"  # claimed, not marked
+    again = t(engine, message.AGAIN)
+    assert again not in dying.sent[0][1].text
 
     survivor = Inbox()
     job = job_for(engine, survivor, clock)
     assert (await job.run_once()).sent == 0  # the lease still holds
     clock.move(timedelta(minutes=5))
-    assert (await job.run_once()).sent == 1  # the lease ran out: sent again
+    assert (await job.run_once()).sent == 1  # the lease ran out: sent again, saying so
+    assert f"<i>{again}</i>" in survivor.sent[0][1].text
+    assert again.startswith("(Misschien heb je deze herinnering al gekregen")
     assert (await stored(engine, reminder_id)).status == "sent"
 
 
-async def test_many_due_reminders_go_out_in_one_pass_in_batches(engine: Engine) -> None:
+async def test_a_crash_in_a_pass_repeats_only_the_reminder_being_sent(engine: Engine) -> None:
+    """One reminder is claimed at a time, just before its send: after a crash during the
+    second of three, the first is not sent again, the second comes again saying it may
+    have come already, and the third, never sent, comes without that line."""
+    case_id = await practitioner(engine)
+    ids = [await add(engine, NOON + timedelta(seconds=i), case_id=case_id) for i in range(3)]
+    dying, clock = Dying(crash_at=2), Clock(NOON + timedelta(minutes=1))
+    with pytest.raises(Crash):
+        await job_for(engine, dying, clock).run_once()
+    statuses = [(await stored(engine, i)).status for i in ids]
+    assert statuses == ["sent", "pending", "pending"]
+    assert (await stored(engine, ids[2])).claimed_until is None  # not even claimed
+
+    clock.move(timedelta(minutes=5))
+    survivor = Inbox()
+    assert (await job_for(engine, survivor, clock).run_once()).sent == 2
+    again = t(engine, message.AGAIN)
+    assert [again in reply.text for _, reply in survivor.sent] == [True, False]
+    assert [(await stored(engine, i)).status for i in ids] == ["sent"] * 3
+
+
+async def test_a_slow_pass_does_not_outlive_its_claims(engine: Engine) -> None:
+    """Each send takes 4 minutes (a lease is 5). The lease runs from each reminder's own
+    send, not from the start of the pass, so a second process that runs a pass meanwhile
+    finds only reminders that are not being sent, and none comes twice."""
+    case_id = await practitioner(engine)
+    for i in range(3):
+        await add(engine, NOON + timedelta(seconds=i), case_id=case_id, about=f"r{i}")
+    clock = Clock(NOON + timedelta(minutes=1))
+    other = Inbox()
+    other_job = job_for(engine, other, clock)
+
+    class Slow(Inbox):
+        async def notify(self, practitioner_key: str, message: Reply) -> bool:
+            clock.move(timedelta(minutes=4))
+            if len(self.sent) == 1:  # during the second send
+                await other_job.run_once()
+            return await super().notify(practitioner_key, message)
+
+    slow = Slow()
+    await job_for(engine, slow, clock).run_once()
+    texts = [reply.text for _, reply in slow.sent + other.sent]
+    assert len(texts) == len(set(texts)) == 3
+
+
+async def test_sent_is_written_again_when_the_database_does_not_take_it(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database fails once right after Telegram took the reminder: "sent" is written
+    again a moment later rather than left for the lease to run out (which would send the
+    reminder a second time)."""
+    case_id = await practitioner(engine)
+    reminder_id = await add(engine, NOON, case_id=case_id)
+    real, failures = store.mark_sent, [OperationalError("UPDATE", {}, ConnectionError())]
+
+    async def flaky(*args: Any, **kwargs: Any) -> bool:
+        if failures:
+            raise failures.pop()
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "mark_sent", flaky)
+    monkeypatch.setattr(delivery, "MARK_PAUSES", (0.0,))
+    inbox, clock = Inbox(), Clock(NOON)
+    job = job_for(engine, inbox, clock)
+    assert (await job.run_once()).sent == 1
+    assert (await stored(engine, reminder_id)).status == "sent"
+    clock.move(timedelta(hours=1))
+    assert (await job.run_once()).sent == 0
+    assert len(inbox.sent) == 1
+
+
+async def test_many_due_reminders_go_out_in_one_pass_one_after_the_other(engine: Engine) -> None:
     case_id = await practitioner(engine)
     for i in range(120):
         await add(engine, NOON - timedelta(seconds=i), case_id=case_id, about=f"r{i}")

@@ -1,21 +1,30 @@
 """Delivering due reminders: claim, send, mark sent; exactly once in the normal case, and
 at least once when a process dies.
 
-One pass (`ReminderJob.run_once`):
+One pass (`ReminderJob.run_once`) takes the due reminders one at a time:
 
-1. Claims due rows in a short transaction (`store.claim_due`: `FOR UPDATE SKIP LOCKED` on
-   PostgreSQL, so two bot processes split the work instead of both taking it) and sets a
-   lease (`claimed_until`). A reminder whose owner is in quiet hours is not sent: its next
-   attempt moves to the end of the quiet hours, in their time zone.
-2. Sends each claimed reminder through the `Notifier`, outside any transaction.
-3. Marks it `sent` only once the channel accepted it. A passing failure (network, Telegram
-   down) gives the claim back with a growing back-off; a message that can never be
-   delivered (the chat blocked the bot) becomes `failed`.
+1. Claims the one due first in a short transaction (`store.claim_next`: `FOR UPDATE SKIP
+   LOCKED` on PostgreSQL, so two bot processes split the work instead of both taking it)
+   and sets a lease (`claimed_until`), counted from just before its send. A reminder whose
+   owner is in quiet hours is not sent: its next attempt moves to the end of the quiet
+   hours, in their time zone.
+2. Sends it through the `Notifier`, outside any transaction.
+3. Marks it `sent` only once the channel accepted it, and before anything else: one
+   autocommitted UPDATE, on PostgreSQL over a connection taken from the pool before the
+   send. A passing failure (network, Telegram down) gives the claim back with a growing
+   back-off and ends the pass; a message that can never be delivered (the chat blocked
+   the bot) becomes `failed`.
 
 A crash between 2 and 3 leaves the lease to run out, and the reminder is sent again: a
-repeat, never a loss. Reminders that fell due while the bot was down are due at start and
-go out in the first pass, marked late when they come more than `LATE_AFTER` after their
-time. On SQLite there is no row locking: one process is assumed (the README says so).
+repeat, never a loss. Telegram's sendMessage has no idempotency key, so a crash while the
+request is on its way cannot be told from one just after Telegram took it; what this
+module keeps small is the time between Telegram's answer and the commit (no pool, no
+BEGIN, no other work in between; `python -m tests.perf.reminder_window` measures it, and
+`netwerkcoach_reminder_unmarked_seconds` in production). The repeat says that the
+practitioner may have had it already (`message.AGAIN`). Reminders that fell due while the
+bot was down are due at start and go out in the first pass, marked late when they come
+more than `LATE_AFTER` after their time. On SQLite there is no row locking: one process is
+assumed (the README says so).
 
 The job knows no Telegram, and its clock is given to it, so tests move time.
 """
@@ -24,12 +33,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot import metrics
 from bot.engine.engine import Engine
@@ -40,6 +50,7 @@ from bot.i18n import Catalogs
 from bot.notify import Notifier
 from bot.reminders import message, store
 from bot.reminders.when import at_local, warm_up
+from bot.store.db import is_sqlite, store_unavailable
 from bot.store.models import Case, Practitioner, Reminder, utcnow
 
 log = logging.getLogger(__name__)
@@ -47,12 +58,14 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 """How long a claim holds: far longer than a send with its retries (3 tries of at most
 `BOT_TELEGRAM_TIMEOUT`), so a live process never loses its claim while sending."""
-BATCH = 50
 LATE_AFTER = timedelta(minutes=10)
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 """The wait after the 1st, 2nd, 3rd and every later failed send."""
 POLL = 20.0
 """Longest sleep between passes while the bot runs, in seconds."""
+MARK_PAUSES = (0.2, 1.0, 5.0)
+"""Seconds before writing "sent" again when the database did not take it (a restart, a
+dropped connection): an accepted reminder left unmarked comes again after its lease."""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -103,6 +116,14 @@ class Pass:
     failed: int = 0
     """The channel said never: given up."""
 
+    def __add__(self, other: Pass) -> Pass:
+        return Pass(
+            self.sent + other.sent,
+            self.deferred + other.deferred,
+            self.retried + other.retried,
+            self.failed + other.failed,
+        )
+
 
 @dataclass(frozen=True)
 class _Claimed:
@@ -114,7 +135,17 @@ class _Claimed:
     attempts: int
 
 
+async def _autocommit(session: AsyncSession) -> AsyncConnection:
+    """The session's connection, taken from the pool now, with every statement committed
+    on its own: no BEGIN and no COMMIT round trip."""
+    return await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 class ReminderJob:
+    """`ready_connection`: take the connection that marks a reminder sent before its send
+    (PostgreSQL, with a pool of them). Not on SQLite, where the process has one connection
+    and every practitioner's turn would wait for Telegram; taking it there is local."""
+
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -125,7 +156,7 @@ class ReminderJob:
         *,
         clock: Callable[[], datetime] = utcnow,
         lease: timedelta = LEASE,
-        batch: int = BATCH,
+        ready_connection: bool = False,
     ) -> None:
         self.sessions = sessions
         self.catalogs = catalogs
@@ -134,23 +165,21 @@ class ReminderJob:
         self.notifier = notifier
         self.clock = clock
         self.lease = lease
-        self.batch = batch
+        self.ready_connection = ready_connection
 
     async def run_once(self) -> Pass:
-        """Deliver everything due now, batch by batch."""
+        """Deliver everything due now, one reminder after the other."""
         total = Pass()
         while True:
             now = self.clock()
-            claimed, deferred, full = await self._claim(now)
+            claimed, deferred = await self._claim(now)
+            total += Pass(deferred=deferred)
+            if claimed is None:
+                break
             done = await self._deliver(claimed, now)
-            total = Pass(
-                total.sent + done.sent,
-                total.deferred + deferred,
-                total.retried + done.retried,
-                total.failed + done.failed,
-            )
-            if not full or (done.retried and not done.sent):
-                break  # all done, or the channel is down: the next pass tries again
+            total += done
+            if done.retried:
+                break  # the channel is down: the next pass tries again
         metrics.REMINDERS_SENT.inc(total.sent)
         metrics.REMINDERS_DUE.set(total.deferred + total.retried)  # due, still to send
         if total.sent or total.deferred or total.retried or total.failed:
@@ -167,12 +196,13 @@ class ReminderJob:
         async with self.sessions() as session:
             return await store.next_due(session)
 
-    async def _claim(self, now: datetime) -> tuple[list[_Claimed], int, bool]:
-        claimed: list[_Claimed] = []
+    async def _claim(self, now: datetime) -> tuple[_Claimed | None, int]:
+        """The next reminder to send now, claimed, and how many met on the way were
+        deferred to the end of their owner's quiet hours."""
         deferred = 0
         async with self.sessions() as session, session.begin():
-            rows = await store.claim_due(session, now, lease=self.lease, limit=self.batch)
-            for reminder in rows:
+            while (claim := await store.claim_next(session, now, lease=self.lease)) is not None:
+                reminder = claim.reminder
                 owner = await session.get(Practitioner, reminder.owner_id)
                 if owner is None:  # deleted meanwhile; the cascade takes the row
                     continue
@@ -182,12 +212,13 @@ class ReminderJob:
                     reminder.claimed_until = None
                     deferred += 1
                     continue
-                claimed.append(await self._prepare(session, reminder, owner, now))
-        return claimed, deferred, len(rows) == self.batch
+                return await self._prepare(session, claim, owner, now), deferred
+        return None, deferred
 
     async def _prepare(
-        self, session: AsyncSession, reminder: Reminder, owner: Practitioner, now: datetime
+        self, session: AsyncSession, claim: store.Claim, owner: Practitioner, now: datetime
     ) -> _Claimed:
+        reminder = claim.reminder
         case = None if reminder.case_id is None else await session.get(Case, reminder.case_id)
         label = case.label if case is not None and case.owner_id == owner.id else None
         should = planned(reminder, owner)
@@ -201,47 +232,76 @@ class ReminderJob:
             self.signer,
             owner.external_key,
             late_for=reminder.due_at if late else None,
+            interrupted=claim.interrupted,
         )
         assert reminder.claimed_until is not None
         return _Claimed(
             reminder.id, reminder.claimed_until, owner.external_key, reply, late, reminder.attempts
         )
 
-    async def _deliver(self, claimed: list[_Claimed], now: datetime) -> Pass:
-        sent = retried = failed = 0
-        for item in claimed:
+    async def _deliver(self, item: _Claimed, now: datetime) -> Pass:
+        """Send one claimed reminder and record what came of it. Between the channel's
+        "accepted" and the commit of "sent" a crash makes the reminder come twice, so
+        nothing else happens there: the connection is ready before the send (where that
+        is free, see the class) and the mark is one autocommitted UPDATE."""
+        async with self.sessions() as session:
+            ready = await _autocommit(session) if self.ready_connection else None
+            delivered: bool | None
             try:
                 delivered = await self.notifier.notify(item.owner_key, item.reply)
             except Exception as exc:
                 # Its type only: an error may quote the message.
                 log.warning("reminder not sent, will retry: %s", type(exc).__name__)
-                async with self.sessions() as session, session.begin():
-                    await store.release(
-                        session,
-                        item.reminder_id,
-                        item.claimed_until,
-                        next_attempt_at=now + backoff(item.attempts + 1),
-                        failed=True,
-                    )
-                retried += 1
-                continue
-            async with self.sessions() as session, session.begin():
-                if delivered:
+                delivered = None
+            if delivered:
+                return Pass(sent=int(await self._mark_sent(item, now, ready)))
+        async with self.sessions() as session, session.begin():
+            if delivered is None:
+                next_attempt_at, status = now + backoff(item.attempts + 1), store.PENDING
+            else:
+                next_attempt_at, status = now, store.FAILED
+            await store.release(
+                session,
+                item.reminder_id,
+                item.claimed_until,
+                next_attempt_at=next_attempt_at,
+                failed=True,
+                status=status,
+            )
+        return Pass(retried=1) if delivered is None else Pass(failed=1)
+
+    async def _mark_sent(
+        self, item: _Claimed, now: datetime, ready: AsyncConnection | None
+    ) -> bool:
+        """Mark an accepted reminder sent, on `ready` or else a connection taken now; when
+        the database does not take it, again after `MARK_PAUSES` on a new connection."""
+        accepted = time.perf_counter()
+        pauses = iter(MARK_PAUSES)
+        while True:
+            try:
+                if ready is not None:
                     marked = await store.mark_sent(
-                        session, item.reminder_id, item.claimed_until, now, late=item.late
+                        ready, item.reminder_id, item.claimed_until, now, late=item.late
                     )
-                    sent += marked
                 else:
-                    await store.release(
-                        session,
-                        item.reminder_id,
-                        item.claimed_until,
-                        next_attempt_at=now,
-                        failed=True,
-                        status=store.FAILED,
-                    )
-                    failed += 1
-        return Pass(sent=sent, retried=retried, failed=failed)
+                    async with self.sessions() as session:
+                        marked = await store.mark_sent(
+                            await _autocommit(session),
+                            item.reminder_id,
+                            item.claimed_until,
+                            now,
+                            late=item.late,
+                        )
+                break
+            except Exception as exc:
+                pause = next(pauses, None)
+                if pause is None or not store_unavailable(exc):
+                    raise
+                log.warning("reminder sent, not yet marked (%s): again", type(exc).__name__)
+                ready = None  # it may be the connection that failed
+                await asyncio.sleep(pause)
+        metrics.REMINDER_UNMARKED_SECONDS.observe(time.perf_counter() - accepted)
+        return marked
 
 
 async def run_periodically(job: ReminderJob, *, poll: float | None = None) -> None:
@@ -272,4 +332,5 @@ def for_engine(engine: Engine, notifier: Notifier) -> ReminderJob:
         notifier,
         clock=engine.clock,
         lease=timedelta(seconds=engine.settings.reminder_lease),
+        ready_connection=not is_sqlite(engine.settings.database_url),
     )

@@ -34,6 +34,9 @@ HEADLINES = {
 NO_CASE = N_("⏰ Reminder.")
 ABOUT = N_("About: {about}")
 LATE = N_("(Late: this was for {when}.)")
+AGAIN = N_("(You may have received this reminder already: sending it was interrupted.)")
+"""On a reminder sent again because the process sending it died (`store.Claim`): Telegram
+may or may not have shown the first one, and cannot tell."""
 BUTTON_DONE = N_("Done ✓")
 BUTTON_HOUR = N_("In 1 hour")
 BUTTON_TOMORROW = N_("Tomorrow")
@@ -73,8 +76,16 @@ def parse_reminder_data(signer: Signer, owner_key: str, data: str) -> tuple[str,
     return action, int(number)
 
 
-def text(shown: Shown, t: Translator, flows: FlowSet, *, late_for: datetime | None) -> str:
-    """The message text; `late_for` is the original moment when it comes late."""
+def text(
+    shown: Shown,
+    t: Translator,
+    flows: FlowSet,
+    *,
+    late_for: datetime | None,
+    interrupted: bool = False,
+) -> str:
+    """The message text; `late_for` is the original moment when it comes late;
+    `interrupted` when an earlier send of it may have arrived."""
     reminder = shown.reminder
     if shown.case_label is None:
         lines = [t.gettext(NO_CASE)]
@@ -89,6 +100,8 @@ def text(shown: Shown, t: Translator, flows: FlowSet, *, late_for: datetime | No
     if late_for is not None:
         when = say_when(late_for, shown.language, shown.zone)
         lines.append(f"<i>{fill(t.gettext(LATE), {'when': when})}</i>")
+    if interrupted:
+        lines.append(f"<i>{t.gettext(AGAIN)}</i>")
     return "\n\n".join(lines)
 
 
@@ -100,6 +113,7 @@ def compose(
     owner_key: str,
     *,
     late_for: datetime | None = None,
+    interrupted: bool = False,
 ) -> Reply:
     """The reminder message with its buttons."""
     reminder = shown.reminder
@@ -114,4 +128,5 @@ def compose(
     if shown.case_open and reminder.open_flow is not None and reminder.open_flow in flows.flows:
         rows.append((button(BUTTON_OPEN, OPEN),))
     tips = (reminder.tip_id,) if reminder.tip_id and reminder.tip_id in flows.tips() else ()
-    return Reply(text(shown, t, flows, late_for=late_for), tuple(rows), tips)
+    body = text(shown, t, flows, late_for=late_for, interrupted=interrupted)
+    return Reply(body, tuple(rows), tips)

@@ -1,6 +1,6 @@
 """Reminders through the real Telegram stack: the message and its buttons, a `kill -9`
-with a reminder falling due during the downtime, and two bot processes on one PostgreSQL
-sharing 200 due reminders.
+with a reminder falling due during the downtime, two bot processes on one PostgreSQL
+sharing 200 due reminders, and a `kill -9` in the middle of sending one.
 
 The bot is python-telegram-bot's Application over real HTTP against the stub Bot API: in
 this process for the buttons (so the engine's clock can be held still), as `python -m bot
@@ -18,14 +18,16 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
+import sqlite3
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.access import telegram_key
@@ -38,7 +40,7 @@ from bot.reminders import buttons, message
 from bot.reminders.delivery import LATE_AFTER
 from bot.reminders.when import say_when
 from bot.store.crypto import configure_data_key
-from bot.store.db import make_engine, make_sessionmaker
+from bot.store.db import is_sqlite, make_engine, make_sessionmaker
 from bot.store.models import AuditEntry, Case, Conversation, Practitioner, Reminder, utcnow
 from bot.store.repo import Repo
 from tests.e2e.test_telegram_foundation import onboard
@@ -435,3 +437,222 @@ async def test_two_processes_deliver_200_due_reminders_none_lost_none_twice(
     for process in (a, b):
         assert TOKEN.split(":")[1] not in process.text()
         assert "Gezin 0" not in process.text() and "taak" not in process.text()
+
+
+# --- 4. kill -9 during a send ------------------------------------------------------------------
+
+SEND_HELD = 30.0
+"""Seconds the stub holds the send the test kills the bot in: the test kills it long before."""
+SEND_SLOW = 2.0
+"""Seconds the stub takes to accept a send: time for the test to lock the database first."""
+FIRST_ENV = {"BOT_REMINDER_LEASE": "2", "BOT_TELEGRAM_TIMEOUT": "40"}
+"""The killed process: a short lease, so that the restarted one takes the reminder over
+soon; Telegram's answer may take longer than the stub holds a send."""
+
+
+async def one_due_reminder(settings: Settings, user: SimUser) -> int:
+    """An onboarded practitioner (quiet hours off) with a family, and a reminder about it
+    that fell due a minute ago."""
+    async with database(settings) as sessions, sessions() as session, session.begin():
+        repo = Repo(session)
+        p = await repo.add_practitioner(telegram_key(user.user_id), "nl", ZONE)
+        p.onboarded, p.quiet_start, p.quiet_end = True, 0, 0
+        family = await repo.add_case(p, "Gezin K")
+        due = utcnow() - timedelta(minutes=1)
+        reminder = await repo.add_reminder(
+            p, case=family, kind="free", due_at=due, about="moeder bellen"
+        )
+        return reminder.id
+
+
+@asynccontextmanager
+async def killed_and_restarted(
+    stub: StubBotAPI, settings: Settings, logs: Path
+) -> AsyncIterator[tuple[BotProcess, BotProcess]]:
+    """The process to kill (`FIRST_ENV`) and the one started after it; both gone at the
+    end, whatever happened."""
+    first = BotProcess("first", stub, settings, logs, env=FIRST_ENV)
+    second = BotProcess("second", stub, settings, logs)
+    try:
+        yield first, second
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+async def sending(
+    first: BotProcess, stub: StubBotAPI, sessions: Sessions, reminder_id: int
+) -> Reminder:
+    """Start `first` and wait until its send of the reminder is on its way (the stub holds
+    it); the reminder then, pending and claimed."""
+    await first.start()
+
+    async def in_flight() -> bool:
+        assert first.alive(), first.tail()
+        return stub.held("sendMessage") == 1
+
+    await until(in_flight, START_TIMEOUT, first.tail)
+    async with sessions() as session:
+        row = await session.get(Reminder, reminder_id)
+        assert row is not None and row.status == "pending" and row.claimed_until is not None
+        return row
+
+
+async def restarted(second: BotProcess, sessions: Sessions, user: SimUser, claim: Reminder) -> int:
+    """Give the practitioner a later reminder, due just after the killed process's claim
+    ran out; start `second`, wait for that one and kill `second`. The restarted process
+    claims reminders in the order they are due, so a repeat of the other one came before
+    it, and nothing can come after. Returns the later reminder's id."""
+    assert claim.claimed_until is not None
+    due = claim.claimed_until + timedelta(seconds=1)
+    async with sessions() as session, session.begin():
+        p = await practitioner_row(session, user)
+        later = await Repo(session).add_reminder(p, case=None, kind="free", due_at=due)
+        later_id = later.id
+    await second.start()
+    await user.wait_until(
+        lambda out: is_reminder(out) and bool(arrived([out], user, later_id)),
+        timeout=START_TIMEOUT,
+    )
+    await second.kill()
+    return later_id
+
+
+def arrived(outputs: list[BotOutput], user: SimUser, reminder_id: int) -> list[BotOutput]:
+    """The messages about this reminder among `outputs` to `user`."""
+    signer, key = Signer(PROCESS_SECRET), telegram_key(user.user_id)
+    return [o for o in outputs if is_reminder(o) and reminder_of(o, signer, key) == reminder_id]
+
+
+@asynccontextmanager
+async def holding_the_mark(
+    settings: Settings, reminder_id: int
+) -> AsyncIterator[Callable[[], Awaitable[bool]]]:
+    """Hold what the bot needs to mark the reminder sent, so that it cannot commit "sent":
+    on PostgreSQL a lock on the reminder's row (`FOR UPDATE`), on SQLite the database's
+    write lock. Yields a check whether the bot is waiting for the lock: PostgreSQL tells;
+    SQLite cannot, and says yes (the bot can then be anywhere between Telegram's answer and
+    the commit)."""
+    url = settings.database_url
+    if is_sqlite(url):
+        path = make_url(url).database
+        assert path is not None
+        lock = sqlite3.connect(path, isolation_level=None)
+        try:
+            lock.execute("BEGIN IMMEDIATE")
+
+            async def unknown() -> bool:
+                return True
+
+            yield unknown
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        return
+    db = make_engine(url)
+    try:
+        async with db.connect() as locker, db.connect() as second:
+            holder = (await locker.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            query = select(Reminder.id).where(Reminder.id == reminder_id).with_for_update()
+            assert (await locker.execute(query)).scalar_one() == reminder_id
+            watcher = await second.execution_options(isolation_level="AUTOCOMMIT")
+            blocked = text(
+                "SELECT count(*) FROM pg_stat_activity WHERE :holder = ANY(pg_blocking_pids(pid))"
+            )
+
+            async def waiting() -> bool:
+                return bool((await watcher.execute(blocked, {"holder": holder})).scalar_one())
+
+            yield waiting
+            await locker.rollback()
+    finally:
+        await db.dispose()
+
+
+@pytest.mark.slow
+async def test_killed_while_the_send_is_on_its_way_the_reminder_comes_once_more_saying_so(
+    stub: StubBotAPI, settings: Settings, txt: Texts, tmp_path: Path
+) -> None:
+    """`kill -9` while Telegram has the request and has not answered. The stub then drops
+    it (the client is gone); the restarted process sends it after the lease, once, with the
+    line that it may have come already. (Telegram may instead have shown the first: then
+    the practitioner has it twice, the second time with that line, as in the test below.)
+    Nothing is lost; the row ends as sent."""
+    user = stub.user(5401, language_code="nl")
+    reminder_id = await one_due_reminder(settings, user)
+    stub.delay_next("sendMessage", SEND_HELD)
+    async with (
+        killed_and_restarted(stub, settings, tmp_path) as (first, second),
+        database(settings) as sessions,
+    ):
+        claim = await sending(first, stub, sessions, reminder_id)
+        await first.kill()
+
+        async def dropped() -> bool:
+            return stub.held("sendMessage") == 0
+
+        await until(dropped, 10, lambda: "the stub let go of the send")
+        assert not arrived(user.outputs, user, reminder_id)
+        later_id = await restarted(second, sessions, user, claim)
+        async with sessions() as session:
+            row = await session.get(Reminder, reminder_id)
+            assert row is not None and (row.status, row.claimed_until) == ("sent", None)
+    [again] = arrived(user.outputs, user, reminder_id)  # no loss, and one message
+    again_note = txt.t(message.AGAIN)
+    assert again_note in (again.plain_text or "")
+    assert "Misschien heb je deze herinnering al gekregen" in (again.plain_text or "")
+    [next_one] = arrived(user.outputs, user, later_id)
+    assert again_note not in (next_one.plain_text or "")
+
+
+@pytest.mark.slow
+async def test_killed_after_telegram_took_the_reminder_before_sent_was_committed(
+    stub: StubBotAPI, settings: Settings, txt: Texts, tmp_path: Path
+) -> None:
+    """`kill -9` after Telegram accepted the reminder and before "sent" was committed: the
+    test holds the lock the mark needs while the send is on its way, so the bot is stuck
+    between the two when it is killed.
+
+    SQLite: the mark never reached the database. The restarted process sends it again after
+    the lease: the practitioner has it twice, the second time with the line that it may
+    have come already. PostgreSQL: the mark is one autocommitted UPDATE, and the bot was
+    waiting for the lock with it already sent to the server; the server carries it out
+    when the lock goes, dead client or not, so the row is sent and nothing comes again.
+    Either way at most one repeat, no loss, and the row ends as sent."""
+    t = txt.t
+    user = stub.user(5402, language_code="nl")
+    reminder_id = await one_due_reminder(settings, user)
+    stub.delay_next("sendMessage", SEND_SLOW)
+    async with (
+        killed_and_restarted(stub, settings, tmp_path) as (first, second),
+        database(settings) as sessions,
+    ):
+        claim = await sending(first, stub, sessions, reminder_id)
+        async with holding_the_mark(settings, reminder_id) as waiting:
+            assert stub.held("sendMessage") == 1, "locked too late: raise SEND_SLOW"
+            original = await user.wait_until(is_reminder, timeout=START_TIMEOUT)
+            await until(waiting, 10, lambda: "the bot waiting to mark it sent")
+            await first.kill()
+        assert t(message.AGAIN) not in (original.plain_text or "")
+
+        async def marked() -> bool:
+            async with sessions() as session:
+                row = await session.get(Reminder, reminder_id)
+                assert row is not None
+                return row.status == "sent"
+
+        if is_sqlite(settings.database_url):
+            assert not await marked()  # the dead process never wrote it
+        else:
+            await until(marked, 10, lambda: "the dead process's mark carried out")
+        later_id = await restarted(second, sessions, user, claim)
+        assert await marked()
+    seen = arrived(user.outputs, user, reminder_id)
+    assert seen[0] is original
+    if is_sqlite(settings.database_url):
+        [_, again] = seen  # one repeat, saying so
+        assert t(message.AGAIN) in (again.plain_text or "")
+    else:
+        assert len(seen) == 1  # no repeat
+    [next_one] = arrived(user.outputs, user, later_id)
+    assert t(message.AGAIN) not in (next_one.plain_text or "")

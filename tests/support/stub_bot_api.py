@@ -1033,6 +1033,7 @@ class StubBotAPI:
         self._answered_callbacks: set[str] = set()
         self._faults: dict[str, deque[_Fault]] = {}
         self._delays: dict[str, deque[list[float]]] = {}
+        self._held: dict[str, int] = {}
 
         self._updates: deque[JSONDict] = deque()
         self._updates_changed = asyncio.Condition()
@@ -1228,6 +1229,12 @@ class StubBotAPI:
         """
         self._delays.setdefault(method.lower(), deque()).append([seconds, times])
 
+    def held(self, method: str) -> int:
+        """How many calls of ``method`` are in flight: received, and held back by
+        ``delay_next`` (a test that kills the bot while a send is on its way waits for
+        this)."""
+        return self._held.get(method.lower(), 0)
+
     def calls_for(self, method: str) -> list[JSONDict]:
         """Params of every delivered call of ``method`` (case-insensitive), in order."""
         return list(self._calls_by_method.get(method.lower(), ()))
@@ -1313,7 +1320,11 @@ class StubBotAPI:
             return _error_response(fault.status, fault.description, fault.parameters)
         delay = _take_delay(self._delays, key)
         if delay:
-            await asyncio.sleep(delay)
+            self._held[key] = self._held.get(key, 0) + 1
+            try:
+                await asyncio.sleep(delay)
+            finally:
+                self._held[key] -= 1
         self.calls.append((method, params))
         self._calls_by_method.setdefault(key, []).append(params)
         try:
