@@ -18,16 +18,14 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
-import sqlite3
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.access import telegram_key
@@ -46,6 +44,7 @@ from bot.store.repo import Repo
 from tests.e2e.test_telegram_foundation import onboard
 from tests.support.bot_process import CALLBACK_SECRET, until
 from tests.support.bot_process import BotProcess as SharedBotProcess
+from tests.support.db_locks import holding
 from tests.support.snapshot import snapshot
 from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI
 from tests.support.telegram import TOKEN, Texts, bot_against, engine_of
@@ -524,51 +523,6 @@ def arrived(outputs: list[BotOutput], user: SimUser, reminder_id: int) -> list[B
     return [o for o in outputs if is_reminder(o) and reminder_of(o, signer, key) == reminder_id]
 
 
-@asynccontextmanager
-async def holding_the_mark(
-    settings: Settings, reminder_id: int
-) -> AsyncIterator[Callable[[], Awaitable[bool]]]:
-    """Hold what the bot needs to mark the reminder sent, so that it cannot commit "sent":
-    on PostgreSQL a lock on the reminder's row (`FOR UPDATE`), on SQLite the database's
-    write lock. Yields a check whether the bot is waiting for the lock: PostgreSQL tells;
-    SQLite cannot, and says yes (the bot can then be anywhere between Telegram's answer and
-    the commit)."""
-    url = settings.database_url
-    if is_sqlite(url):
-        path = make_url(url).database
-        assert path is not None
-        lock = sqlite3.connect(path, isolation_level=None)
-        try:
-            lock.execute("BEGIN IMMEDIATE")
-
-            async def unknown() -> bool:
-                return True
-
-            yield unknown
-        finally:
-            lock.execute("ROLLBACK")
-            lock.close()
-        return
-    db = make_engine(url)
-    try:
-        async with db.connect() as locker, db.connect() as second:
-            holder = (await locker.execute(text("SELECT pg_backend_pid()"))).scalar_one()
-            query = select(Reminder.id).where(Reminder.id == reminder_id).with_for_update()
-            assert (await locker.execute(query)).scalar_one() == reminder_id
-            watcher = await second.execution_options(isolation_level="AUTOCOMMIT")
-            blocked = text(
-                "SELECT count(*) FROM pg_stat_activity WHERE :holder = ANY(pg_blocking_pids(pid))"
-            )
-
-            async def waiting() -> bool:
-                return bool((await watcher.execute(blocked, {"holder": holder})).scalar_one())
-
-            yield waiting
-            await locker.rollback()
-    finally:
-        await db.dispose()
-
-
 @pytest.mark.slow
 async def test_killed_while_the_send_is_on_its_way_the_reminder_comes_once_more_saying_so(
     stub: StubBotAPI, settings: Settings, txt: Texts, tmp_path: Path
@@ -628,7 +582,8 @@ async def test_killed_after_telegram_took_the_reminder_before_sent_was_committed
         database(settings) as sessions,
     ):
         claim = await sending(first, stub, sessions, reminder_id)
-        async with holding_the_mark(settings, reminder_id) as waiting:
+        row = select(Reminder.id).where(Reminder.id == reminder_id)
+        async with holding(settings.database_url, row) as waiting:
             assert stub.held("sendMessage") == 1, "locked too late: raise SEND_SLOW"
             original = await user.wait_until(is_reminder, timeout=START_TIMEOUT)
             await until(waiting, 10, lambda: "the bot waiting to mark it sent")
