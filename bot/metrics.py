@@ -31,7 +31,8 @@ UPDATE_SECONDS = Histogram(
 )
 WEBHOOK_REFUSED = Counter(
     "netwerkcoach_webhook_refused",
-    "Webhook requests refused, by reason (secret, stopping, malformed)",
+    "Webhook requests refused, by reason (secret, stopping, too_large, not_utf8, not_json, "
+    "not_an_update)",
     ["reason"],
 )
 REMINDERS_DUE = Gauge(

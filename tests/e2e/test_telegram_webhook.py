@@ -7,6 +7,7 @@ Several replicas as real processes, `kill -9` and SIGTERM are in test_telegram_r
 from __future__ import annotations
 
 import argparse
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,7 +15,9 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
+from bot import metrics
 from bot.channels.telegram.app import running_bot
+from bot.channels.telegram.http import MAX_UPDATE_BYTES, SECRET_HEADER
 from bot.cli import cmd_run
 from bot.config import Settings
 from bot.engine.engine import Engine
@@ -98,6 +101,77 @@ async def test_a_webhook_without_the_right_secret_is_refused_and_changes_nothing
     assert await post_update(http, port, b"{not json", secret=SECRET) == 400
     assert differences(before, await snapshot(settings.database_url)) == {}
     assert user.drain() == []
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"[1,2]", "not_an_update"),
+        (b'"hello"', "not_an_update"),
+        (b"42", "not_an_update"),
+        (b"null", "not_an_update"),
+        (b"{}", "not_an_update"),
+        (b'{"update_id": "7"}', "not_an_update"),
+        (b'{"update_id": 7, "message": [1]}', "not_an_update"),
+        (b'{"update_id": 7, "message": {"text": "\xff\xfe"}}', "not_utf8"),
+        (b"{not json", "not_json"),
+        (b'{"update_id": 7, "pad": "' + b"x" * MAX_UPDATE_BYTES + b'"}', "too_large"),
+    ],
+    ids=[
+        "list",
+        "string",
+        "number",
+        "null",
+        "empty",
+        "id-text",
+        "bad-shape",
+        "utf8",
+        "json",
+        "big",
+    ],
+)
+async def test_a_body_that_is_no_update_is_answered_400_without_a_traceback(
+    stub: StubBotAPI,
+    webhook_bot: tuple[int, Any],
+    http: aiohttp.ClientSession,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    body: bytes,
+    reason: str,
+) -> None:
+    port, _app = webhook_bot
+    before = await snapshot(settings.database_url)
+    refused = metrics.WEBHOOK_REFUSED.labels(reason)._value.get()
+    assert await post_update(http, port, body, secret=SECRET) == 400
+    assert metrics.WEBHOOK_REFUSED.labels(reason)._value.get() == refused + 1
+    assert differences(before, await snapshot(settings.database_url)) == {}
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    # and the next real update is applied as ever
+    user = stub.user(5103)
+    await user.send("/start")
+    assert await post_update(http, port, stub.take_update(user)) == 200
+    assert user.drain()
+
+
+async def test_a_body_sent_in_chunks_is_refused_past_the_limit(
+    webhook_bot: tuple[int, Any], http: aiohttp.ClientSession
+) -> None:
+    """Without a Content-Length (chunked), the route counts what it reads: an update that
+    would be valid but is over the limit is refused."""
+    port, _app = webhook_bot
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"update_id": 7, "pad": "'
+        for _ in range(2 * MAX_UPDATE_BYTES // 65536):
+            yield b"x" * 65536
+        yield b'"}'
+
+    refused = metrics.WEBHOOK_REFUSED.labels("too_large")._value.get()
+    headers = {"Content-Type": "application/json", SECRET_HEADER: SECRET}
+    url = f"http://127.0.0.1:{port}/telegram"
+    async with http.post(url, data=chunks(), headers=headers) as response:
+        assert response.status == 400
+    assert metrics.WEBHOOK_REFUSED.labels("too_large")._value.get() == refused + 1
 
 
 async def test_an_update_that_fails_is_answered_500_and_applied_when_delivered_again(

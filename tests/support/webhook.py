@@ -3,6 +3,7 @@ token header, answered 200 only once the update is applied (`bot/channels/telegr
 
 from __future__ import annotations
 
+import io
 import socket
 from typing import Any
 
@@ -32,7 +33,8 @@ async def post_update(
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers[SECRET_HEADER] = secret
-    body: Any = update if isinstance(update, bytes) else None
+    # Raw bytes as a stream: aiohttp warns about sending a large body in one piece.
+    body: Any = io.BytesIO(update) if isinstance(update, bytes) else None
     try:
         async with session.post(
             f"http://127.0.0.1:{port}{path}",

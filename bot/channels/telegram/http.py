@@ -8,6 +8,8 @@ the same `Application` (its handlers and per-practitioner processor) and answers
 
 - 200 once it is applied (or recognised as applied before: a redelivery),
 - 500 when applying failed (the database away, a bug): Telegram delivers it again,
+- 400 to a body that is no update: not UTF-8, not JSON, not an object with an
+  `update_id`, or larger than `MAX_UPDATE_BYTES` (read no further than that),
 - 403 without the right `X-Telegram-Bot-Api-Secret-Token`, before anything is read,
 - 503 once the replica is stopping, so Telegram (through the proxy) tries another one.
 """
@@ -40,6 +42,9 @@ from bot.health import database_ready
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_UPDATE_BYTES = 1 << 20
+"""An update holds at most a message of 4,096 characters with its entities, the message it
+answers and a keyboard: a few tens of kilobytes. 1 MiB leaves room and bounds memory."""
 
 
 def webhook_path(url: str) -> str:
@@ -133,11 +138,10 @@ class BotHttp:
         if self.gate.stopping:
             metrics.WEBHOOK_REFUSED.labels("stopping").inc()
             return Response(status_code=503)
-        try:
-            update = Update.de_json(json.loads(await request.body()), self.app.bot)
-        except (ValueError, TypeError, KeyError) as exc:
-            metrics.WEBHOOK_REFUSED.labels("malformed").inc()
-            log.warning("webhook request is not an update: %s", type(exc).__name__)
+        update, refusal = await self._read_update(request)
+        if update is None:
+            metrics.WEBHOOK_REFUSED.labels(refusal).inc()
+            log.warning("webhook request refused (400): %s", refusal)
             return Response(status_code=400)
         delivery = Delivery()
         with self.gate.hold():
@@ -154,6 +158,30 @@ class BotHttp:
             log.info("update %d not applied; Telegram will deliver it again", update.update_id)
             return Response(status_code=500)
         return Response(status_code=200)
+
+    async def _read_update(self, request: Request) -> tuple[Update | None, str]:
+        """The update in the body, or None and why not (the reason only: never the body,
+        which holds what a practitioner wrote)."""
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_UPDATE_BYTES:
+            return None, "too_large"
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_UPDATE_BYTES:
+                return None, "too_large"
+        try:
+            data = json.loads(body.decode("utf-8"))
+        except UnicodeDecodeError:
+            return None, "not_utf8"
+        except ValueError:
+            return None, "not_json"
+        if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+            return None, "not_an_update"
+        try:
+            return Update.de_json(data, self.app.bot), ""
+        except Exception:  # any shape PTB cannot read: a wrong type anywhere inside
+            return None, "not_an_update"
 
 
 class _Server(uvicorn.Server):
