@@ -5,6 +5,7 @@ sleeps."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -355,6 +356,40 @@ async def test_a_crash_in_a_pass_repeats_only_the_reminder_being_sent(engine: En
     again = t(engine, message.AGAIN)
     assert [again in reply.text for _, reply in survivor.sent] == [True, False]
     assert [(await stored(engine, i)).status for i in ids] == ["sent"] * 3
+
+
+class Held(Inbox):
+    """Holds each send until `go` is set, as a slow Telegram would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sending = asyncio.Event()
+        self.go = asyncio.Event()
+
+    async def notify(self, practitioner_key: str, message: Reply) -> bool:
+        self.sending.set()
+        await self.go.wait()
+        return await super().notify(practitioner_key, message)
+
+
+async def test_stopping_finishes_the_reminder_on_its_way_and_claims_no_next(
+    engine: Engine,
+) -> None:
+    """A stop (SIGTERM) while a reminder is on its way: it is sent and marked sent, so it
+    does not come again after the lease; the next one waits for the next start."""
+    case_id = await practitioner(engine)
+    first, second = [await add(engine, NOON, case_id=case_id) for _ in range(2)]
+    held = Held()
+    job = job_for(engine, held, Clock(NOON + timedelta(minutes=1)))
+    running = asyncio.create_task(delivery.run_periodically(job, poll=60))
+    await asyncio.wait_for(held.sending.wait(), 10)
+    job.stopping.set()
+    held.go.set()
+    await asyncio.wait_for(running, 10)  # ends by itself, not cancelled
+    assert len(held.sent) == 1
+    assert (await stored(engine, first)).status == "sent"
+    assert (await stored(engine, second)).status == "pending"
+    assert (await stored(engine, second)).claimed_until is None
 
 
 async def test_a_slow_pass_does_not_outlive_its_claims(engine: Engine) -> None:

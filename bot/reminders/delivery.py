@@ -32,6 +32,7 @@ The job knows no Telegram, and its clock is given to it, so tests move time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -166,11 +167,15 @@ class ReminderJob:
         self.clock = clock
         self.lease = lease
         self.ready_connection = ready_connection
+        self.stopping = asyncio.Event()
+        """Set by `stop`: the reminder on its way is finished and marked, no next one is
+        claimed. (Cancelling the job instead could cut between Telegram's "accepted" and
+        the mark, and the reminder would come again after the lease.)"""
 
     async def run_once(self) -> Pass:
         """Deliver everything due now, one reminder after the other."""
         total = Pass()
-        while True:
+        while not self.stopping.is_set():
             now = self.clock()
             claimed, deferred = await self._claim(now)
             total += Pass(deferred=deferred)
@@ -307,9 +312,10 @@ class ReminderJob:
 async def run_periodically(job: ReminderJob, *, poll: float | None = None) -> None:
     """A pass now, then again when the next reminder is due or after `poll` seconds,
     whichever comes first, until cancelled. With nothing due a pass is one indexed query.
-    A failed pass (the database away) is logged by type and the next one tries again."""
+    A failed pass (the database away) is logged by type and the next one tries again.
+    Ends once `job.stopping` is set, after the reminder on its way."""
     await asyncio.to_thread(warm_up)  # typed moments are parsed in turns: load it now
-    while True:
+    while not job.stopping.is_set():
         wait = longest = POLL if poll is None else poll
         try:
             await job.run_once()
@@ -318,7 +324,9 @@ async def run_periodically(job: ReminderJob, *, poll: float | None = None) -> No
                 wait = min(longest, max((upcoming - job.clock()).total_seconds(), 1.0))
         except Exception as exc:
             log.error("reminder pass failed: %s", type(exc).__name__)
-        await asyncio.sleep(wait)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(wait):
+                await job.stopping.wait()
 
 
 def for_engine(engine: Engine, notifier: Notifier) -> ReminderJob:

@@ -147,18 +147,19 @@ async def running_bot(settings: Settings) -> AsyncIterator[Application]:  # type
         async with app:  # initialize ... shutdown
             await publish_commands(app, runtime.engine)
             await app.start()
+            reminders = reminder_job(engine, TelegramNotifier(app.bot))
+            delivering = asyncio.create_task(deliver_reminders(reminders), name="reminders")
             jobs = [
                 asyncio.create_task(run_periodically(retention), name="retention"),
                 asyncio.create_task(prune_periodically(engine.sessions), name="prune-updates"),
-                asyncio.create_task(
-                    deliver_reminders(reminder_job(engine, TelegramNotifier(app.bot))),
-                    name="reminders",
-                ),
+                delivering,
             ]
             try:
                 async with receiving(app, runtime, ledger):
                     yield app
             finally:
+                reminders.stopping.set()  # the reminder on its way is sent and marked
+                await asyncio.wait([delivering], timeout=DRAIN_TIMEOUT)
                 for job in jobs:
                     job.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
