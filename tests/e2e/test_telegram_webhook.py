@@ -115,6 +115,7 @@ async def test_a_webhook_without_the_right_secret_is_refused_and_changes_nothing
         (b'{"update_id": 7, "message": [1]}', "not_an_update"),
         (b'{"update_id": 7, "message": {"text": "\xff\xfe"}}', "not_utf8"),
         (b"{not json", "not_json"),
+        (b"[" * 200_000 + b"]" * 200_000, "not_json"),
         (b'{"update_id": 7, "pad": "' + b"x" * MAX_UPDATE_BYTES + b'"}', "too_large"),
     ],
     ids=[
@@ -127,6 +128,7 @@ async def test_a_webhook_without_the_right_secret_is_refused_and_changes_nothing
         "bad-shape",
         "utf8",
         "json",
+        "deep",
         "big",
     ],
 )

@@ -174,7 +174,7 @@ class BotHttp:
             data = json.loads(body.decode("utf-8"))
         except UnicodeDecodeError:
             return None, "not_utf8"
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep
             return None, "not_json"
         if not isinstance(data, dict) or type(data.get("update_id")) is not int:
             return None, "not_an_update"
