@@ -23,6 +23,11 @@ UPDATES_RETRIED = Counter(
     "netwerkcoach_updates_given_back",
     "Webhook updates answered with an error so that Telegram delivers them again",
 )
+UPDATES_IN_HAND = Gauge(
+    "netwerkcoach_updates_in_hand",
+    "Long polling: updates fetched and not yet done, so not yet confirmed to Telegram; at "
+    "100 Telegram hands out nothing new until the oldest is done",
+)
 UPDATE_SECONDS = Histogram(
     "netwerkcoach_update_seconds",
     "Seconds from taking an update to having answered it (waiting for the practitioner's "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from bot import metrics
 from bot.channels.telegram.polling import Ledger, UpdatesRequest
 
 
@@ -19,6 +20,7 @@ def test_the_offset_waits_for_the_oldest_update_in_hand() -> None:
     for update_id in (10, 11, 12):
         ledger.take(update_id)
     assert ledger.offset == 10
+    assert metrics.UPDATES_IN_HAND._value.get() == 3
     ledger.finish(11)
     ledger.finish(12)
     assert ledger.offset == 10  # 10 is not done: Telegram must keep it
@@ -27,6 +29,7 @@ def test_the_offset_waits_for_the_oldest_update_in_hand() -> None:
     assert ledger.offset == 13  # all three done: confirmed at once
     assert ledger.advanced.is_set()
     assert not ledger.busy
+    assert metrics.UPDATES_IN_HAND._value.get() == 0
 
 
 def test_an_update_fetched_before_is_not_new_even_once_it_is_done() -> None:

@@ -39,6 +39,7 @@ from telegram import Update
 from telegram.error import RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
+from bot import metrics
 from bot.channels.telegram.transport import BotApiRequest
 
 log = logging.getLogger(__name__)
@@ -83,9 +84,14 @@ class Ledger:
         update was in hand may arrive after it is done.)"""
         return self._next is None or update_id >= self._next
 
+    @property
+    def in_hand(self) -> int:
+        return len(self._in_hand)
+
     def take(self, update_id: int) -> None:
         """The update is now in hand."""
         self._in_hand.add(update_id)
+        metrics.UPDATES_IN_HAND.set(len(self._in_hand))
         if self._next is None or update_id >= self._next:
             self._next = update_id + 1
 
@@ -93,6 +99,7 @@ class Ledger:
         """The update is done; the offset moves when it was the oldest in hand."""
         before = self.offset
         self._in_hand.discard(update_id)
+        metrics.UPDATES_IN_HAND.set(len(self._in_hand))
         if self.offset != before:
             self.advanced.set()
 
@@ -207,6 +214,9 @@ class Poller:
             failures = 0
             for update in updates:
                 self._apply(update)
+            if updates and self.ledger.in_hand >= LIMIT:
+                # Telegram now hands out nothing new until the oldest in hand is done.
+                log.warning("%d updates in hand: new ones wait for the oldest", LIMIT)
 
     def _apply(self, update: Update) -> None:
         self.ledger.take(update.update_id)
