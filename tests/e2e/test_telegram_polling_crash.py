@@ -27,6 +27,7 @@ from bot.config import Settings
 from bot.store.crypto import configure_data_key
 from bot.store.db import make_engine, make_sessionmaker
 from bot.store.models import Practitioner, ProcessedUpdate
+from tests.conftest import POSTGRES_ENV
 from tests.support.bot_process import BotProcess, until
 from tests.support.db_locks import holding
 from tests.support.stub_bot_api import SimUser, StubBotAPI
@@ -41,6 +42,7 @@ ROUNDS = 20
 """Kills at random moments."""
 IN_ROUND = 4
 """Practitioners who take a step in each of those rounds."""
+ONE_DATABASE = "postgresql" if os.environ.get(POSTGRES_ENV) else "sqlite"
 START_TIMEOUT = 30.0
 """A cold `python -m bot run` (imports, migrations) on a busy CI machine."""
 
@@ -130,6 +132,7 @@ async def test_answers_fetched_just_before_a_kill_are_applied_once_after_the_res
         await asyncio.gather(first.stop(), second.stop())
 
 
+@pytest.mark.parametrize("database_url", [ONE_DATABASE], indirect=True)
 async def test_kill_9_at_random_moments_loses_no_answer_and_applies_none_twice(
     stub: StubBotAPI,
     settings: Settings,
@@ -140,7 +143,9 @@ async def test_kill_9_at_random_moments_loses_no_answer_and_applies_none_twice(
     """Round after round, `IN_ROUND` practitioners each take their next step at once and
     the bot is killed a random moment later (before it fetched them, while applying them,
     or after), then started again. Each step must get its answer after the restart; in the
-    end every practitioner is where a walk without crashes puts them."""
+    end every practitioner is where a walk without crashes puts them. Each round restarts
+    the bot (about 3 s), so this runs on one database: PostgreSQL where the suite has it
+    (CI), else SQLite; the test above covers both."""
     rng = random.Random(17)
     walk = script(txt)
     bots = [polling_bot("bot-0", stub, settings, tmp_path)]
