@@ -337,6 +337,28 @@ async def test_a_crash_between_send_and_mark_repeats_the_reminder_never_loses_it
     assert (await stored(engine, reminder_id)).status == "sent"
 
 
+async def test_a_repeat_held_back_by_quiet_hours_still_says_it_may_have_come(
+    engine: Engine,
+) -> None:
+    """Killed mid-send at 20:58; the claim lapses at 21:03, inside quiet hours, so the
+    repeat waits until 08:00: it still carries the note, which is cleared once sent."""
+    case_id = await practitioner(engine)
+    evening = datetime(2026, 12, 1, 20, 58, tzinfo=AMS).astimezone(UTC)
+    reminder_id = await add(engine, evening, case_id=case_id)
+    clock = Clock(evening)
+    with pytest.raises(Crash):
+        await job_for(engine, Dying(), clock).run_once()
+    clock.move(timedelta(minutes=6))
+    morning = Inbox()
+    job = job_for(engine, morning, clock)
+    assert (await job.run_once()).deferred == 1
+    assert (await stored(engine, reminder_id)).maybe_sent
+    clock.now = datetime(2026, 12, 2, 8, 0, tzinfo=AMS).astimezone(UTC)
+    assert (await job.run_once()).sent == 1
+    assert t(engine, message.AGAIN) in morning.sent[0][1].text
+    assert not (await stored(engine, reminder_id)).maybe_sent
+
+
 async def test_a_crash_in_a_pass_repeats_only_the_reminder_being_sent(engine: Engine) -> None:
     """One reminder is claimed at a time, just before its send: after a crash during the
     second of three, the first is not sent again, the second comes again saying it may

@@ -246,11 +246,14 @@ async def claim_next(session: AsyncSession, now: datetime, *, lease: timedelta) 
     reminder = (await session.execute(query)).scalars().first()
     if reminder is None:
         return None
-    # Every way a claim ends (sent, given back, deferred, moved, done, cancelled) clears it.
-    interrupted = reminder.claimed_until is not None
+    # Every way a claim ends (sent, given back, deferred, moved, done, cancelled) clears it;
+    # one still set has lapsed: its send was interrupted. That is kept until it is sent,
+    # through a deferral to the end of quiet hours or a failed try.
+    if reminder.claimed_until is not None:
+        reminder.maybe_sent = True
     reminder.claimed_until = now + lease
     await session.flush()
-    return Claim(reminder, interrupted)
+    return Claim(reminder, reminder.maybe_sent)
 
 
 async def next_due(session: AsyncSession) -> datetime | None:
@@ -267,7 +270,13 @@ _MARK_SENT = (
         Reminder.status == PENDING,
         Reminder.claimed_until == bindparam("claim"),
     )
-    .values(status=SENT, sent_at=bindparam("now"), late=bindparam("late"), claimed_until=None)
+    .values(
+        status=SENT,
+        sent_at=bindparam("now"),
+        late=bindparam("late"),
+        claimed_until=None,
+        maybe_sent=False,
+    )
 )
 """Built once: SQLAlchemy then finds it compiled without building and hashing a new
 statement each time, about 0.15 ms less between Telegram's answer and the commit

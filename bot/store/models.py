@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -253,6 +254,8 @@ class Reminder(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(default=None)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     late: Mapped[bool] = mapped_column(default=False)
+    maybe_sent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """A send was interrupted (a lapsed claim): the practitioner may have it already."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
