@@ -17,6 +17,7 @@ import random
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -55,15 +56,20 @@ async def sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[Async
     await db.dispose()
 
 
-def polling_bot(name: str, stub: StubBotAPI, settings: Settings, logs: Path) -> BotProcess:
-    return BotProcess(name, stub, settings, logs)
-
-
 async def step(user: SimUser, action: Action, timeout: float = 10.0) -> None:  # noqa: ASYNC109
     """Take one step of the walk and wait for the bot's answer."""
     user.drain()  # answers from before: `reply` waits for a new one
     await action(user)
     await user.reply(timeout=timeout)
+
+
+async def walked(
+    user: SimUser, walk: list[Action], sessions: async_sessionmaker[AsyncSession]
+) -> dict[str, Any]:
+    """The whole walk without crashes (the first step starts the bot); what it recorded."""
+    for n, action in enumerate(walk):
+        await step(user, action, START_TIMEOUT if n == 0 else 10.0)
+    return await state(sessions, user.user_id)
 
 
 async def processed(sessions: async_sessionmaker[AsyncSession]) -> int:
@@ -79,14 +85,11 @@ async def test_answers_fetched_just_before_a_kill_are_applied_once_after_the_res
     tmp_path: Path,
 ) -> None:
     walk, wish_at = script(txt), WISH_STEP
-    first = polling_bot("first", stub, settings, tmp_path)
-    second = polling_bot("second", stub, settings, tmp_path)
+    first = BotProcess("first", stub, settings, tmp_path)
+    second = BotProcess("second", stub, settings, tmp_path)
     try:
         await first.start()
-        reference = stub.user(7200, language_code="nl")
-        for n, action in enumerate(walk):
-            await step(reference, action, START_TIMEOUT if n == 0 else 10.0)
-        expected = await state(sessions, reference.user_id)
+        expected = await walked(stub.user(7200, language_code="nl"), walk, sessions)
 
         users = [stub.user(7201 + n, language_code="nl") for n in range(AT_ONCE)]
         for action in walk[:wish_at]:
@@ -148,13 +151,10 @@ async def test_kill_9_at_random_moments_loses_no_answer_and_applies_none_twice(
     (CI), else SQLite; the test above covers both."""
     rng = random.Random(17)
     walk = script(txt)
-    bots = [polling_bot("bot-0", stub, settings, tmp_path)]
+    bots = [BotProcess("bot-0", stub, settings, tmp_path)]
     await bots[0].start()
     try:
-        reference = stub.user(7300, language_code="nl")
-        for n, action in enumerate(walk):
-            await step(reference, action, START_TIMEOUT if n == 0 else 10.0)
-        expected = await state(sessions, reference.user_id)
+        expected = await walked(stub.user(7300, language_code="nl"), walk, sessions)
 
         walking: list[tuple[SimUser, int]] = []
         done: list[SimUser] = []
@@ -168,7 +168,7 @@ async def test_kill_9_at_random_moments_loses_no_answer_and_applies_none_twice(
             updates += len(walking)
             await asyncio.sleep(rng.uniform(0, 0.08))
             await bots[-1].kill()
-            bots.append(polling_bot(f"bot-{round_}", stub, settings, tmp_path))
+            bots.append(BotProcess(f"bot-{round_}", stub, settings, tmp_path))
             await bots[-1].start()
             await answered_after_restart([user for user, _ in walking], stub, round_)
             moved = [(user, at + 1) for user, at in walking]
