@@ -32,6 +32,19 @@ def test_the_offset_waits_for_the_oldest_update_in_hand() -> None:
     assert metrics.UPDATES_IN_HAND._value.get() == 0
 
 
+def test_known_counts_what_the_next_call_returns_again() -> None:
+    ledger = Ledger()
+    assert ledger.known == 0
+    for update_id in (10, 11, 12):
+        ledger.take(update_id)
+    ledger.finish(12)
+    assert ledger.known == 3  # 10 and 11 in hand, 12 done above them
+    ledger.finish(10)
+    assert ledger.known == 2
+    ledger.finish(11)
+    assert ledger.known == 0
+
+
 def test_an_update_fetched_before_is_not_new_even_once_it_is_done() -> None:
     """An answer to a call made while 10 was in hand may arrive after 10 is done."""
     ledger = Ledger()

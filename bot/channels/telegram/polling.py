@@ -48,6 +48,12 @@ REPOLL = 0.05
 """Seconds between two calls while updates are in hand: Telegram answers at once with
 those, so a long poll is impossible; without a pause the loop would spin. New updates of
 other practitioners wait at most this long (or until an update in hand is done)."""
+RE_READ_SPACING = 0.0002
+"""Seconds between two calls for each update the next call returns again (in hand, or
+done above the oldest in hand): re-reading one costs about 6 µs here and as much in the
+Bot API, so this keeps that under about 3% of a core, also under full load (100 in hand:
+a call every 20 ms at most). With few in hand the next call goes out as soon as the
+oldest is done."""
 BACKOFF = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 """Seconds before the next call after 1, 2, ... failed ones in a row."""
 LIMIT = 100
@@ -78,6 +84,12 @@ class Ledger:
     @property
     def busy(self) -> bool:
         return bool(self._in_hand)
+
+    @property
+    def known(self) -> int:
+        """How many updates the next call returns that were fetched before."""
+        offset = self.offset
+        return 0 if offset is None or self._next is None else self._next - offset
 
     def is_new(self, update_id: int) -> bool:
         """Not fetched before. (Not "not in hand": an answer to a call made while an
@@ -183,6 +195,8 @@ class Poller:
 
     async def _poll(self) -> None:
         failures = 0
+        loop = asyncio.get_running_loop()
+        last_call = loop.time()
         while True:
             if self.ledger.busy:
                 # Not `asyncio.wait_for`: on Python 3.11 it swallows a cancellation that
@@ -190,7 +204,11 @@ class Poller:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(REPOLL):
                         await self.ledger.advanced.wait()
+                spacing = self.ledger.known * RE_READ_SPACING - (loop.time() - last_call)
+                if spacing > 0:
+                    await asyncio.sleep(spacing)
             self.ledger.advanced.clear()
+            last_call = loop.time()
             try:
                 updates = await self.app.bot.get_updates(
                     offset=self.ledger.offset,
