@@ -44,10 +44,11 @@ from bot.channels.telegram.transport import BotApiRequest
 
 log = logging.getLogger(__name__)
 
-REPOLL = 0.05
+REPOLL = 0.01
 """Seconds between two calls while updates are in hand: Telegram answers at once with
 those, so a long poll is impossible; without a pause the loop would spin. New updates of
-other practitioners wait at most this long (or until an update in hand is done)."""
+other practitioners wait at most this long (or until the oldest in hand is done), which
+adds to their latency: `make bench` (paced) measures it."""
 RE_READ_SPACING = 0.0002
 """Seconds between two calls for each update the next call returns again (in hand, or
 done above the oldest in hand): re-reading one costs about 6 µs here and as much in the
