@@ -35,7 +35,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -168,7 +168,7 @@ class ReminderJob:
         self.lease = lease
         self.ready_connection = ready_connection
         self.stopping = asyncio.Event()
-        """Set by `stop`: the reminder on its way is finished and marked, no next one is
+        """Set it to stop: the reminder on its way is finished and marked, no next one is
         claimed. (Cancelling the job instead could cut between Telegram's "accepted" and
         the mark, and the reminder would come again after the lease.)"""
 
@@ -275,6 +275,15 @@ class ReminderJob:
             )
         return Pass(retried=1) if delivered is None else Pass(failed=1)
 
+    @contextlib.asynccontextmanager
+    async def _connection(self, ready: AsyncConnection | None) -> AsyncIterator[AsyncConnection]:
+        """`ready`, or else an autocommit connection taken now and given back after."""
+        if ready is not None:
+            yield ready
+            return
+        async with self.sessions() as session:
+            yield await _autocommit(session)
+
     async def _mark_sent(
         self, item: _Claimed, now: datetime, ready: AsyncConnection | None
     ) -> bool:
@@ -284,19 +293,10 @@ class ReminderJob:
         pauses = iter(MARK_PAUSES)
         while True:
             try:
-                if ready is not None:
+                async with self._connection(ready) as connection:
                     marked = await store.mark_sent(
-                        ready, item.reminder_id, item.claimed_until, now, late=item.late
+                        connection, item.reminder_id, item.claimed_until, now, late=item.late
                     )
-                else:
-                    async with self.sessions() as session:
-                        marked = await store.mark_sent(
-                            await _autocommit(session),
-                            item.reminder_id,
-                            item.claimed_until,
-                            now,
-                            late=item.late,
-                        )
                 break
             except Exception as exc:
                 pause = next(pauses, None)

@@ -215,13 +215,14 @@ def _due(now: datetime) -> list[ColumnElement[bool]]:
 
 @dataclass(frozen=True)
 class Claim:
-    """A reminder claimed for sending, and whether an earlier claim on it ran out."""
+    """A reminder claimed for sending, and whether an earlier send of it was interrupted."""
 
     reminder: Reminder
     interrupted: bool
-    """An earlier claim lapsed without the reminder being marked sent or given back: the
-    process that held it died, as good as always while sending it (one reminder is claimed
-    at a time, just before its send). The practitioner may have it already."""
+    """`Reminder.maybe_sent`: an earlier claim lapsed without the reminder being marked
+    sent or given back, so the process that held it died, as good as always while sending
+    it (one reminder is claimed at a time, just before its send). The practitioner may
+    have it already."""
 
 
 async def claim_next(session: AsyncSession, now: datetime, *, lease: timedelta) -> Claim | None:
@@ -294,8 +295,8 @@ async def mark_sent(
     """Sent, if it is still this process's claim and still pending (the practitioner may
     have pressed done or cancelled meanwhile: that wins). One statement, so that on an
     autocommit connection it is one round trip, committed on its own."""
-    values = {"reminder_id": reminder_id, "claim": claimed_until, "now": now}
-    result = await connection.execute(_MARK_SENT, values | {"late": late})
+    values = {"reminder_id": reminder_id, "claim": claimed_until, "now": now, "late": late}
+    result = await connection.execute(_MARK_SENT, values)
     assert isinstance(result, CursorResult)
     return result.rowcount == 1
 
