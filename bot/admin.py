@@ -31,11 +31,11 @@ async def database(settings: Settings) -> AsyncIterator[async_sessionmaker[Async
     """The database at the current schema. These commands read no sealed (family) column,
     so they need no data key."""
     await upgrade_async(settings.database_url)
-    engine = make_engine(settings.database_url)
+    turns = make_engine(settings.database_url)
     try:
-        yield make_sessionmaker(engine)
+        yield make_sessionmaker(turns)
     finally:
-        await engine.dispose()
+        await turns.dispose()
 
 
 @dataclass(frozen=True)
@@ -113,5 +113,5 @@ async def retention_pass(settings: Settings, notifier: Notifier | None) -> Pass:
     """One retention pass, on the runtime the bot itself uses (migrations, catalogs, and
     whatever it needs to read family data)."""
     async with open_runtime(settings) as runtime:
-        engine = runtime.engine
-        return await RetentionJob(engine.sessions, engine.catalogs, settings, notifier).run_once()
+        turns = runtime.turns
+        return await RetentionJob(turns.sessions, turns.catalogs, settings, notifier).run_once()

@@ -1,4 +1,4 @@
-"""Build everything a channel needs, in one place: database, catalogs, flows, engine."""
+"""Build everything a channel needs, in one place: database, catalogs, flows, turns."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import bot.actions  # noqa: F401 - registers the guards, actions, providers and views
 from bot.config import Settings
-from bot.engine.engine import Engine
 from bot.engine.loader import FlowSet, load_flows
 from bot.engine.registry import registry
 from bot.i18n import Catalogs
 from bot.store.crypto import configure_data_key
 from bot.store.db import make_engine, make_sessionmaker
 from bot.store.migrate import upgrade_async
+from bot.turns import Turns
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +37,14 @@ def load_content(
 class Runtime:
     settings: Settings
     db: AsyncEngine
-    engine: Engine
+    turns: Turns
 
 
 @asynccontextmanager
 async def open_runtime(
     settings: Settings, *, migrate: bool = True, check_translations: bool = True
 ) -> AsyncIterator[Runtime]:
-    """Migrate the database, load and validate the flows, start the engine; close the
+    """Migrate the database, load and validate the flows, start the turns; close the
     database on the way out. `check_translations=False` skips the Dutch-catalog check."""
     configure_data_key(settings)  # first: production without BOT_DATA_KEY stops here
     flows, catalogs = load_content(settings, check_translations=check_translations)
@@ -52,9 +52,9 @@ async def open_runtime(
         await upgrade_async(settings.database_url)
     db = make_engine(settings.database_url)
     try:
-        engine = Engine(flows, registry, catalogs, make_sessionmaker(db), settings)
-        await engine.start()
+        turns = Turns(flows, registry, catalogs, make_sessionmaker(db), settings)
+        await turns.start()
         log.info("engine ready: %d flows, %d tips", len(flows.flows), len(flows.tips()))
-        yield Runtime(settings, db, engine)
+        yield Runtime(settings, db, turns)
     finally:
         await db.dispose()

@@ -24,11 +24,11 @@ import pytest
 from sqlalchemy import text
 
 from bot.config import Settings
-from bot.engine.engine import Engine
 from bot.engine.events import Identity
 from bot.runtime import Runtime, open_runtime
 from bot.store.db import is_sqlite, make_engine
 from bot.store.migrate import upgrade, upgrade_async
+from bot.turns import Turns
 from tests.support.chat import Chat
 
 POSTGRES_ENV = "TEST_DATABASE_URL"
@@ -204,11 +204,11 @@ async def engine_runtime(settings: Settings) -> AsyncIterator[Runtime]:
 
 
 @pytest.fixture
-def engine(engine_runtime: Runtime) -> Engine:
-    return engine_runtime.engine
+def engine(engine_runtime: Runtime) -> Turns:
+    return engine_runtime.turns
 
 
 @pytest.fixture
-def chat(engine: Engine) -> Chat:
+def chat(engine: Turns) -> Chat:
     """A practitioner with no language preference (so: Dutch), talking to the engine."""
     return Chat(engine, Identity("test:alice"))

@@ -20,11 +20,11 @@ from bot.access import (
 )
 from bot.admin import revoke
 from bot.config import Settings
-from bot.engine.engine import Engine
 from bot.engine.events import Command, Identity, Outcome, Press, Text
 from bot.runtime import open_runtime
 from bot.store.models import utcnow
 from bot.store.repo import Repo
+from bot.turns import Turns
 from tests.conftest import make_settings
 from tests.support.chat import Chat
 from tests.support.data import holding, stored_rows
@@ -33,9 +33,9 @@ ALLOWED = 5001
 STRANGER = 6001
 
 
-async def running(settings: Settings) -> AsyncIterator[Engine]:
+async def running(settings: Settings) -> AsyncIterator[Turns]:
     async with open_runtime(settings, migrate=False, check_translations=False) as rt:
-        yield rt.engine
+        yield rt.turns
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def closed_settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def gate(closed_settings: Settings) -> AsyncIterator[Engine]:
+async def gate(closed_settings: Settings) -> AsyncIterator[Turns]:
     async for engine in running(closed_settings):
         yield engine
 
@@ -54,18 +54,18 @@ def telegram(user_id: int, language: str | None = "nl") -> Identity:
     return Identity(telegram_key(user_id), language)
 
 
-def welcomed(engine: Engine, outcome: Outcome) -> bool:
+def welcomed(engine: Turns, outcome: Outcome) -> bool:
     text = engine.catalogs.get(outcome.language).gettext(
         engine.flows["onboarding"].step("welcome").say or ""
     )
     return any(text.split("\n")[0] in reply.text for reply in outcome.replies)
 
 
-def refusal(engine: Engine, msgid: str, language: str = "nl") -> str:
+def refusal(engine: Turns, msgid: str, language: str = "nl") -> str:
     return engine.catalogs.get(language).gettext(msgid)
 
 
-async def invite(engine: Engine, days: int = 7) -> str:
+async def invite(engine: Turns, days: int = 7) -> str:
     async with engine.sessions() as session, session.begin():
         code, _ = await create_invite(Repo(session), days, utcnow())
     return code
@@ -75,7 +75,7 @@ async def invite(engine: Engine, days: int = 7) -> str:
 
 
 async def test_a_stranger_gets_one_polite_dutch_refusal_and_nothing_is_stored(
-    gate: Engine,
+    gate: Turns,
 ) -> None:
     before = await stored_rows(gate.settings.database_url)
     stranger = Chat(gate, telegram(STRANGER, "nl"))
@@ -95,13 +95,13 @@ async def test_a_stranger_gets_one_polite_dutch_refusal_and_nothing_is_stored(
     assert len(gate.locks) == 0  # nor a lock kept for them
 
 
-async def test_english_apps_get_the_refusal_in_english(gate: Engine) -> None:
+async def test_english_apps_get_the_refusal_in_english(gate: Turns) -> None:
     outcome = await Chat(gate, telegram(STRANGER, "en-GB")).send("/start")
     assert [r.text for r in outcome.replies] == [NO_ACCESS]
     assert outcome.language == "en"
 
 
-async def test_a_refused_stranger_is_answered_at_most_once_a_minute(gate: Engine) -> None:
+async def test_a_refused_stranger_is_answered_at_most_once_a_minute(gate: Turns) -> None:
     now = [1000.0]
     gate.access.limiter.clock = lambda: now[0]
     stranger = Chat(gate, telegram(STRANGER))
@@ -129,14 +129,14 @@ def test_the_refusal_memory_is_bounded_and_forgets_after_the_minute() -> None:
 # --- who gets in --------------------------------------------------------------------------------
 
 
-async def test_an_allowed_user_gets_in_and_keeps_access(gate: Engine) -> None:
+async def test_an_allowed_user_gets_in_and_keeps_access(gate: Turns) -> None:
     allowed = Chat(gate, telegram(ALLOWED))
     outcome = await allowed.send("/start")
     assert welcomed(gate, outcome)
     assert (await allowed.where()).flow == "onboarding"
 
 
-async def test_an_invite_works_once(gate: Engine) -> None:
+async def test_an_invite_works_once(gate: Turns) -> None:
     code = await invite(gate)
     first = Chat(gate, telegram(STRANGER))
     assert welcomed(gate, await first.send(f"/start {code}"))
@@ -153,7 +153,7 @@ async def test_an_invite_works_once(gate: Engine) -> None:
     assert await second.practitioner() is None
 
 
-async def test_an_invite_expires(gate: Engine) -> None:
+async def test_an_invite_expires(gate: Turns) -> None:
     code = await invite(gate, days=2)
     gate.access.clock = lambda: utcnow() + timedelta(days=2, minutes=1)
     outcome = await Chat(gate, telegram(STRANGER)).send(f"/start {code}")
@@ -163,21 +163,21 @@ async def test_an_invite_expires(gate: Engine) -> None:
     assert welcomed(gate, await Chat(gate, telegram(STRANGER)).send(f"/start {code}"))
 
 
-async def test_a_refused_stranger_can_use_an_invite_at_once(gate: Engine) -> None:
+async def test_a_refused_stranger_can_use_an_invite_at_once(gate: Turns) -> None:
     stranger = Chat(gate, telegram(STRANGER))
     assert (await stranger.send("/start")).replies
     code = await invite(gate)
     assert welcomed(gate, await stranger.send(f"/start {code}"))  # within the same minute
 
 
-async def test_an_allowed_user_does_not_use_up_an_invite(gate: Engine) -> None:
+async def test_an_allowed_user_does_not_use_up_an_invite(gate: Turns) -> None:
     code = await invite(gate)
     await Chat(gate, telegram(ALLOWED)).send(f"/start {code}")
     assert welcomed(gate, await Chat(gate, telegram(STRANGER)).send(f"/start {code}"))
 
 
 async def test_a_revoked_practitioner_is_refused_until_a_new_invite(
-    gate: Engine, closed_settings: Settings
+    gate: Turns, closed_settings: Settings
 ) -> None:
     allowed = Chat(gate, telegram(ALLOWED))
     await allowed.send("/start")

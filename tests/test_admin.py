@@ -35,10 +35,10 @@ async def _seed(settings: Settings) -> tuple[int, int]:
     async with open_runtime(settings, migrate=False, check_translations=False) as rt:
         ids = []
         for user_id, labels in ((ALICE, ("Fam. A", "Fam. Ö")), (BOB, ("Fam. Z",))):
-            chat = Chat(rt.engine, Identity(telegram_key(user_id), "nl"))
+            chat = Chat(rt.turns, Identity(telegram_key(user_id), "nl"))
             await chat.send("/start")
             for label in labels:
-                await seed_case(rt.engine, chat.who.key, label)
+                await seed_case(rt.turns, chat.who.key, label)
             p = await chat.practitioner()
             assert p is not None
             ids.append(p.id)
@@ -48,8 +48,8 @@ async def _seed(settings: Settings) -> tuple[int, int]:
 async def _refused(settings: Settings, user_id: int) -> bool:
     """Whether /start from this Telegram user gets exactly the refusal."""
     async with open_runtime(settings, migrate=False, check_translations=False) as rt:
-        outcome = await Chat(rt.engine, Identity(telegram_key(user_id), "nl")).send("/start")
-        refusal = rt.engine.catalogs.get("nl").gettext(NO_ACCESS)
+        outcome = await Chat(rt.turns, Identity(telegram_key(user_id), "nl")).send("/start")
+        refusal = rt.turns.catalogs.get("nl").gettext(NO_ACCESS)
         return [reply.text for reply in outcome.replies] == [refusal]
 
 

@@ -7,13 +7,13 @@ from typing import Any
 
 from sqlalchemy import event, select
 
-from bot.engine.engine import Engine
 from bot.store.models import Conversation
+from bot.turns import Turns
 from tests.support.chat import Chat
 from tests.test_phase1_4 import conversation, walk_fase1
 
 
-async def _current(engine: Engine, chat: Chat) -> dict[str, Any]:
+async def _current(engine: Turns, chat: Chat) -> dict[str, Any]:
     async with engine.sessions() as session:
         p = await chat.practitioner()
         assert p is not None
@@ -22,7 +22,7 @@ async def _current(engine: Engine, chat: Chat) -> dict[str, Any]:
         return conv.data
 
 
-async def test_an_answer_changed_in_place_is_written(chat: Chat, engine: Engine) -> None:
+async def test_an_answer_changed_in_place_is_written(chat: Chat, engine: Turns) -> None:
     await chat.send("/start")
     async with engine.sessions() as session, session.begin():
         conv = (await session.execute(select(Conversation))).scalar_one()
@@ -32,9 +32,7 @@ async def test_an_answer_changed_in_place_is_written(chat: Chat, engine: Engine)
     assert (await _current(engine, chat))["noted"] == "in place"
 
 
-async def test_a_step_that_changes_no_answer_does_not_write_them(
-    chat: Chat, engine: Engine
-) -> None:
+async def test_a_step_that_changes_no_answer_does_not_write_them(chat: Chat, engine: Turns) -> None:
     await chat.send("/start")
     await chat.press("Continue")
     written: list[str] = []
@@ -56,7 +54,7 @@ async def test_a_step_that_changes_no_answer_does_not_write_them(
 
 
 async def test_answers_set_before_a_step_with_a_view_reach_the_database(
-    chat: Chat, engine: Engine
+    chat: Chat, engine: Turns
 ) -> None:
     """`set:` changes the answers in place; the next step's view queries the database,
     which flushes the step change first. The answers must go with that write, not only be

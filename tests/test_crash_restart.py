@@ -16,10 +16,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
-from bot.engine.engine import Engine
 from bot.engine.registry import registry
 from bot.runtime import Runtime, open_runtime
 from bot.store.db import make_engine, make_sessionmaker
+from bot.turns import Turns
 from tests.support.chat import Chat
 from tests.support.explore import Explorer
 from tests.support.snapshot import differences, snapshot
@@ -30,9 +30,9 @@ class Restarts:
 
     def __init__(self, first: Runtime) -> None:
         self.settings = first.settings
-        self.flows, self.catalogs = first.engine.flows, first.engine.catalogs
+        self.flows, self.catalogs = first.turns.flows, first.turns.catalogs
         self.db: AsyncEngine = first.db
-        self.engine: Engine = first.engine
+        self.turns: Turns = first.turns
         self.count = 0
 
     async def kill(self) -> None:
@@ -42,8 +42,8 @@ class Restarts:
     async def start(self) -> None:
         self.db = make_engine(self.settings.database_url)
         sessions = make_sessionmaker(self.db)
-        self.engine = Engine(self.flows, registry, self.catalogs, sessions, self.settings)
-        await self.engine.start()
+        self.turns = Turns(self.flows, registry, self.catalogs, sessions, self.settings)
+        await self.turns.start()
         self.count += 1
 
 
@@ -58,7 +58,7 @@ async def test_kill_at_every_step_of_every_flow_then_continue_there(settings: Se
 
             await runtime.kill()
             await runtime.start()
-            chat.engine = runtime.engine
+            chat.engine = runtime.turns
 
             assert await chat.where() == where, f"{flow}.{step}: not where it was"
             after = await snapshot(runtime.db)
@@ -69,12 +69,12 @@ async def test_kill_at_every_step_of_every_flow_then_continue_there(settings: Se
             assert await chat.where() == where, f"{flow}.{step}: moved after the restart"
             assert [b.data for b in chat.buttons] == buttons, f"{flow}.{step}: other buttons"
 
-        explorer = Explorer(first.engine.flows, lambda: runtime.engine, kill_and_restart)
+        explorer = Explorer(first.turns.flows, lambda: runtime.turns, kill_and_restart)
         try:
             await explorer.run()
         finally:
             await runtime.kill()
 
     assert explorer.missing() == {}, "steps the explorer could not reach"
-    steps = sum(1 for flow in first.engine.flows for s in flow.steps.values() if not s.is_end)
+    steps = sum(1 for flow in first.turns.flows for s in flow.steps.values() if not s.is_end)
     assert runtime.count == steps

@@ -15,24 +15,24 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
-from bot.engine.engine import Engine
 from bot.engine.events import Command, Identity, Press, Text
 from bot.runtime import open_runtime
 from bot.store.dedup import KEEP, prune
 from bot.store.models import ProcessedUpdate, utcnow
+from bot.turns import Turns
 from tests.support.chat import Chat
 from tests.support.snapshot import differences, snapshot
 from tests.test_engine import onboard
 
 
-async def _processed(engine: Engine) -> list[int]:
+async def _processed(engine: Turns) -> list[int]:
     async with engine.sessions() as session:
         query = select(ProcessedUpdate.update_id).order_by(ProcessedUpdate.update_id)
         return list((await session.execute(query)).scalars())
 
 
 async def test_a_redelivered_update_changes_nothing_and_shows_the_current_step(
-    engine: Engine, settings: Settings
+    engine: Turns, settings: Settings
 ) -> None:
     chat = Chat(engine, Identity("test:redelivered"))
     await onboard(chat)
@@ -52,7 +52,7 @@ async def test_a_redelivered_update_changes_nothing_and_shows_the_current_step(
 
 
 async def test_a_rejected_update_is_claimed_with_its_explanation(
-    engine: Engine,
+    engine: Turns,
 ) -> None:
     """A Reject rolls the turn back but still answers: its id is claimed in the answer's
     own transaction, so a redelivery does not explain twice in two different states."""
@@ -77,25 +77,25 @@ async def test_one_update_delivered_to_two_replicas_at_once_is_applied_once(
         open_runtime(settings, migrate=False) as two,
     ):
         who = Identity("test:twice")
-        await onboard(Chat(one.engine, who))
-        before = await Chat(one.engine, who).where()
+        await onboard(Chat(one.turns, who))
+        before = await Chat(one.turns, who).where()
         outcomes = await asyncio.gather(
             *(
                 engine.handle(who, Command("fase"), event_id=event_id)
                 for event_id in (900, 900, 901, 901)
-                for engine in (one.engine, two.engine)
+                for engine in (one.turns, two.turns)
             )
         )
         assert sum(not o.duplicate for o in outcomes) == 2  # 900 once, 901 once
-        after = await Chat(two.engine, who).where()
+        after = await Chat(two.turns, who).where()
         # 900 entered the phase overview (the practitioner's counter), 901 entered it again
         # (the conversation's): each once.
         practitioner_seq = int(before.seq.split(".")[0])
         assert after.seq == f"{practitioner_seq + 1}.1"
-        assert await _processed(one.engine) == [900, 901]
+        assert await _processed(one.turns) == [900, 901]
 
 
-async def test_prune_forgets_only_ids_older_than_a_day(engine: Engine) -> None:
+async def test_prune_forgets_only_ids_older_than_a_day(engine: Turns) -> None:
     now = utcnow()
     async with engine.sessions() as session, session.begin():
         session.add_all(
@@ -124,12 +124,12 @@ async def test_a_turn_waiting_for_another_replicas_turn_sees_what_that_one_commi
         open_runtime(settings, migrate=False) as two,
     ):
         who = Identity("test:waits")
-        chat = Chat(one.engine, who)
+        chat = Chat(one.turns, who)
         await chat.send("/start")
         await chat.press("Continue")
         understood = chat.button("Understood").data
         applied, release = asyncio.Event(), asyncio.Event()
-        apply = two.engine._apply
+        apply = two.turns._apply
 
         async def held(*args: Any) -> Any:
             outcome = await apply(*args)
@@ -137,14 +137,14 @@ async def test_a_turn_waiting_for_another_replicas_turn_sees_what_that_one_commi
             await release.wait()  # committed only after this
             return outcome
 
-        two.engine._apply = held  # type: ignore[method-assign]
-        first = asyncio.create_task(two.engine.handle(who, Press(understood), event_id=600))
+        two.turns._apply = held  # type: ignore[method-assign]
+        first = asyncio.create_task(two.turns.handle(who, Press(understood), event_id=600))
         async with asyncio.timeout(30):
             await asyncio.wait(
                 [first, asyncio.create_task(applied.wait())], return_when="FIRST_COMPLETED"
             )
         assert applied.is_set(), first
-        second = asyncio.create_task(one.engine.handle(who, Text("Gezin W"), event_id=601))
+        second = asyncio.create_task(one.turns.handle(who, Text("Gezin W"), event_id=601))
         await asyncio.sleep(0.3)
         assert not second.done()  # waits for 600's transaction
         release.set()

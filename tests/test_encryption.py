@@ -26,7 +26,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.actions import people as pe
 from bot.config import Settings
-from bot.engine.engine import CALLBACK_KEY
 from bot.engine.render import SKIP_LABEL
 from bot.engine.signing import Signer
 from bot.runtime import open_runtime
@@ -36,6 +35,7 @@ from bot.store.db import is_sqlite, make_engine, make_sessionmaker
 from bot.store.models import AuditEntry, Case, Conversation, Person, Practitioner
 from bot.store.rekey import rotate, sealed_columns
 from bot.store.repo import Repo
+from bot.turns.service import CALLBACK_KEY
 from tests.conftest import DATA_KEY, make_settings
 from tests.support.chat import Chat
 from tests.support.flows import enter
@@ -109,7 +109,7 @@ def found_in(haystack: str) -> list[str]:
 
 async def test_values_round_trip_and_are_stored_sealed(settings: Settings) -> None:
     async with open_runtime(settings, check_translations=False) as runtime:
-        sessions = runtime.engine.sessions
+        sessions = runtime.turns.sessions
         async with sessions() as session, session.begin():
             repo = Repo(session)
             owner = await repo.add_practitioner("test:crypto", "nl", "UTC")
@@ -134,7 +134,7 @@ async def test_rows_from_before_the_key_are_read_as_they_are(
     settings: Settings, restore_cipher: None
 ) -> None:
     async with open_runtime(settings, check_translations=False) as runtime:
-        sessions = runtime.engine.sessions
+        sessions = runtime.turns.sessions
         crypto.use(None)  # as the bot ran before BOT_DATA_KEY was set
         async with sessions() as session, session.begin():
             owner = await Repo(session).add_practitioner("test:old", "nl", "UTC")
@@ -285,7 +285,7 @@ async def test_development_without_a_key_warns_once_and_stores_plain_text(
     caplog.set_level(logging.WARNING)
     async with (
         open_runtime(settings, migrate=False, check_translations=False) as runtime,
-        runtime.engine.sessions() as session,
+        runtime.turns.sessions() as session,
         session.begin(),
     ):
         owner = await Repo(session).add_practitioner("test:dev", "nl", "UTC")
@@ -348,7 +348,7 @@ async def plain_database(url: str) -> None:
     settings = make_settings(url, BOT_DATA_KEY=None)
     async with (
         open_runtime(settings, check_translations=False) as runtime,
-        runtime.engine.sessions() as session,
+        runtime.turns.sessions() as session,
         session.begin(),
     ):
         owner = await Repo(session).add_practitioner("test:cli", "nl", "UTC")
@@ -449,7 +449,7 @@ def test_decrypted_values_are_remembered_until_family_data_is_deleted() -> None:
 
 
 async def test_deleting_a_family_forgets_its_decrypted_values(engine_runtime: Any) -> None:
-    engine = engine_runtime.engine
+    engine = engine_runtime.turns
     cipher = crypto.active()
     assert cipher is not None
     chat = Chat(engine, "test:forgetful")
@@ -485,7 +485,7 @@ async def started_signer(url: str, data_key: str | None = DATA_KEY) -> Signer:
     async with open_runtime(
         signing_settings(url, data_key), migrate=False, check_translations=False
     ) as runtime:
-        return runtime.engine.renderer.signer
+        return runtime.turns.renderer.signer
 
 
 def secret_of(signer: Signer) -> str:

@@ -21,7 +21,8 @@ from bot.actions.cases import (
 from bot.actions.labels import REFUSALS
 from bot.actions.language import CHANGED
 from bot.config import Settings
-from bot.engine.engine import (
+from bot.engine.events import Identity
+from bot.engine.messages import (
     CANCELLED,
     EMPTY,
     NOTHING_TO_CANCEL,
@@ -32,13 +33,12 @@ from bot.engine.engine import (
     UNKNOWN_COMMAND,
     UNSUPPORTED,
     USE_BUTTONS,
-    Engine,
 )
-from bot.engine.events import Identity
 from bot.engine.render import BACK_LABEL, escape, fill
 from bot.runtime import open_runtime
 from bot.store.models import AuditEntry, Case, Conversation, Practitioner
 from bot.store.repo import Repo
+from bot.turns import Turns
 from tests.support.chat import Chat
 
 # The parents' factsheet: 16 do's and 6 don'ts in four phases (6+2, 3+1, 3+3, 4+0).
@@ -79,14 +79,14 @@ TIPS_BY_PHASE = {
 # --- helpers -------------------------------------------------------------------------------
 
 
-def say(engine: Engine, flow: str, step: str) -> str:
+def say(engine: Turns, flow: str, step: str) -> str:
     """The msgid a step says."""
     text = engine.flows[flow].step(step).say
     assert text is not None
     return text
 
 
-def menu_line(engine: Engine, language: str, case: str) -> str:
+def menu_line(engine: Turns, language: str, case: str) -> str:
     """The menu's line naming the active family, as it must be shown (the rest of the menu
     shows other flows' progress)."""
     text = engine.catalogs.get(language).gettext(say(engine, "menu", "main"))
@@ -94,7 +94,7 @@ def menu_line(engine: Engine, language: str, case: str) -> str:
     return line.replace("{case}", case)
 
 
-async def count(engine: Engine, model: Any, *where: Any) -> int:
+async def count(engine: Turns, model: Any, *where: Any) -> int:
     async with engine.sessions() as session:
         query = select(func.count()).select_from(model).where(*where)
         return int((await session.execute(query)).scalar_one())
@@ -187,14 +187,14 @@ async def test_later_finishes_onboarding_without_a_case(chat: Chat) -> None:
 async def test_restart_mid_onboarding_resumes_at_the_same_step(settings: Settings) -> None:
     who = Identity("test:restart")
     async with open_runtime(settings, check_translations=False) as first:
-        chat = Chat(first.engine, who)
+        chat = Chat(first.turns, who)
         await chat.send("/start")
         await chat.press("Continue")
         await chat.press("Understood")
         assert (await chat.where()).step == "first_case"
 
     async with open_runtime(settings, check_translations=False) as second:
-        chat = Chat(second.engine, who)
+        chat = Chat(second.turns, who)
         await chat.text("Fam. R")
 
         assert chat.has(CREATED, label="Fam. R")
@@ -205,13 +205,13 @@ async def test_restart_mid_onboarding_resumes_at_the_same_step(settings: Setting
 async def test_buttons_made_before_a_restart_still_work(settings: Settings) -> None:
     who = Identity("test:restart")
     async with open_runtime(settings, check_translations=False) as first:
-        chat = Chat(first.engine, who)
+        chat = Chat(first.turns, who)
         await chat.send("/start")
         await chat.press("Continue")
         understood = chat.button("Understood")
 
     async with open_runtime(settings, check_translations=False) as second:
-        chat = Chat(second.engine, who)
+        chat = Chat(second.turns, who)
         await chat.press_data(understood.data)
 
         assert (await chat.where()).step == "first_case"
@@ -300,7 +300,7 @@ async def test_button_made_before_conversations_had_a_counter(chat: Chat) -> Non
 
 
 @pytest.mark.parametrize("forgery", ["garbage", "bad_signature", "other_identity", "bobs_button"])
-async def test_forged_button_is_refused(engine: Engine, forgery: str) -> None:
+async def test_forged_button_is_refused(engine: Turns, forgery: str) -> None:
     alice, bob = Chat(engine, "test:alice"), Chat(engine, "test:bob")
     await onboard(alice)
     await onboard(bob, "Fam. B")
@@ -323,7 +323,7 @@ async def test_forged_button_is_refused(engine: Engine, forgery: str) -> None:
     assert (before.flow, before.step) == ("cases", "overview")
 
 
-async def test_another_practitioners_case_can_never_be_switched_to(engine: Engine) -> None:
+async def test_another_practitioners_case_can_never_be_switched_to(engine: Turns) -> None:
     alice, bob = Chat(engine, "test:alice"), Chat(engine, "test:bob")
     await onboard(bob, "Bob's family")
     [bobs_case] = await cases_of(bob)
@@ -544,7 +544,7 @@ async def test_concurrent_events_of_one_practitioner_are_applied_in_order(chat: 
     assert (await chat.where()).flow == "menu"
 
 
-async def test_practitioners_work_side_by_side(engine: Engine) -> None:
+async def test_practitioners_work_side_by_side(engine: Turns) -> None:
     chats = [Chat(engine, f"test:p{i}") for i in range(5)]
 
     await asyncio.gather(*(onboard(chat, f"Fam. {i}") for i, chat in enumerate(chats)))

@@ -16,9 +16,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 
 from bot.channels.telegram import retry
-from bot.engine.engine import UNAVAILABLE, USE_BUTTONS, clean_text
 from bot.engine.events import Command, Identity
+from bot.engine.messages import USE_BUTTONS
+from bot.engine.typed import clean_text
 from bot.store.db import make_engine, make_sessionmaker
+from bot.turns.service import UNAVAILABLE
 from tests.support.chat import Chat
 from tests.support.snapshot import snapshot
 

@@ -22,11 +22,11 @@ from bot.actions.forget import (
     FORGOTTEN,
 )
 from bot.config import Settings
-from bot.engine.engine import Engine
 from bot.engine.events import Identity
 from bot.runtime import open_runtime
 from bot.store.models import Agreement, AuditEntry, Case, Conversation, Person, utcnow
 from bot.store.repo import Repo
+from bot.turns import Turns
 from tests.conftest import CALLBACK_SECRET, make_settings
 from tests.support.chat import Chat
 from tests.support.data import seed_case
@@ -42,23 +42,23 @@ async def onboard(chat: Chat, label: str) -> None:
     assert (await chat.where()).flow == "menu"
 
 
-async def count(engine: Engine, model: Any, *where: Any) -> int:
+async def count(engine: Turns, model: Any, *where: Any) -> int:
     async with engine.sessions() as session:
         query = select(func.count()).select_from(model).where(*where)
         return int((await session.execute(query)).scalar_one())
 
 
-async def totals(engine: Engine) -> dict[str, int]:
+async def totals(engine: Turns) -> dict[str, int]:
     return {model.__tablename__: await count(engine, model) for model in OWN_TABLES}
 
 
-async def people_names(engine: Engine) -> list[str]:
+async def people_names(engine: Turns) -> list[str]:
     """Every person's name (compared in Python: names are sealed at rest)."""
     async with engine.sessions() as session:
         return sorted((await session.execute(select(Person.name))).scalars())
 
 
-async def case_rows(engine: Engine, case_id: int) -> int:
+async def case_rows(engine: Turns, case_id: int) -> int:
     return sum(
         [
             await count(engine, Case, Case.id == case_id),
@@ -70,7 +70,7 @@ async def case_rows(engine: Engine, case_id: int) -> int:
     )
 
 
-async def two_practitioners(engine: Engine) -> tuple[Chat, Chat, int]:
+async def two_practitioners(engine: Turns) -> tuple[Chat, Chat, int]:
     """Alice with "Fam. A" (from onboarding) and "Fam. Ö" (seeded); Bob with "Fam. Z".
     Returns the id of Alice's second family."""
     alice, bob = Chat(engine, "test:alice"), Chat(engine, "test:bob")
@@ -84,7 +84,7 @@ async def two_practitioners(engine: Engine) -> tuple[Chat, Chat, int]:
 # --- /vergeet ---------------------------------------------------------------------------
 
 
-async def test_vergeet_deletes_one_chosen_family_with_everything_about_it(engine: Engine) -> None:
+async def test_vergeet_deletes_one_chosen_family_with_everything_about_it(engine: Turns) -> None:
     alice, _bob, second = await two_practitioners(engine)
     before = await totals(engine)
 
@@ -108,7 +108,7 @@ async def test_vergeet_deletes_one_chosen_family_with_everything_about_it(engine
     assert "Buurman Kees" in await people_names(engine)  # Bob's stay
 
 
-async def test_vergeet_asks_first_and_no_keeps_everything(engine: Engine) -> None:
+async def test_vergeet_asks_first_and_no_keeps_everything(engine: Turns) -> None:
     alice, _bob, second = await two_practitioners(engine)
     before = await totals(engine)
     await alice.send("/vergeet")
@@ -121,7 +121,7 @@ async def test_vergeet_asks_first_and_no_keeps_everything(engine: Engine) -> Non
 
 
 async def test_vergeet_everything_deletes_the_practitioner_and_start_begins_afresh(
-    engine: Engine,
+    engine: Turns,
 ) -> None:
     alice, bob, _ = await two_practitioners(engine)
     await alice.send("/vergeet")
@@ -150,9 +150,9 @@ async def test_vergeet_everything_tells_an_invitee_a_new_invite_is_needed(
 ) -> None:
     settings = make_settings(database_url, BOT_ALLOWED_USERS="5001")
     async with open_runtime(settings, migrate=False, check_translations=False) as rt:
-        async with rt.engine.sessions() as session, session.begin():
+        async with rt.turns.sessions() as session, session.begin():
             code, _ = await create_invite(Repo(session), 7, utcnow())
-        invitee = Chat(rt.engine, Identity(telegram_key(6001), "nl"))
+        invitee = Chat(rt.turns, Identity(telegram_key(6001), "nl"))
         await invitee.send(f"/start {code}")
         await invitee.send("/vergeet")
         await invitee.press("All my data…")
@@ -184,7 +184,7 @@ def moments(document: Any) -> list[str]:
 
 
 async def test_export_sends_all_own_data_as_json_and_nothing_of_others(
-    engine: Engine, settings: Settings
+    engine: Turns, settings: Settings
 ) -> None:
     alice, _bob, second = await two_practitioners(engine)
     async with engine.sessions() as session, session.begin():

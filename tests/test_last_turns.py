@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import event, select, update
 
-from bot.engine.engine import Engine
 from bot.engine.events import Identity
 from bot.store.models import Case, Conversation, Practitioner
 from bot.store.turns import LastTurn, LastTurns
+from bot.turns import Turns
 from tests.support.chat import Chat
 
 
@@ -28,14 +28,14 @@ async def onboarded(chat: Chat, label: str = "Fam. K") -> None:
     await chat.text(label)
 
 
-async def change(engine: Engine, statement: Any) -> None:
+async def change(engine: Turns, statement: Any) -> None:
     """Another writer's change, committed in its own transaction."""
     async with engine.sessions() as session, session.begin():
         await session.execute(statement)
 
 
 async def test_a_step_changed_by_another_writer_is_where_the_next_turn_starts(
-    chat: Chat, engine: Engine
+    chat: Chat, engine: Turns
 ) -> None:
     await onboarded(chat)
     await chat.send("/voorbereiden")
@@ -51,7 +51,7 @@ async def test_a_step_changed_by_another_writer_is_where_the_next_turn_starts(
 
 
 async def test_a_family_renamed_by_another_writer_shows_its_new_name(
-    chat: Chat, engine: Engine
+    chat: Chat, engine: Turns
 ) -> None:
     await onboarded(chat, "Fam. K")
     await chat.send("/start")
@@ -67,7 +67,7 @@ async def test_a_family_renamed_by_another_writer_shows_its_new_name(
 
 
 async def test_a_language_changed_by_another_writer_is_spoken_next(
-    chat: Chat, engine: Engine
+    chat: Chat, engine: Turns
 ) -> None:
     await onboarded(chat)
     await chat.send("/start")
@@ -83,7 +83,7 @@ async def test_a_language_changed_by_another_writer_is_spoken_next(
 
 
 async def test_a_practitioner_deleted_by_the_operator_starts_afresh(
-    chat: Chat, engine: Engine
+    chat: Chat, engine: Turns
 ) -> None:
     await onboarded(chat)
     async with engine.sessions() as session, session.begin():
@@ -96,7 +96,7 @@ async def test_a_practitioner_deleted_by_the_operator_starts_afresh(
 
 
 async def test_deleting_a_family_keeps_no_copy_of_it(
-    chat: Chat, engine: Engine, database_url: str
+    chat: Chat, engine: Turns, database_url: str
 ) -> None:
     """The kept turns hold decrypted family data, like the decryption cache: deleting a
     family (here one of another practitioner) empties both."""
@@ -116,7 +116,7 @@ async def test_deleting_a_family_keeps_no_copy_of_it(
 
 
 async def test_the_next_turn_takes_what_the_last_one_left(
-    chat: Chat, engine: Engine, database_url: str
+    chat: Chat, engine: Turns, database_url: str
 ) -> None:
     await onboarded(chat)
     await chat.send("/voorbereiden")

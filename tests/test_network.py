@@ -11,10 +11,10 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.actions import network, plan
-from bot.engine.engine import Engine
 from bot.engine.events import Identity
 from bot.engine.render import escape
 from bot.store.models import Agreement, AuditEntry, Person
+from bot.turns import Turns
 from tests.support.chat import Chat
 from tests.support.network import (
     APPROACHED_NL,
@@ -35,7 +35,7 @@ async def start_case(chat: Chat, label: str = "Gezin K.") -> None:
     await chat.text(label)
 
 
-async def audit(engine: Engine) -> list[AuditEntry]:
+async def audit(engine: Turns) -> list[AuditEntry]:
     async with engine.sessions() as session:
         return list((await session.execute(select(AuditEntry).order_by(AuditEntry.id))).scalars())
 
@@ -194,7 +194,7 @@ async def test_plan_and_picture_of_an_empty_network(chat: Chat) -> None:
 
 
 async def test_english_practitioner_gets_english_picture_and_plan(
-    engine: Engine, database_url: str
+    engine: Turns, database_url: str
 ) -> None:
     chat = Chat(engine, Identity("test:bob", "en"))
     await start_case(chat, "Family B.")

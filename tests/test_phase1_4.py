@@ -16,9 +16,9 @@ from bot.actions.agreements import kind_and_text
 from bot.actions.labels import REFUSALS
 from bot.actions.phase_records import NO_CONTACT
 from bot.config import Settings
-from bot.engine.engine import NEEDS_CASE
 from bot.engine.events import Identity
 from bot.engine.loader import FlowSet
+from bot.engine.messages import NEEDS_CASE
 from bot.engine.render import BACK_LABEL, SKIP_LABEL, escape
 from bot.runtime import load_content, open_runtime
 from bot.store.models import Agreement, AuditEntry, Case, Conversation, Practitioner
@@ -465,7 +465,7 @@ async def test_phases_need_an_active_family(chat: Chat) -> None:
 async def test_pause_back_restart_and_resume(settings: Settings) -> None:
     who = Identity("test:restart")
     async with open_runtime(settings, check_translations=False) as first:
-        chat = Chat(first.engine, who)
+        chat = Chat(first.turns, who)
         await onboard(chat)
         await open_phase(chat, "fase4")
         await chat.press("Start ›")
@@ -478,7 +478,7 @@ async def test_pause_back_restart_and_resume(settings: Settings) -> None:
         assert (await chat.where()).flow == "menu"
 
     async with open_runtime(settings, check_translations=False) as second:
-        chat = Chat(second.engine, who)
+        chat = Chat(second.turns, who)
         await chat.send("/fase")
         await chat.press(at_step(chat, "fase4", 4, 10))
         where = await chat.where()

@@ -22,11 +22,12 @@ from bot.actions import phase4 as p4
 from bot.actions import reminders as rem
 from bot.actions.labels import NOTE_CONTACT, REFUSALS, looks_like_full_name
 from bot.config import Settings
-from bot.engine.engine import CANCELLED, EMPTY, TOO_SHORT, UNKNOWN_BUTTON, Engine
 from bot.engine.events import Identity
+from bot.engine.messages import CANCELLED, EMPTY, TOO_SHORT, UNKNOWN_BUTTON
 from bot.engine.render import BACK_LABEL, SKIP_LABEL
 from bot.runtime import open_runtime
 from bot.store.models import Agreement, AuditEntry, Person
+from bot.turns import Turns
 from tests.support.chat import Chat
 from tests.support.flows import enter
 
@@ -96,25 +97,25 @@ async def press_starting(chat: Chat, prefix: str) -> None:
     await chat.press_data(found[0].data)
 
 
-async def count(engine: Engine, model: Any, *where: Any) -> int:
+async def count(engine: Turns, model: Any, *where: Any) -> int:
     async with engine.sessions() as session:
         query = select(func.count()).select_from(model).where(*where)
         return int((await session.execute(query)).scalar_one())
 
 
-async def people_of(engine: Engine) -> dict[str, Person]:
+async def people_of(engine: Turns) -> dict[str, Person]:
     async with engine.sessions() as session:
         rows = (await session.execute(select(Person).order_by(Person.id))).scalars()
         return {p.name: p for p in rows}
 
 
-async def agreements_of(engine: Engine) -> list[Agreement]:
+async def agreements_of(engine: Turns) -> list[Agreement]:
     async with engine.sessions() as session:
         query = select(Agreement).order_by(Agreement.id)
         return list((await session.execute(query)).scalars())
 
 
-async def audit_events(engine: Engine) -> list[str]:
+async def audit_events(engine: Turns) -> list[str]:
     async with engine.sessions() as session:
         query = select(AuditEntry.event).order_by(AuditEntry.id)
         return list((await session.execute(query)).scalars())
@@ -470,7 +471,7 @@ async def test_how_is_it_going_is_offered_only_once_someone_was_approached(
 async def test_restart_mid_phase_resumes_the_same_step(settings: Settings) -> None:
     who = Identity("test:restart")
     async with open_runtime(settings, migrate=False, check_translations=False) as rt:
-        chat = Chat(rt.engine, who)
+        chat = Chat(rt.turns, who)
         await map_with(chat, ("Oma", YES))
         await enter(chat, "fase3")
         await press_starting(chat, f"{pe.MARKS['yes']} Oma")
@@ -479,7 +480,7 @@ async def test_restart_mid_phase_resumes_the_same_step(settings: Settings) -> No
         skip = chat.button(SKIP_LABEL)
 
     async with open_runtime(settings, migrate=False, check_translations=False) as rt:
-        chat = Chat(rt.engine, who)
+        chat = Chat(rt.turns, who)
         assert await step(chat) == ("fase3", "until")
         await chat.press_data(skip.data)  # the button shown before the restart still works
         assert await step(chat) == ("fase3", "resp_parent")
@@ -490,7 +491,7 @@ async def test_restart_mid_phase_resumes_the_same_step(settings: Settings) -> No
             await chat.press(SKIP_LABEL)
         assert "Haalt de kinderen op woensdag" in chat.last.text  # the goal survived
         await chat.press("Record together")
-        assert await count(rt.engine, Agreement, Agreement.kind == "approach") == 1
+        assert await count(rt.turns, Agreement, Agreement.kind == "approach") == 1
 
 
 async def test_each_phase_2_and_3_tip_is_shown_in_its_phase(chat: Chat) -> None:
@@ -715,7 +716,7 @@ async def test_preparation_is_listed_under_its_own_heading(chat: Chat) -> None:
     assert chat.t("Phase 1 · Discuss") not in chat.last.text
 
 
-async def test_agreements_list_only_the_active_family(engine: Engine) -> None:
+async def test_agreements_list_only_the_active_family(engine: Turns) -> None:
     alice, bob = Chat(engine, "test:alice"), Chat(engine, "test:bob")
     await map_with(alice, ("Oma", YES))
     await start_case(bob, "Fam. B")

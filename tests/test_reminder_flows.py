@@ -17,14 +17,15 @@ from sqlalchemy import select, text
 
 from bot.actions import reminders as rem
 from bot.actions.people import MARKS
-from bot.engine.engine import UNKNOWN_BUTTON, Engine
 from bot.engine.errors import Reject
 from bot.engine.events import Identity
+from bot.engine.messages import UNKNOWN_BUTTON
 from bot.engine.registry import Option
 from bot.engine.render import SKIP_LABEL
 from bot.engine.turn import Turn
 from bot.reminders.when import PROBLEMS
 from bot.store.models import Agreement, Practitioner, Reminder
+from bot.turns import Turns
 from tests.support.chat import Chat
 from tests.support.flows import enter
 from tests.test_phase2_3 import add_person, press_starting
@@ -35,14 +36,14 @@ TOMORROW_9 = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def still(engine: Engine) -> Engine:
+def still(engine: Turns) -> Turns:
     """The engine with its clock held at NOW."""
     engine.clock = lambda: NOW
     return engine
 
 
 @pytest.fixture
-def alice(still: Engine) -> Chat:
+def alice(still: Turns) -> Chat:
     return Chat(still, Identity("test:alice"))
 
 
@@ -170,7 +171,7 @@ LAST_MINUTE = {
 
 @pytest.mark.parametrize("language", ["nl", "en"])
 async def test_a_moment_more_than_a_year_ahead_is_refused_in_the_practitioners_language(
-    still: Engine, language: str
+    still: Turns, language: str
 ) -> None:
     chat = Chat(still, Identity("test:carla", language))
     await onboard(chat)
@@ -322,7 +323,7 @@ def test_quiet_hours_are_read_in_the_usual_ways() -> None:
     assert rem.parse_quiet_hours("vanavond") is None
 
 
-async def test_nobody_else_can_act_on_a_reminder(still: Engine) -> None:
+async def test_nobody_else_can_act_on_a_reminder(still: Turns) -> None:
     alice, bob = Chat(still, Identity("test:alice")), Chat(still, Identity("test:bob"))
     await onboard(alice)
     await onboard(bob, "Gezin B.")

@@ -17,14 +17,14 @@ from sqlalchemy.exc import OperationalError
 from bot import metrics
 from bot.actions import cases
 from bot.actions.export import export_document
-from bot.engine.engine import Engine
 from bot.engine.events import Identity, Outcome, Press, Reply
 from bot.engine.render import fill
 from bot.reminders import buttons, delivery, message, store
-from bot.reminders.delivery import LATE_AFTER, ReminderJob, for_engine
+from bot.reminders.delivery import LATE_AFTER, ReminderJob, for_turns
 from bot.reminders.when import days_later, say_when
 from bot.store.models import AuditEntry, Practitioner, Reminder
 from bot.store.repo import Repo
+from bot.turns import Turns
 from tests.support.chat import Chat, parse
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -61,13 +61,13 @@ class Clock:
         self.now += delta
 
 
-def job_for(engine: Engine, inbox: Inbox, clock: Clock) -> ReminderJob:
+def job_for(engine: Turns, inbox: Inbox, clock: Clock) -> ReminderJob:
     engine.clock = clock
-    return for_engine(engine, inbox)
+    return for_turns(engine, inbox)
 
 
 async def practitioner(
-    engine: Engine,
+    engine: Turns,
     key: str = ALICE,
     *,
     language: str = "nl",
@@ -89,7 +89,7 @@ async def practitioner(
 
 
 async def add(
-    engine: Engine,
+    engine: Turns,
     due_at: datetime,
     *,
     key: str = ALICE,
@@ -118,7 +118,7 @@ async def add(
         return reminder.id
 
 
-async def stored(engine: Engine, reminder_id: int) -> Reminder:
+async def stored(engine: Turns, reminder_id: int) -> Reminder:
     async with engine.sessions() as session:
         found = await session.get(Reminder, reminder_id)
         assert found is not None
@@ -129,14 +129,14 @@ def data_of(reply: Reply, label: str) -> str:
     return next(b.data for row in reply.buttons for b in row if b.label == label)
 
 
-def t(engine: Engine, msgid: str, language: str = "nl") -> str:
+def t(engine: Turns, msgid: str, language: str = "nl") -> str:
     return engine.catalogs.get(language).gettext(msgid)
 
 
 # --- delivery ------------------------------------------------------------------------------
 
 
-async def test_a_reminder_arrives_at_its_time_in_dutch(engine: Engine) -> None:
+async def test_a_reminder_arrives_at_its_time_in_dutch(engine: Turns) -> None:
     case_id = await practitioner(engine)
     reminder_id = await add(engine, NOON, case_id=case_id)
     inbox, clock = Inbox(), Clock(NOON - timedelta(minutes=1))
@@ -164,7 +164,7 @@ async def test_a_reminder_arrives_at_its_time_in_dutch(engine: Engine) -> None:
     assert (row.status, row.sent_at, row.late) == ("sent", NOON, False)
 
 
-async def test_a_reminder_arrives_in_english_for_an_english_practitioner(engine: Engine) -> None:
+async def test_a_reminder_arrives_in_english_for_an_english_practitioner(engine: Turns) -> None:
     case_id = await practitioner(engine, language="en")
     await add(engine, NOON, case_id=case_id, kind="checkin", tip_id="f4.do.keep_in_touch")
     inbox = Inbox()
@@ -175,7 +175,7 @@ async def test_a_reminder_arrives_in_english_for_an_english_practitioner(engine:
     assert [b.label for b in reply.buttons[0]] == ["Done ✓"]
 
 
-async def test_a_reminder_without_a_family_is_delivered_too(engine: Engine) -> None:
+async def test_a_reminder_without_a_family_is_delivered_too(engine: Turns) -> None:
     await practitioner(engine, label=None)
     await add(engine, NOON, kind="free", about="bel de school", tip_id=None)
     inbox = Inbox()
@@ -183,7 +183,7 @@ async def test_a_reminder_without_a_family_is_delivered_too(engine: Engine) -> N
     assert "bel de school" in inbox.sent[0][1].text
 
 
-async def test_quiet_hours_hold_a_reminder_until_the_morning(engine: Engine) -> None:
+async def test_quiet_hours_hold_a_reminder_until_the_morning(engine: Turns) -> None:
     case_id = await practitioner(engine)  # quiet 21:00-08:00
     evening = datetime(2026, 12, 1, 22, 30, tzinfo=AMS).astimezone(UTC)
     morning = datetime(2026, 12, 2, 8, 0, tzinfo=AMS).astimezone(UTC)
@@ -201,7 +201,7 @@ async def test_quiet_hours_hold_a_reminder_until_the_morning(engine: Engine) -> 
     assert (row.status, row.late) == ("sent", False)  # held on purpose: not late
 
 
-async def test_no_quiet_hours_when_start_equals_end(engine: Engine) -> None:
+async def test_no_quiet_hours_when_start_equals_end(engine: Turns) -> None:
     case_id = await practitioner(engine, quiet=(0, 0))
     night = datetime(2026, 12, 1, 3, 0, tzinfo=AMS).astimezone(UTC)
     await add(engine, night, case_id=case_id)
@@ -210,7 +210,7 @@ async def test_no_quiet_hours_when_start_equals_end(engine: Engine) -> None:
 
 
 async def test_a_9_oclock_reminder_arrives_at_9_local_across_both_dst_changes(
-    engine: Engine,
+    engine: Turns,
 ) -> None:
     case_id = await practitioner(engine)
     inbox, clock = Inbox(), Clock(NOON)
@@ -243,7 +243,7 @@ async def test_a_9_oclock_reminder_arrives_at_9_local_across_both_dst_changes(
 
 
 async def test_reminders_due_while_the_bot_was_down_come_at_start_marked_late(
-    engine: Engine,
+    engine: Turns,
 ) -> None:
     case_id = await practitioner(engine)
     reminder_id = await add(engine, NOON, case_id=case_id)
@@ -257,14 +257,14 @@ async def test_reminders_due_while_the_bot_was_down_come_at_start_marked_late(
     assert (row.status, row.late) == ("sent", True)
 
 
-async def test_a_little_delay_is_not_late(engine: Engine) -> None:
+async def test_a_little_delay_is_not_late(engine: Turns) -> None:
     case_id = await practitioner(engine)
     reminder_id = await add(engine, NOON, case_id=case_id)
     await job_for(engine, Inbox(), Clock(NOON + LATE_AFTER)).run_once()
     assert (await stored(engine, reminder_id)).late is False
 
 
-async def test_a_failed_send_is_retried_with_back_off_and_never_lost(engine: Engine) -> None:
+async def test_a_failed_send_is_retried_with_back_off_and_never_lost(engine: Turns) -> None:
     case_id = await practitioner(engine)
     reminder_id = await add(engine, NOON, case_id=case_id)
     inbox, clock = Inbox(), Clock(NOON)
@@ -286,7 +286,7 @@ async def test_a_failed_send_is_retried_with_back_off_and_never_lost(engine: Eng
     assert len(inbox.sent) == 1
 
 
-async def test_a_chat_that_blocked_the_bot_is_given_up(engine: Engine) -> None:
+async def test_a_chat_that_blocked_the_bot_is_given_up(engine: Turns) -> None:
     case_id = await practitioner(engine)
     reminder_id = await add(engine, NOON, case_id=case_id)
     inbox = Inbox()
@@ -315,7 +315,7 @@ class Dying(Inbox):
 
 
 async def test_a_crash_between_send_and_mark_repeats_the_reminder_never_loses_it(
-    engine: Engine,
+    engine: Turns,
 ) -> None:
     case_id = await practitioner(engine)
     reminder_id = await add(engine, NOON, case_id=case_id)
@@ -338,7 +338,7 @@ async def test_a_crash_between_send_and_mark_repeats_the_reminder_never_loses_it
 
 
 async def test_a_repeat_held_back_by_quiet_hours_still_says_it_may_have_come(
-    engine: Engine,
+    engine: Turns,
 ) -> None:
     """Killed mid-send at 20:58; the claim lapses at 21:03, inside quiet hours, so the
     repeat waits until 08:00: it still carries the note, which is cleared once sent."""
@@ -359,7 +359,7 @@ async def test_a_repeat_held_back_by_quiet_hours_still_says_it_may_have_come(
     assert not (await stored(engine, reminder_id)).maybe_sent
 
 
-async def test_a_crash_in_a_pass_repeats_only_the_reminder_being_sent(engine: Engine) -> None:
+async def test_a_crash_in_a_pass_repeats_only_the_reminder_being_sent(engine: Turns) -> None:
     """One reminder is claimed at a time, just before its send: after a crash during the
     second of three, the first is not sent again, the second comes again saying it may
     have come already, and the third, never sent, comes without that line."""
@@ -395,7 +395,7 @@ class Held(Inbox):
 
 
 async def test_stopping_finishes_the_reminder_on_its_way_and_claims_no_next(
-    engine: Engine,
+    engine: Turns,
 ) -> None:
     """A stop (SIGTERM) while a reminder is on its way: it is sent and marked sent, so it
     does not come again after the lease; the next one waits for the next start."""
@@ -414,7 +414,7 @@ async def test_stopping_finishes_the_reminder_on_its_way_and_claims_no_next(
     assert (await stored(engine, second)).claimed_until is None
 
 
-async def test_a_slow_pass_does_not_outlive_its_claims(engine: Engine) -> None:
+async def test_a_slow_pass_does_not_outlive_its_claims(engine: Turns) -> None:
     """Each send takes 4 minutes (a lease is 5). The lease runs from each reminder's own
     send, not from the start of the pass, so a second process that runs a pass meanwhile
     finds only reminders that are not being sent, and none comes twice."""
@@ -439,7 +439,7 @@ async def test_a_slow_pass_does_not_outlive_its_claims(engine: Engine) -> None:
 
 
 async def test_sent_is_written_again_when_the_database_does_not_take_it(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    engine: Turns, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The database fails once right after Telegram took the reminder: "sent" is written
     again a moment later rather than left for the lease to run out (which would send the
@@ -464,7 +464,7 @@ async def test_sent_is_written_again_when_the_database_does_not_take_it(
     assert len(inbox.sent) == 1
 
 
-async def test_many_due_reminders_go_out_in_one_pass_one_after_the_other(engine: Engine) -> None:
+async def test_many_due_reminders_go_out_in_one_pass_one_after_the_other(engine: Turns) -> None:
     case_id = await practitioner(engine)
     for i in range(120):
         await add(engine, NOON - timedelta(seconds=i), case_id=case_id, about=f"r{i}")
@@ -476,7 +476,7 @@ async def test_many_due_reminders_go_out_in_one_pass_one_after_the_other(engine:
 # --- the buttons ------------------------------------------------------------------------------
 
 
-async def delivered(engine: Engine, clock: Clock, **kwargs: object) -> tuple[int, Reply]:
+async def delivered(engine: Turns, clock: Clock, **kwargs: object) -> tuple[int, Reply]:
     case_id = await practitioner(engine)
     reminder_id = await add(engine, NOON, case_id=case_id, **kwargs)  # type: ignore[arg-type]
     inbox = Inbox()
@@ -484,12 +484,12 @@ async def delivered(engine: Engine, clock: Clock, **kwargs: object) -> tuple[int
     return reminder_id, inbox.sent[-1][1]
 
 
-async def press(engine: Engine, data: str, key: str = ALICE) -> Outcome:
+async def press(engine: Turns, data: str, key: str = ALICE) -> Outcome:
     return await engine.handle(Identity(key), Press(data))
 
 
 async def test_done_is_recorded_in_the_case_and_a_second_press_changes_nothing(
-    engine: Engine,
+    engine: Turns,
 ) -> None:
     clock = Clock(NOON)
     reminder_id, reply = await delivered(engine, clock)
@@ -509,7 +509,7 @@ async def test_done_is_recorded_in_the_case_and_a_second_press_changes_nothing(
     assert (await stored(engine, reminder_id)).status == "done"
 
 
-async def test_later_snoozes_for_an_hour_or_until_tomorrow_9(engine: Engine) -> None:
+async def test_later_snoozes_for_an_hour_or_until_tomorrow_9(engine: Turns) -> None:
     clock = Clock(NOON)
     reminder_id, reply = await delivered(engine, clock)
     outcome = await press(engine, data_of(reply, t(engine, message.BUTTON_HOUR)))
@@ -528,7 +528,7 @@ async def test_later_snoozes_for_an_hour_or_until_tomorrow_9(engine: Engine) -> 
 
 
 async def test_reminder_buttons_stay_valid_while_the_practitioner_works_on(
-    engine: Engine,
+    engine: Turns,
 ) -> None:
     clock = Clock(NOON)
     reminder_id, reply = await delivered(engine, clock)
@@ -538,7 +538,7 @@ async def test_reminder_buttons_stay_valid_while_the_practitioner_works_on(
     assert (await stored(engine, reminder_id)).status == "done"
 
 
-async def test_someone_elses_or_a_forged_reminder_button_changes_nothing(engine: Engine) -> None:
+async def test_someone_elses_or_a_forged_reminder_button_changes_nothing(engine: Turns) -> None:
     clock = Clock(NOON)
     reminder_id, reply = await delivered(engine, clock)
     await practitioner(engine, BOB, label="Fam. K")
@@ -551,7 +551,7 @@ async def test_someone_elses_or_a_forged_reminder_button_changes_nothing(engine:
     assert (await stored(engine, reminder_id)).status == "sent"
 
 
-async def test_open_makes_the_case_active_and_starts_the_flow_at_the_step(engine: Engine) -> None:
+async def test_open_makes_the_case_active_and_starts_the_flow_at_the_step(engine: Turns) -> None:
     clock = Clock(NOON)
     other = None
     reminder_id, reply = await delivered(engine, clock, open_flow="afspraken", open_step="list")
@@ -575,7 +575,7 @@ async def test_open_makes_the_case_active_and_starts_the_flow_at_the_step(engine
 # --- ownership, deletion, export -----------------------------------------------------------
 
 
-async def test_the_repository_api_is_scoped_to_the_owner(engine: Engine) -> None:
+async def test_the_repository_api_is_scoped_to_the_owner(engine: Turns) -> None:
     case_id = await practitioner(engine)
     await practitioner(engine, BOB, label="Fam. K")
     reminder_id = await add(engine, NOON + HOUR, case_id=case_id)
@@ -602,7 +602,7 @@ async def test_the_repository_api_is_scoped_to_the_owner(engine: Engine) -> None
         assert [u.reminder.id for u in await repo.upcoming_reminders(alice)] == [later]
 
 
-async def test_deleting_a_case_or_a_practitioner_deletes_their_reminders(engine: Engine) -> None:
+async def test_deleting_a_case_or_a_practitioner_deletes_their_reminders(engine: Turns) -> None:
     case_id = await practitioner(engine)
     await add(engine, NOON, case_id=case_id)
     await add(engine, NOON, case_id=None, about="vrij")
@@ -630,7 +630,7 @@ async def test_deleting_a_case_or_a_practitioner_deletes_their_reminders(engine:
     assert await count() == 0
 
 
-async def test_a_closed_family_is_kept_until_its_check_ins_are_through(engine: Engine) -> None:
+async def test_a_closed_family_is_kept_until_its_check_ins_are_through(engine: Turns) -> None:
     from bot.retention import RetentionJob, grace
 
     case_id = await practitioner(engine)
@@ -656,7 +656,7 @@ async def test_a_closed_family_is_kept_until_its_check_ins_are_through(engine: E
     assert (await retention.run_once()).deleted == 1  # the grace after the last check-in
 
 
-async def test_a_check_in_of_a_closed_family_has_no_open_button(engine: Engine) -> None:
+async def test_a_check_in_of_a_closed_family_has_no_open_button(engine: Turns) -> None:
     case_id = await practitioner(engine)
     reminder_id = await add(
         engine, NOON, case_id=case_id, kind="checkin", open_flow="fase4", open_step="summary"
@@ -678,7 +678,7 @@ async def test_a_check_in_of_a_closed_family_has_no_open_button(engine: Engine) 
 
 
 async def test_closing_a_family_cancels_its_meeting_and_follow_up_keeps_check_ins(
-    engine: Engine,
+    engine: Turns,
 ) -> None:
     case_id = await practitioner(engine)
     meeting = await add(engine, NOON, case_id=case_id, kind="meeting")
@@ -693,7 +693,7 @@ async def test_closing_a_family_cancels_its_meeting_and_follow_up_keeps_check_in
     assert statuses == ["cancelled", "cancelled", "pending"]
 
 
-async def test_a_sent_reminder_not_yet_done_stays_in_the_list(engine: Engine) -> None:
+async def test_a_sent_reminder_not_yet_done_stays_in_the_list(engine: Turns) -> None:
     case_id = await practitioner(engine, quiet=(0, 0))
     await add(engine, NOON, case_id=case_id, about="oma bellen")
     await job_for(engine, Inbox(), Clock(NOON)).run_once()  # sent, never answered

@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from bot.actions.cases import CLOSED, RETENTION_NOTE
 from bot.config import Settings
-from bot.engine.engine import Engine
 from bot.engine.events import Reply
 from bot.i18n.fmt import date_long
 from bot.retention import REMIND_DAYS, REMINDER, Pass, RetentionJob
 from bot.store.models import Agreement, Case, Person
+from bot.turns import Turns
 from tests.support.chat import Chat
 from tests.support.data import seed_case
 
@@ -56,12 +56,12 @@ async def close_active(chat: Chat) -> None:
     await chat.press("Close")
 
 
-async def case_of(engine: Engine, case_id: int) -> Case | None:
+async def case_of(engine: Turns, case_id: int) -> Case | None:
     async with engine.sessions() as session:
         return await session.get(Case, case_id)
 
 
-async def rows_of(engine: Engine, case_id: int) -> int:
+async def rows_of(engine: Turns, case_id: int) -> int:
     async with engine.sessions() as session:
         total = 0
         for model in (Person, Agreement):
@@ -71,7 +71,7 @@ async def rows_of(engine: Engine, case_id: int) -> int:
 
 
 async def test_closing_says_when_the_notes_go_and_offers_to_keep_them_first(
-    engine: Engine, settings: Settings
+    engine: Turns, settings: Settings
 ) -> None:
     chat = Chat(engine, "test:alice")
     await onboard(chat, "Fam. A")
@@ -101,7 +101,7 @@ async def test_closing_says_when_the_notes_go_and_offers_to_keep_them_first(
 
 
 async def test_the_job_reminds_once_before_and_deletes_after_the_grace_period(
-    engine: Engine, settings: Settings
+    engine: Turns, settings: Settings
 ) -> None:
     alice, bob = Chat(engine, "test:alice"), Chat(engine, "test:bob")
     await onboard(alice, "Fam. A")
@@ -154,7 +154,7 @@ async def test_the_job_reminds_once_before_and_deletes_after_the_grace_period(
 
 
 async def test_a_reminder_that_could_not_be_sent_is_tried_again(
-    engine: Engine, settings: Settings
+    engine: Turns, settings: Settings
 ) -> None:
     alice = Chat(engine, "test:alice")
     await onboard(alice, "Fam. A")
@@ -175,7 +175,7 @@ async def test_a_reminder_that_could_not_be_sent_is_tried_again(
     assert len(up.sent) == 1
 
 
-async def test_without_a_notifier_the_job_only_deletes(engine: Engine, settings: Settings) -> None:
+async def test_without_a_notifier_the_job_only_deletes(engine: Turns, settings: Settings) -> None:
     alice = Chat(engine, "test:alice")
     await onboard(alice, "Fam. A")
     await close_active(alice)

@@ -1,6 +1,7 @@
 """The Python behind the names that flows use (`when:`, `run:`, `options: from:`, `views:`).
 
-Importing this package registers everything in `bot.engine.registry.registry`.
+Importing this package registers everything in `bot.engine.registry.registry`, including
+the handler of the reminders' own buttons (`bot.reminders.buttons`).
 """
 
 from bot.actions import (  # noqa: F401
@@ -21,3 +22,4 @@ from bot.actions import (  # noqa: F401
     privacy,
     reminders,
 )
+from bot.reminders import buttons as reminder_buttons  # noqa: F401

@@ -20,7 +20,6 @@ from typing import TextIO
 
 from bot.access import CONSOLE_KEY
 from bot.config import PROJECT_ROOT, Settings
-from bot.engine.engine import Engine
 from bot.engine.events import (
     Attachment,
     Command,
@@ -32,10 +31,11 @@ from bot.engine.events import (
     ReplyButton,
     Text,
 )
-from bot.reminders.delivery import for_engine as reminder_job
+from bot.reminders.delivery import for_turns as reminder_job
 from bot.reminders.delivery import run_periodically as deliver_reminders
 from bot.retention import RetentionJob
 from bot.runtime import open_runtime
+from bot.turns import Turns
 
 LOCAL = Identity(CONSOLE_KEY, "nl")
 GOODBYE = {"nl": "Tot ziens!", "en": "Goodbye!"}
@@ -49,7 +49,7 @@ Row = tuple[ReplyButton, ...]
 
 def to_terminal(text: str, *, ansi: bool) -> str:
     """HTML-lite as the engine writes it, for a terminal. Tags go first and entities are
-    unescaped last, so a label typed as `<b>x</b>` (escaped by the engine) shows literally."""
+    unescaped last, so a label typed as `<b>x</b>` (escaped by the turns) shows literally."""
 
     def tag(match: re.Match[str]) -> str:
         codes = _ANSI.get(match.group(2).lower())
@@ -172,9 +172,9 @@ class ScreenNotifier:
         return True
 
 
-async def converse(engine: Engine, stdin: TextIO, screen: Screen) -> None:
-    """Start (or resume) the conversation, then one engine call per typed line."""
-    screen.show(await engine.handle(LOCAL, Command("start")))
+async def converse(turns: Turns, stdin: TextIO, screen: Screen) -> None:
+    """Start (or resume) the conversation, then one turn per typed line."""
+    screen.show(await turns.handle(LOCAL, Command("start")))
     while True:
         screen.prompt()
         line = await readline(stdin)
@@ -184,7 +184,7 @@ async def converse(engine: Engine, stdin: TextIO, screen: Screen) -> None:
         if event is None:
             screen.show_choices()
             continue
-        screen.show(await engine.handle(LOCAL, event))
+        screen.show(await turns.handle(LOCAL, event))
 
 
 async def run_console(
@@ -197,17 +197,17 @@ async def run_console(
     ansi = stdout.isatty() and "NO_COLOR" not in os.environ
     screen = Screen(stdout, ansi)
     async with open_runtime(settings) as runtime:
-        engine = runtime.engine
+        turns = runtime.turns
         # The Telegram bot does this every hour; the console once, when it starts.
         await RetentionJob(
-            engine.sessions, engine.catalogs, settings, ScreenNotifier(screen)
+            turns.sessions, turns.catalogs, settings, ScreenNotifier(screen)
         ).run_once()
         # Due reminders appear between the lines typed, as in the Telegram bot.
         reminders = asyncio.create_task(
-            deliver_reminders(reminder_job(engine, ScreenNotifier(screen))), name="reminders"
+            deliver_reminders(reminder_job(turns, ScreenNotifier(screen))), name="reminders"
         )
         try:
-            await converse(engine, stdin, screen)
+            await converse(turns, stdin, screen)
         except asyncio.CancelledError:  # Ctrl-C under asyncio.run
             screen.goodbye()
             raise

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
+    from bot.engine.buttons import ButtonHandler
     from bot.engine.turn import Turn
 
 
@@ -36,12 +37,14 @@ F = TypeVar("F")
 
 @dataclass
 class Registry:
-    """The four name spaces a flow can refer to."""
+    """The four name spaces a flow can refer to, and the handlers of buttons outside any
+    step by their payload's prefix (`bot.engine.buttons`)."""
 
     guards: dict[str, Guard] = field(default_factory=dict)
     actions: dict[str, Action] = field(default_factory=dict)
     providers: dict[str, Provider] = field(default_factory=dict)
     views: dict[str, View] = field(default_factory=dict)
+    buttons: dict[str, ButtonHandler] = field(default_factory=dict)
 
     def guard(self, name: str) -> Callable[[Guard], Guard]:
         return self._register(self.guards, name)
@@ -54,6 +57,13 @@ class Registry:
 
     def view(self, name: str) -> Callable[[View], View]:
         return self._register(self.views, name)
+
+    def button(self, prefix: str) -> Callable[[ButtonHandler], ButtonHandler]:
+        """A handler for the buttons whose payload starts with `prefix:`. A step's buttons
+        start with their step number, so a prefix is letters only."""
+        if not prefix.isalpha():
+            raise ValueError(f"button prefix {prefix!r} must be letters only")
+        return self._register(self.buttons, prefix)
 
     async def passes(self, guards: tuple[str, ...], turn: Turn) -> bool:
         """Whether every named guard passes for `turn` (no guards: yes), in order, as the

@@ -65,7 +65,7 @@ def fill(text: str, values: Mapping[str, str]) -> str:
 
 def seq_of(p: Practitioner, conv: Conversation) -> str:
     """What the buttons of `conv`'s step carry, so that a button of an earlier step (or of
-    another conversation) is recognised as old when pressed (`Engine._press`)."""
+    another conversation) is recognised as old when pressed (`Interpreter._press`)."""
     return f"{p.seq}.{conv.seq}"
 
 

@@ -1,15 +1,12 @@
 """Translations: English msgids in code and flows, Dutch and English catalogs in `locales/`.
 
 The catalogs are read from the `.po` files with Babel at start-up, so what is committed is
-what runs (no compiled `.mo` to forget). The language of the update being handled sits in a
-context variable, the way aiogram's i18n does it, so `_()` works anywhere in a turn.
+what runs (no compiled `.mo` to forget). A turn carries its practitioner's `Translator`
+(`Turn.t`), so the language is passed along, never looked up from a global.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +16,6 @@ from babel.messages.pofile import read_po
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
 DOMAIN = "messages"
-
-_current: ContextVar[Translator | None] = ContextVar("translator", default=None)
 
 
 @dataclass(frozen=True)
@@ -82,22 +77,6 @@ def language_for(language_code: str | None, default: str = DEFAULT_LANGUAGE) -> 
     if language_code and language_code.lower().startswith("en"):
         return "en"
     return default
-
-
-@contextmanager
-def using(translator: Translator) -> Iterator[Translator]:
-    """Make `translator` the one `_()` uses, for the duration of a turn."""
-    token = _current.set(translator)
-    try:
-        yield translator
-    finally:
-        _current.reset(token)
-
-
-def _(msgid: str) -> str:
-    """Translate into the current turn's language (English outside a turn)."""
-    translator = _current.get()
-    return msgid if translator is None else translator.gettext(msgid)
 
 
 def N_(msgid: str) -> str:  # noqa: N802 - the gettext convention

@@ -9,7 +9,7 @@ The parts, each small:
 - `delivery`: `ReminderJob`, which claims due rows, sends them through a `Notifier` and
   marks them sent; quiet hours, back-off, late delivery after downtime.
 - `message`: the reminder as the practitioner sees it, with its signed buttons.
-- `buttons`: what the engine does when one of those buttons is pressed.
+- `buttons`: what one of those buttons does; registered with the interpreter by prefix.
 
 Contract for the flows (names as agreed; additions are marked):
 
@@ -31,5 +31,5 @@ Contract for the flows (names as agreed; additions are marked):
   flow (a paused case flow resumes with its answers), then moves to `open_step` if that is
   a step of the flow and not an end step. The step must work with the conversation's data
   as it is at that moment.
-- The engine's clock (`Engine.clock`) is "now" for the buttons ("in 1 hour").
+- The clock of `bot.turns` (`Turns.clock`) is "now" for the buttons ("in 1 hour").
 """

@@ -1,17 +1,20 @@
 """What a reminder's button does: done, later (1 hour, tomorrow 09:00), or open the case.
 
-The engine calls `press` inside the turn's transaction, after checking the signature;
-ownership is part of every query (`repo.reminder(owner, id)`), so a button of someone else's
-reminder cannot reach it. A reminder already done or cancelled changes nothing and says so.
+`on_reminder_button` is registered with the interpreter for the reminder buttons' prefix
+(`bot.engine.buttons`); it runs inside the turn's transaction, after the interpreter checked
+the signature. Ownership is part of every query (`repo.reminder(owner, id)`), so a button of
+someone else's reminder cannot reach it. A reminder already done or cancelled changes
+nothing and says so.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.engine.buttons import ButtonAnswer, ButtonPress, Opening
 from bot.engine.events import Reply
 from bot.engine.loader import FlowSet
+from bot.engine.registry import registry
 from bot.engine.render import escape, fill
 from bot.i18n import N_, Translator
 from bot.reminders import message
@@ -31,15 +34,22 @@ OPENED = N_("Opened.")
 CLOSED = N_("This family is closed, so there is nothing to open. The reminder stays.")
 
 
-@dataclass(frozen=True)
-class Answer:
-    """What to show: the reminder message as it now is (edited in place, no buttons), a
-    short notice for the press, and, for "open", where to take the practitioner."""
-
-    reply: Reply | None
-    notice: str
-    open: tuple[int | None, str, str | None] | None = None
-    """(case id, flow, step) to open."""
+@registry.button(message.PREFIX)
+async def on_reminder_button(pressed: ButtonPress) -> ButtonAnswer | None:
+    """A press of a reminder's button; None for a payload no reminder button carries."""
+    parsed = message.parse_reminder_payload(pressed.payload)
+    if parsed is None:
+        return None
+    action, reminder_id = parsed
+    return await press(
+        pressed.repo,
+        pressed.practitioner,
+        action,
+        reminder_id,
+        now=pressed.now,
+        t=pressed.translator,
+        flows=pressed.flows,
+    )
 
 
 async def press(
@@ -51,17 +61,17 @@ async def press(
     now: datetime,
     t: Translator,
     flows: FlowSet,
-) -> Answer:
+) -> ButtonAnswer:
     reminder = await repo.reminder(p, reminder_id)
     if reminder is None:
-        return Answer(Reply(t.gettext(UNKNOWN)), t.gettext(UNKNOWN))
+        return ButtonAnswer(Reply(t.gettext(UNKNOWN)), t.gettext(UNKNOWN))
     case = await repo.case(p, reminder.case_id)
     label = None if case is None else case.label
     shown = message.Shown(reminder, label, p.language, p.timezone)
     body = message.text(shown, t, flows, late_for=None)
 
-    def answer(line: str, notice: str) -> Answer:
-        return Answer(Reply(f"{body}\n\n{line}"), notice)
+    def answer(line: str, notice: str) -> ButtonAnswer:
+        return ButtonAnswer(Reply(f"{body}\n\n{line}"), notice)
 
     if reminder.status not in OPEN:
         return answer(t.gettext(GONE), t.gettext(GONE))
@@ -80,8 +90,8 @@ async def press(
         return answer(line, line)
     assert action == message.OPEN
     if reminder.open_flow is None or reminder.open_flow not in flows.flows:
-        return Answer(None, t.gettext(UNKNOWN))
+        return ButtonAnswer(None, t.gettext(UNKNOWN))
     if case is not None and case.status != "open":
-        return Answer(None, t.gettext(CLOSED))
-    where = (reminder.case_id, reminder.open_flow, reminder.open_step)
-    return Answer(None, t.gettext(OPENED), where)
+        return ButtonAnswer(None, t.gettext(CLOSED))
+    where = Opening(reminder.case_id, reminder.open_flow, reminder.open_step)
+    return ButtonAnswer(None, t.gettext(OPENED), where)

@@ -43,7 +43,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot import metrics
-from bot.engine.engine import Engine
 from bot.engine.events import Reply
 from bot.engine.loader import FlowSet
 from bot.engine.signing import Signer
@@ -53,6 +52,7 @@ from bot.reminders import message, store
 from bot.reminders.when import at_local, warm_up
 from bot.store.db import is_sqlite, store_unavailable
 from bot.store.models import Case, Practitioner, Reminder, utcnow
+from bot.turns import Turns
 
 log = logging.getLogger(__name__)
 
@@ -329,16 +329,16 @@ async def run_periodically(job: ReminderJob, *, poll: float | None = None) -> No
                 await job.stopping.wait()
 
 
-def for_engine(engine: Engine, notifier: Notifier) -> ReminderJob:
-    """The job for a running bot: the engine's database, texts, flows, button signer and
+def for_turns(turns: Turns, notifier: Notifier) -> ReminderJob:
+    """The job for a running bot: the database, texts, flows, button signer and
     clock."""
     return ReminderJob(
-        engine.sessions,
-        engine.catalogs,
-        engine.flows,
-        engine.renderer.signer,
+        turns.sessions,
+        turns.catalogs,
+        turns.flows,
+        turns.renderer.signer,
         notifier,
-        clock=engine.clock,
-        lease=timedelta(seconds=engine.settings.reminder_lease),
-        ready_connection=not is_sqlite(engine.settings.database_url),
+        clock=turns.clock,
+        lease=timedelta(seconds=turns.settings.reminder_lease),
+        ready_connection=not is_sqlite(turns.settings.database_url),
     )

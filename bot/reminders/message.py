@@ -4,7 +4,7 @@ and the buttons (done, later, open).
 Its buttons are pressed long after the message was sent, with other turns in between, so
 they cannot carry the practitioner's step number like a step's buttons do (that would make
 them stale at once). They carry `r:<action>:<reminder id>` instead, signed for the
-practitioner; the engine checks the signature and, in the query, that the reminder is
+practitioner; the interpreter checks the signature and, in the query, that the reminder is
 theirs (`bot.reminders.buttons`).
 """
 
@@ -59,16 +59,14 @@ def reminder_data(signer: Signer, owner_key: str, action: str, reminder_id: int)
     return signer.sign(owner_key, f"{PREFIX}:{action}:{reminder_id}")
 
 
-def is_reminder_data(data: str) -> bool:
-    """Cheap test, before the signature is checked: is this a reminder's button?"""
-    return data.startswith(f"{PREFIX}:")
-
-
 def parse_reminder_data(signer: Signer, owner_key: str, data: str) -> tuple[str, int] | None:
     """(action, reminder id) of a reminder button made for `owner_key`, else None."""
     payload = signer.verify(owner_key, data)
-    if payload is None:
-        return None
+    return None if payload is None else parse_reminder_payload(payload)
+
+
+def parse_reminder_payload(payload: str) -> tuple[str, int] | None:
+    """(action, reminder id) of a reminder button's signed payload, else None."""
     prefix, _, rest = payload.partition(":")
     action, _, number = rest.partition(":")
     if prefix != PREFIX or action not in ACTIONS or not number.isdigit():

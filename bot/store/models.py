@@ -56,7 +56,7 @@ class Practitioner(Base):
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     """Bumped when the practitioner moves to another conversation (and on a reminder's
     button); buttons carry it with the conversation's own `seq`, so an old button is
-    recognised (`Engine._bump`)."""
+    recognised (`bot.engine.interpreter._bump`)."""
     version: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     """Moved by each turn's first statement and, on PostgreSQL, by triggers on any other
     change to this row, their conversations or their cases (migration 0007). The ORM never

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.channels.telegram.channel import PRIVATE_ONLY
 from bot.config import Settings
-from bot.engine.engine import (
+from bot.engine.messages import (
     EDITED,
     EMPTY,
     STALE,

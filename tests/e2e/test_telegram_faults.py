@@ -15,8 +15,8 @@ from aiohttp import web
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
-from bot.engine.engine import UNAVAILABLE
 from bot.store.db import is_sqlite
+from bot.turns.service import UNAVAILABLE
 from tests.e2e.test_telegram_bad_input import at_label_step, labels_of
 from tests.support.snapshot import Snapshot, differences, snapshot
 from tests.support.stub_bot_api import StubBotAPI

@@ -9,7 +9,7 @@ import pytest
 
 from bot.actions import language
 from bot.config import Settings
-from bot.engine import engine as engine_messages
+from bot.engine import messages as engine_messages
 from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI
 from tests.support.telegram import Texts, bot_against, engine_of
 

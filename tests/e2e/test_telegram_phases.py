@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.engine.engine import EMPTY
+from bot.engine.messages import EMPTY
 from bot.engine.render import SKIP_LABEL
 from bot.store.db import make_engine, make_sessionmaker
 from bot.store.models import Agreement, Case, Person, Practitioner

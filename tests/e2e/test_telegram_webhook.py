@@ -20,10 +20,10 @@ from bot.channels.telegram.app import running_bot
 from bot.channels.telegram.http import MAX_UPDATE_BYTES, SECRET_HEADER
 from bot.cli import cmd_run
 from bot.config import Settings
-from bot.engine.engine import Engine
 from bot.health import database_ready
 from bot.store.db import make_engine
 from bot.store.migrate import head_revision
+from bot.turns import Turns
 from tests.support.snapshot import differences, snapshot
 from tests.support.stub_bot_api import StubBotAPI
 from tests.support.telegram import Texts, bot_settings, engine_of
@@ -180,7 +180,7 @@ async def test_an_update_that_fails_is_answered_500_and_applied_when_delivered_a
     stub: StubBotAPI, webhook_bot: tuple[int, Any], http: aiohttp.ClientSession, txt: Texts
 ) -> None:
     port, app = webhook_bot
-    engine: Engine = engine_of(app)
+    engine: Turns = engine_of(app)
     user = stub.user(5103)
     await user.send("/start")
     update = stub.take_update(user)

@@ -40,7 +40,7 @@ from bot.access import telegram_key
 from bot.channels.telegram.channel import TelegramNotifier
 from bot.channels.telegram.ratelimit import ChatRateLimiter
 from bot.channels.telegram.transport import BotApiRequest
-from bot.reminders.delivery import for_engine
+from bot.reminders.delivery import for_turns
 from bot.runtime import open_runtime
 from bot.store.db import is_sqlite
 from bot.store.models import Practitioner, utcnow
@@ -112,7 +112,7 @@ async def measure(url: str, reminders: int, busy: int) -> tuple[list[float], lis
     if not is_sqlite(url):
         await _empty_tables(url)
     async with StubBotAPI() as stub, open_runtime(make_settings(url)) as runtime:
-        engine = runtime.engine
+        engine = runtime.turns
         due = utcnow() - timedelta(minutes=1)
         people = max(busy, 1)
         async with engine.sessions() as session, session.begin():
@@ -159,7 +159,7 @@ async def measure(url: str, reminders: int, busy: int) -> tuple[list[float], lis
         workers = [asyncio.create_task(turns(i)) for i in ids[:busy]]
         try:
             async with bot:
-                done = await for_engine(engine, TelegramNotifier(bot)).run_once()
+                done = await for_turns(engine, TelegramNotifier(bot)).run_once()
         finally:
             stop.set()
             await asyncio.gather(*workers)

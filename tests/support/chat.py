@@ -1,4 +1,4 @@
-"""`Chat`: one practitioner talking to the `Engine`, the way a channel would.
+"""`Chat`: one practitioner talking to the `Turns`, the way a channel would.
 
     chat = Chat(engine, Identity("test:alice"))
     await chat.send("/gezin")        # a command (or plain text when it has no slash)
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bot.engine.engine import Engine
 from bot.engine.events import (
     Command,
     Event,
@@ -31,6 +30,7 @@ from bot.engine.events import (
 from bot.engine.render import fill
 from bot.i18n import language_for
 from bot.store.models import Conversation, Practitioner
+from bot.turns import Turns
 
 
 def parse(line: str) -> Event:
@@ -54,7 +54,7 @@ class Where:
 
 
 class Chat:
-    def __init__(self, engine: Engine, who: Identity | str = "test:alice") -> None:
+    def __init__(self, engine: Turns, who: Identity | str = "test:alice") -> None:
         self.engine = engine
         self.who = Identity(who) if isinstance(who, str) else who
         self.outcomes: list[Outcome] = []

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from bot.engine.engine import Engine
 from bot.store.db import make_engine
 from bot.store.repo import Repo
+from bot.turns import Turns
 
 Rows = dict[str, list[tuple[Any, ...]]]
 
@@ -44,7 +44,7 @@ def holding(rows: Rows, needle: str) -> dict[str, int]:
 
 
 async def seed_case(
-    engine: Engine,
+    engine: Turns,
     key: str,
     label: str,
     *,

@@ -26,11 +26,11 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.engine.engine import Engine
 from bot.engine.events import Identity
 from bot.engine.loader import FlowSet
 from bot.engine.spec import Flow
 from bot.store.models import Case
+from bot.turns import Turns
 from tests.support.chat import Chat, Where
 from tests.support.flows import enter
 
@@ -84,7 +84,7 @@ def plan(flow: Flow, start: str, wanted: set[str], failed: set[tuple[str, Edge]]
 
 
 class Explorer:
-    def __init__(self, flows: FlowSet, engine: Callable[[], Engine], on_step: OnStep) -> None:
+    def __init__(self, flows: FlowSet, engine: Callable[[], Turns], on_step: OnStep) -> None:
         self.flows = flows
         self.engine = engine
         """The current engine: `on_step` may replace it (a restart) between two moves."""

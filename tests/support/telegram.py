@@ -12,10 +12,10 @@ from telegram.ext import Application
 from bot.channels.telegram.app import running_bot
 from bot.channels.telegram.channel import TelegramChannel
 from bot.config import Settings
-from bot.engine.engine import Engine
 from bot.engine.loader import FlowSet
 from bot.i18n import Catalogs
 from bot.runtime import load_content
+from bot.turns import Turns
 from tests.support.stub_bot_api import StubBotAPI
 
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz012345"
@@ -68,11 +68,11 @@ async def bot_against(stub: StubBotAPI, settings: Settings) -> AsyncIterator[App
         yield app
 
 
-def engine_of(app: Application) -> Engine:  # type: ignore[type-arg]
-    """The engine behind the running application (its handlers belong to the channel)."""
+def engine_of(app: Application) -> Turns:  # type: ignore[type-arg]
+    """The turns behind the running application (its handlers belong to the channel)."""
     for handlers in app.handlers.values():
         for handler in handlers:
             owner = getattr(handler.callback, "__self__", None)
-            if isinstance(owner, TelegramChannel) and owner.engine is not None:
-                return owner.engine
+            if isinstance(owner, TelegramChannel) and owner.turns is not None:
+                return owner.turns
     raise LookupError("no TelegramChannel among the handlers")

@@ -21,23 +21,21 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import startup_warning
 from bot.channels.telegram.channel import TelegramChannel, TelegramNotifier
 from bot.channels.telegram.polling import DRAIN_TIMEOUT, Ledger, Poller, UpdatesRequest
 from bot.channels.telegram.processor import PerPractitionerProcessor
 from bot.channels.telegram.ratelimit import ChatRateLimiter
 from bot.channels.telegram.transport import BotApiRequest
 from bot.config import Settings
-from bot.engine.engine import Engine
 from bot.engine.loader import FlowSet
 from bot.i18n import N_, Catalogs
-from bot.reminders.delivery import for_engine as reminder_job
+from bot.reminders.delivery import for_turns as reminder_job
 from bot.reminders.delivery import run_periodically as deliver_reminders
 from bot.render import worker as render_worker
 from bot.retention import RetentionJob, run_periodically
 from bot.runtime import Runtime, open_runtime
 from bot.store.dedup import prune_periodically
-from bot.store.repo import Repo
+from bot.turns import Turns
 
 # python-telegram-bot 22 warns on every RetryAfter unless durations are timedeltas; that is
 # what the rate limiter already uses, so opt in before anything is built.
@@ -70,11 +68,11 @@ def bot_commands(flows: FlowSet, catalogs: Catalogs, language: str) -> list[BotC
     return commands
 
 
-async def publish_commands(app: Application, engine: Engine) -> None:  # type: ignore[type-arg]
+async def publish_commands(app: Application, turns: Turns) -> None:  # type: ignore[type-arg]
     """Dutch as the default list (no language code), English for `en`."""
-    await app.bot.set_my_commands(bot_commands(engine.flows, engine.catalogs, "nl"))
+    await app.bot.set_my_commands(bot_commands(turns.flows, turns.catalogs, "nl"))
     await app.bot.set_my_commands(
-        bot_commands(engine.flows, engine.catalogs, "en"), language_code="en"
+        bot_commands(turns.flows, turns.catalogs, "en"), language_code="en"
     )
 
 
@@ -121,8 +119,7 @@ def build_application(
 
 async def warn_about_access(runtime: Runtime) -> None:
     """Loud at start-up when everyone can get in (development) or nobody new can."""
-    async with runtime.engine.sessions() as session:
-        warning = await startup_warning(Repo(session), runtime.settings)
+    warning = await runtime.turns.access_warning()
     if warning:
         log.warning("%s", warning)
 
@@ -137,21 +134,21 @@ async def running_bot(settings: Settings) -> AsyncIterator[Application]:  # type
         webhook_secret(settings)  # refuse before anything starts
     async with open_runtime(settings) as runtime:
         await warn_about_access(runtime)
-        channel = TelegramChannel(runtime.engine)
+        channel = TelegramChannel(runtime.turns)
         ledger = Ledger()
         app = build_application(settings, channel, ledger)
-        engine = runtime.engine
+        turns = runtime.turns
         retention = RetentionJob(
-            engine.sessions, engine.catalogs, settings, TelegramNotifier(app.bot)
+            turns.sessions, turns.catalogs, settings, TelegramNotifier(app.bot)
         )
         async with app:  # initialize ... shutdown
-            await publish_commands(app, runtime.engine)
+            await publish_commands(app, runtime.turns)
             await app.start()
-            reminders = reminder_job(engine, TelegramNotifier(app.bot))
+            reminders = reminder_job(turns, TelegramNotifier(app.bot))
             delivering = asyncio.create_task(deliver_reminders(reminders), name="reminders")
             jobs = [
                 asyncio.create_task(run_periodically(retention), name="retention"),
-                asyncio.create_task(prune_periodically(engine.sessions), name="prune-updates"),
+                asyncio.create_task(prune_periodically(turns.sessions), name="prune-updates"),
                 delivering,
             ]
             try:

@@ -1,6 +1,6 @@
-"""Handlers: each turns one kind of update into an engine event and sends the outcome.
+"""Handlers: each turns one kind of update into an event for `bot.turns` and sends the outcome.
 
-Nothing here decides anything about the conversation; that is the engine's job. What
+Nothing here decides anything about the conversation; that is the interpreter's job. What
 stays here is Telegram's own etiquette: answer every callback query, edit the message of
 a pressed button in place, work only in private chats, never log what people wrote.
 """
@@ -19,7 +19,6 @@ from bot import metrics
 from bot.access import telegram_id, telegram_key
 from bot.channels.telegram.delivery import give_back
 from bot.channels.telegram.send import edit_reply, send_reply
-from bot.engine.engine import Engine
 from bot.engine.events import (
     Command,
     Event,
@@ -31,6 +30,7 @@ from bot.engine.events import (
     Unsupported,
 )
 from bot.i18n import N_, language_for
+from bot.turns import Turns
 
 log = logging.getLogger(__name__)
 
@@ -75,22 +75,22 @@ def message_event(message: Message) -> Event:
 
 
 class TelegramChannel:
-    """Holds the engine; set `engine` before the application starts polling."""
+    """Holds the turns; set `turns` before the application starts polling."""
 
-    def __init__(self, engine: Engine | None = None) -> None:
-        self.engine = engine
+    def __init__(self, turns: Turns | None = None) -> None:
+        self.turns = turns
 
-    def _engine(self) -> Engine:
-        if self.engine is None:
-            raise RuntimeError("the engine is not started")
-        return self.engine
+    def _turns(self) -> Turns:
+        if self.turns is None:
+            raise RuntimeError("the turns are not started")
+        return self.turns
 
     def _t(self, user: User | None, msgid: str) -> str:
         """In the practitioner's own language when known, else as Telegram reports it."""
-        engine = self._engine()
+        turns = self._turns()
         code = user.language_code if user else None
-        language = engine.language_of(identity(user)) if user else language_for(code)
-        return engine.catalogs.get(language).gettext(msgid)
+        language = turns.language_of(identity(user)) if user else language_for(code)
+        return turns.catalogs.get(language).gettext(msgid)
 
     async def _private(self, update: Update) -> bool:
         """Groups get one polite line; nothing about them is stored."""
@@ -146,9 +146,9 @@ class TelegramChannel:
             await self._send(update.effective_chat, outcome)
 
     async def _apply(self, update: Update, user: User, event: Event) -> Outcome | None:
-        """The engine's outcome, with the update's id so a redelivery is applied once;
+        """The outcome of the turn, with the update's id so a redelivery is applied once;
         None when the update is given back to Telegram (webhook) instead of answered."""
-        outcome = await self._engine().handle(identity(user), event, event_id=update.update_id)
+        outcome = await self._turns().handle(identity(user), event, event_id=update.update_id)
         if outcome.duplicate:
             metrics.UPDATES_DUPLICATE.inc()
             log.info("update %d was applied before; nothing changed", update.update_id)

@@ -15,7 +15,7 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot import metrics
-from bot.engine.locks import KeyedLock
+from bot.turns.locks import KeyedLock
 
 
 def update_key(update: object) -> str:
