@@ -14,8 +14,9 @@ import pytest
 import bot.actions  # noqa: F401 - fills the application registry
 from bot.config import PROJECT_ROOT
 from bot.engine.errors import FlowErrors
-from bot.engine.loader import STEP_KEYS, FlowSet, load_flows
+from bot.engine.loader import STEP_KEYS, load_flows
 from bot.engine.registry import Registry, registry
+from bot.engine.spec import FlowSet
 
 
 def fresh_registry() -> Registry:

@@ -32,13 +32,12 @@ from bot.engine.events import (
     Text,
     Unsupported,
 )
-from bot.engine.loader import FlowSet
 from bot.engine.locks import KeyedLock
 from bot.engine.machines import INPUT, OPTION, build_machine, button_trigger, fire
 from bot.engine.registry import Registry
 from bot.engine.render import Renderer, fill, seq_of
 from bot.engine.signing import Signer
-from bot.engine.spec import Flow, Step
+from bot.engine.spec import Flow, FlowSet, Step
 from bot.engine.turn import Turn
 from bot.i18n import N_, Catalogs, language_for, using
 from bot.reminders import buttons as reminder_buttons

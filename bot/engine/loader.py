@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from bot.engine.errors import FlowError, FlowErrors
 from bot.engine.registry import Registry
-from bot.engine.spec import Branch, Button, Flow, Input, Options, Step, Tip
+from bot.engine.spec import (
+    Branch,
+    Button,
+    Flow,
+    FlowSet,
+    Input,
+    Options,
+    Step,
+    Tip,
+    flow_msgids,
+)
 from bot.engine.yamlsource import LineDict, LineList, YamlSyntaxError, load_yaml
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
@@ -70,63 +78,6 @@ INPUT_KEYS = {
 OPTIONS_KEYS = {"from", "save", "empty", "next"} | BRANCH_KEYS
 TIP_KEYS = {"id", "kind", "text", "phase"}
 RESERVED_BUTTONS = {"back", "skip"}
-
-
-@dataclass(frozen=True)
-class FlowSet:
-    """Every flow of the bot, validated together (flows refer to each other)."""
-
-    flows: dict[str, Flow]
-
-    def __getitem__(self, flow_id: str) -> Flow:
-        return self.flows[flow_id]
-
-    def __iter__(self) -> Iterator[Flow]:
-        return iter(sorted(self.flows.values(), key=lambda f: (f.rank, f.id)))
-
-    def by_command(self, command: str) -> Flow | None:
-        return next((f for f in self if f.command == command), None)
-
-    def tips(self) -> dict[str, tuple[Flow, Tip]]:
-        """Every tip by id, with its flow. Built once: every rendered step asks for it."""
-        return self._tips
-
-    @cached_property
-    def _tips(self) -> dict[str, tuple[Flow, Tip]]:
-        return {tip.id: (flow, tip) for flow in self for tip in flow.tips}
-
-    def msgids(self) -> Iterator[tuple[Path, int, str]]:
-        """Every translatable text with its place; the Babel extractor and the
-        translation check both walk this one list."""
-        for flow in self:
-            yield from flow_msgids(flow)
-
-
-def flow_msgids(flow: Flow) -> Iterator[tuple[Path, int, str]]:
-    path = flow.path
-    yield path, flow.line, flow.title
-    if flow.description:
-        yield path, flow.line, flow.description
-    for tip in flow.tips:
-        yield path, tip.line, tip.text
-    for step in flow.steps.values():
-        if step.say:
-            yield path, step.line, step.say
-        branches: list[Branch] = []
-        for button in step.buttons:
-            yield path, button.line, button.label
-            branches.extend(button.branches)
-        if step.input:
-            if step.input.invalid:
-                yield path, step.input.line, step.input.invalid
-            branches.extend(step.input.branches)
-        if step.options:
-            if step.options.empty:
-                yield path, step.options.line, step.options.empty
-            branches.extend(step.options.branches)
-        for branch in branches:
-            if branch.say:
-                yield path, branch.line, branch.say
 
 
 class _Collector:

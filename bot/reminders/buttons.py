@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.engine.events import Reply
-from bot.engine.loader import FlowSet
 from bot.engine.render import escape, fill
+from bot.engine.spec import FlowSet
 from bot.i18n import N_, Translator
 from bot.reminders import message
 from bot.reminders.store import OPEN

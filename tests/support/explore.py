@@ -28,8 +28,7 @@ from dataclasses import dataclass
 
 from bot.engine.engine import Engine
 from bot.engine.events import Identity
-from bot.engine.loader import FlowSet
-from bot.engine.spec import Flow
+from bot.engine.spec import Flow, FlowSet
 from bot.store.models import Case
 from tests.support.chat import Chat, Where
 from tests.support.flows import enter

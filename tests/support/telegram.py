@@ -13,7 +13,7 @@ from bot.channels.telegram.app import running_bot
 from bot.channels.telegram.channel import TelegramChannel
 from bot.config import Settings
 from bot.engine.engine import Engine
-from bot.engine.loader import FlowSet
+from bot.engine.spec import FlowSet
 from bot.i18n import Catalogs
 from bot.runtime import load_content
 from tests.support.stub_bot_api import StubBotAPI
