@@ -111,6 +111,16 @@ class Step:
     def is_end(self) -> bool:
         return self.end is not None
 
+    def branches(self) -> Iterator[Branch]:
+        """Every way on from this step: its buttons' branches, then its input's, then its
+        options'."""
+        for button in self.buttons:
+            yield from button.branches
+        if self.input is not None:
+            yield from self.input.branches
+        if self.options is not None:
+            yield from self.options.branches
+
 
 @dataclass(frozen=True)
 class Flow:
