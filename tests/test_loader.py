@@ -16,7 +16,7 @@ from bot.config import PROJECT_ROOT
 from bot.engine.errors import FlowErrors
 from bot.engine.loader import load_flows
 from bot.engine.registry import Registry, registry
-from bot.engine.schema import STEP_KEYS, FlowShape
+from bot.engine.schema.shapes import STEP_KEYS, FlowShape
 from bot.engine.spec import FlowSet
 
 

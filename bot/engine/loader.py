@@ -2,7 +2,7 @@
 
 Every problem is reported as `file:line: message`, all at once, so a content author can
 change a phase without reading Python. The same checks run at start-up, in the tests and in
-`python -m bot flows check`. The shape of each file is declared in `schema.py`; what only
+`python -m bot flows check`. The shape of each file is declared in `schema/`; what only
 all flows together can tell (does this step, flow, guard, action or tip exist? can every
 step be reached?) is checked here.
 """
@@ -17,8 +17,8 @@ from pydantic import ValidationError
 
 from bot.engine.errors import FlowError, FlowErrors
 from bot.engine.registry import Registry
-from bot.engine.schema import FlowShape
-from bot.engine.shape_errors import shape_problems
+from bot.engine.schema.messages import shape_problems
+from bot.engine.schema.shapes import FlowShape
 from bot.engine.spec import Flow, FlowSet, Tip, flow_msgids
 from bot.engine.yamlsource import YamlSyntaxError, load_yaml
 

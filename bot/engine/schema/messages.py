@@ -2,7 +2,7 @@
 
 pydantic says where (a path of keys and list positions) and what kind of problem; the path
 leads through the YAML (to a line, `yamlsource.py` kept them) and through the models of
-`schema.py` (to the key's `Says`, or the mapping's `where` and `not_a_mapping`).
+`shapes.py` (to the key's `Says`, or the mapping's `where` and `not_a_mapping`).
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
-from bot.engine.schema import RULE, Says, Shape
+from bot.engine.schema.kinds import RULE, Place, Says, Shape
 from bot.engine.yamlsource import LineDict, LineList
 
-Place = tuple[str | int, ...]
 NOT_A_MAPPING = {"model_type", "model_attributes_type"}
 
 
