@@ -227,6 +227,8 @@ class FlowShape(Shape):
 
     @model_validator(mode="after")
     def _whole_flow(self) -> Self:
+        """A command needs a description (for /hulp and Telegram's command list); with a
+        `pause:` setting no step has a button of its own with the id `pause`."""
         found: list[tuple[Place, str]] = []
         if self.command is not None and self.description is None:
             found.append((("description",), "missing 'description'"))
@@ -241,6 +243,7 @@ class FlowShape(Shape):
         return self
 
     def flow_spec(self, path: Path) -> Flow:
+        """The flow as the engine uses it, from the file at `path`."""
         pause = self.pause.button(PAUSE) if self.pause is not None else None
         steps = {
             name: step.step(name, self._step_lines.get(name, 0), pause)
@@ -259,3 +262,4 @@ class FlowShape(Shape):
 
 
 STEP_KEYS = StepShape.keys()
+"""The keys a step may have, as the error about an unknown one lists them."""
