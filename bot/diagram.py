@@ -29,7 +29,7 @@ def mermaid(flow: Flow, translate: Translate) -> str:
     for step in (flow.steps[name] for name in flow.order):
         for source, target, label in _edges(step, translate):
             lines.append(f"    {source} --> {target}" + (f" : {label}" if label else ""))
-    others = sorted({b.flow for step in flow.steps.values() for b in _branches(step) if b.flow})
+    others = sorted({b.flow for step in flow.steps.values() for b in step.branches() if b.flow})
     for other in others:
         lines.append(f'    state "→ {other}" as {_flow_state(other)}')
     if others:
@@ -43,15 +43,6 @@ def _declarations(flow: Flow) -> Iterator[str]:
     for name in flow.order:
         if _state(name) != name:
             yield f'state "{name}" as {_state(name)}'
-
-
-def _branches(step: Step) -> Iterator[Branch]:
-    for button in step.buttons:
-        yield from button.branches
-    if step.input is not None:
-        yield from step.input.branches
-    if step.options is not None:
-        yield from step.options.branches
 
 
 def _edges(step: Step, translate: Translate) -> Iterator[tuple[str, str, str]]:

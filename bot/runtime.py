@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import bot.actions  # noqa: F401 - registers the guards, actions, providers and views
 from bot.config import Settings
-from bot.engine.loader import FlowSet, load_flows
+from bot.engine.loader import load_flows
 from bot.engine.registry import registry
+from bot.engine.spec import FlowSet
 from bot.i18n import Catalogs
 from bot.store.crypto import configure_data_key
 from bot.store.db import make_engine, make_sessionmaker

@@ -14,7 +14,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot.config import PROJECT_ROOT
-from bot.engine.loader import FlowSet, parse_flow
+from bot.engine.loader import parse_flow
+from bot.engine.spec import FlowSet
 from bot.i18n import LANGUAGES, language_for
 from bot.i18n.fmt import date_long
 

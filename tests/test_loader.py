@@ -14,8 +14,10 @@ import pytest
 import bot.actions  # noqa: F401 - fills the application registry
 from bot.config import PROJECT_ROOT
 from bot.engine.errors import FlowErrors
-from bot.engine.loader import STEP_KEYS, FlowSet, load_flows
+from bot.engine.loader import load_flows
 from bot.engine.registry import Registry, registry
+from bot.engine.schema.shapes import STEP_KEYS, FlowShape
+from bot.engine.spec import FlowSet
 
 
 def fresh_registry() -> Registry:
@@ -463,6 +465,86 @@ CASES: dict[str, tuple[dict[str, str], list[tuple[str, int, str]]]] = {
         },
         [("a.yaml", 10, "'end' names unknown flow 'nowhere'")],
     ),
+    "options without a provider": (
+        {
+            "a.yaml": """
+                flow: main
+                title: Main
+                start: first
+                steps:
+                  first:
+                    options:
+                      save: thing
+                      to: last
+                  last:
+                    end: main
+            """
+        },
+        [("a.yaml", 6, "'options' needs 'from: <provider>'")],
+    ),
+    "card is not a phase": (
+        {
+            "a.yaml": """
+                flow: main
+                title: Main
+                start: first
+                steps:
+                  first:
+                    card: 5
+                    buttons:
+                      - id: go
+                        label: Go
+                        to: last
+                  last:
+                    end: main
+            """
+        },
+        [("a.yaml", 6, "'card' must be a phase number 1..4")],
+    ),
+    "several shape problems in one file, each on its line": (
+        {
+            "a.yaml": """
+                flow: main
+                title: 3
+                phase: 9
+                start: first
+                steps:
+                  first:
+                    buttons:
+                      - id: Go
+                        label: Go
+                        to: last
+                  last:
+                    end: main
+            """
+        },
+        [
+            ("a.yaml", 2, "'title' must be non-empty text"),
+            ("a.yaml", 3, "'phase' must be 1..4"),
+            ("a.yaml", 8, "button 'id' must match [a-z][a-z0-9_]{{0,19}}"),
+        ],
+    ),
+    "a step's own pause button beside the flow's": (
+        {
+            "a.yaml": """
+                flow: main
+                title: Main
+                start: first
+                pause:
+                  label: Pause
+                  flow: main
+                steps:
+                  first:
+                    buttons:
+                      - id: pause
+                        label: Wait
+                        to: last
+                  last:
+                    end: main
+            """
+        },
+        [("a.yaml", 10, "duplicate or reserved button id 'pause'")],
+    ),
 }
 
 
@@ -540,6 +622,75 @@ def test_resume_is_a_flow_key(tmp_path: Path) -> None:
 
     write(tmp_path, {"a.yaml": "resume: later\n" + textwrap.dedent(VALID).lstrip("\n")})
     assert errors(tmp_path) == [f"{tmp_path / 'a.yaml'}:1: 'resume' must be true or false"]
+
+
+def test_a_flow_with_wrong_shape_is_still_known_to_the_others(tmp_path: Path) -> None:
+    """Only the broken file is reported: flows that lead there are not wrong too."""
+    write(
+        tmp_path,
+        {
+            "a.yaml": VALID.replace("title: Main", "title: Main\n    colour: red"),
+            "b.yaml": VALID.replace("flow: main", "flow: other"),
+        },
+    )
+
+    assert [error.split(": ", 1)[1] for error in errors(tmp_path)] == [
+        f"unknown key 'colour' in the flow (known: {', '.join(FlowShape.keys())})"
+    ]
+
+
+PAUSED = """
+    flow: main
+    title: Main
+    start: first
+    pause:
+      label: Pause
+      say: Paused.
+      flow: main
+    steps:
+      first:
+        say: Hello
+        buttons:
+          - id: go
+            label: Go
+            to: second
+      second:
+        say: Your name?
+        input:
+          to: third
+      third:
+        say: Sure?
+        pause: false
+        buttons:
+          - id: sure
+            label: Sure
+            to: last
+      last:
+        say: Bye
+        end: main
+"""
+
+
+def test_pause_gives_every_waiting_step_its_pause_button_last(tmp_path: Path) -> None:
+    write(tmp_path, {"a.yaml": PAUSED})
+
+    steps = load(tmp_path)["main"].steps
+
+    assert [b.id for b in steps["first"].buttons] == ["go", "pause"]
+    assert [b.id for b in steps["second"].buttons] == ["pause"]
+    assert [b.id for b in steps["third"].buttons] == ["sure"]  # pause: false
+    assert steps["last"].buttons == ()  # an end step waits for nothing
+    pause = steps["first"].buttons[-1]
+    assert (pause.label, pause.line) == ("Pause", 5)
+    assert [(b.flow, b.say) for b in pause.branches] == [("main", "Paused.")]
+
+
+def test_pause_texts_are_translatable_once_per_flow(tmp_path: Path) -> None:
+    write(tmp_path, {"a.yaml": PAUSED})
+
+    found = errors(tmp_path, translated=lambda msgid: msgid != "Paused.")
+
+    assert set(found) == {f"{tmp_path / 'a.yaml'}:5: no Dutch translation for 'Paused.'"}
 
 
 # --- the real flows ------------------------------------------------------------------------

@@ -17,9 +17,9 @@ from bot.actions.labels import REFUSALS
 from bot.actions.phase_records import NO_CONTACT
 from bot.config import Settings
 from bot.engine.events import Identity
-from bot.engine.loader import FlowSet
 from bot.engine.messages import NEEDS_CASE
 from bot.engine.render import BACK_LABEL, SKIP_LABEL, escape
+from bot.engine.spec import FlowSet
 from bot.runtime import load_content, open_runtime
 from bot.store.models import Agreement, AuditEntry, Case, Conversation, Practitioner
 from tests.conftest import make_settings

@@ -17,7 +17,7 @@ from bot.engine.events import Reply
 from bot.i18n import Translator
 
 if TYPE_CHECKING:
-    from bot.engine.loader import FlowSet
+    from bot.engine.spec import FlowSet
     from bot.store.models import Practitioner
     from bot.store.repo import Repo
 

@@ -19,7 +19,6 @@ from bot.config import Settings
 from bot.engine.buttons import ButtonHandler, ButtonPress
 from bot.engine.errors import Reject
 from bot.engine.events import Attachment, Command, Event, Outcome, Press, Reply, Text, Unsupported
-from bot.engine.loader import FlowSet
 from bot.engine.machines import INPUT, OPTION, build_machine, button_trigger, fire
 from bot.engine.messages import (
     CANCELLED,
@@ -36,7 +35,7 @@ from bot.engine.messages import (
 from bot.engine.registry import Registry
 from bot.engine.render import Renderer, fill, seq_of
 from bot.engine.signing import Signer
-from bot.engine.spec import Flow, Step
+from bot.engine.spec import Flow, FlowSet, Step
 from bot.engine.turn import Turn
 from bot.engine.typed import clean_text, problem_with
 from bot.i18n import Catalogs

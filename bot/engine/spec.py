@@ -1,13 +1,16 @@
 """The shape of a flow after loading: plain frozen data, no behaviour.
 
-`loader.py` builds these from `flows/*.yaml`; `machines.py` turns each `Flow` into a
-`transitions` machine; `render.py` shows a `Step`. Every object keeps the file line it came
-from, so later checks (guards, translations) can still point an author at the right line.
+`loader.py` builds these from `flows/*.yaml` into one `FlowSet`; `machines.py` turns each
+`Flow` into a `transitions` machine; `render.py` shows a `Step`. Every object keeps the file
+line it came from, so later checks (guards, translations) can still point an author at the
+right line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -108,6 +111,16 @@ class Step:
     def is_end(self) -> bool:
         return self.end is not None
 
+    def branches(self) -> Iterator[Branch]:
+        """Every way on from this step: its buttons' branches, then its input's, then its
+        options'."""
+        for button in self.buttons:
+            yield from button.branches
+        if self.input is not None:
+            yield from self.input.branches
+        if self.options is not None:
+            yield from self.options.branches
+
 
 @dataclass(frozen=True)
 class Flow:
@@ -139,3 +152,62 @@ class Flow:
     def numbered_steps(self) -> list[str]:
         """Steps that count in "step 3 of 7": in file order, without end steps."""
         return [n for n in self.order if self.steps[n].counted and not self.steps[n].is_end]
+
+
+@dataclass(frozen=True)
+class FlowSet:
+    """Every flow of the bot, validated together (flows refer to each other)."""
+
+    flows: dict[str, Flow]
+
+    def __getitem__(self, flow_id: str) -> Flow:
+        return self.flows[flow_id]
+
+    def __iter__(self) -> Iterator[Flow]:
+        return iter(sorted(self.flows.values(), key=lambda f: (f.rank, f.id)))
+
+    def by_command(self, command: str) -> Flow | None:
+        return next((f for f in self if f.command == command), None)
+
+    def tips(self) -> dict[str, tuple[Flow, Tip]]:
+        """Every tip by id, with its flow. Built once: every rendered step asks for it."""
+        return self._tips
+
+    @cached_property
+    def _tips(self) -> dict[str, tuple[Flow, Tip]]:
+        return {tip.id: (flow, tip) for flow in self for tip in flow.tips}
+
+    def msgids(self) -> Iterator[tuple[Path, int, str]]:
+        """Every translatable text with its place; the Babel extractor and the
+        translation check both walk this one list."""
+        for flow in self:
+            yield from flow_msgids(flow)
+
+
+def flow_msgids(flow: Flow) -> Iterator[tuple[Path, int, str]]:
+    """The translatable texts of one flow with their lines, in file order; the Babel
+    extractor reads one file at a time, so it walks a single flow."""
+    path = flow.path
+    yield path, flow.line, flow.title
+    if flow.description:
+        yield path, flow.line, flow.description
+    for tip in flow.tips:
+        yield path, tip.line, tip.text
+    for step in flow.steps.values():
+        if step.say:
+            yield path, step.line, step.say
+        branches: list[Branch] = []
+        for button in step.buttons:
+            yield path, button.line, button.label
+            branches.extend(button.branches)
+        if step.input:
+            if step.input.invalid:
+                yield path, step.input.line, step.input.invalid
+            branches.extend(step.input.branches)
+        if step.options:
+            if step.options.empty:
+                yield path, step.options.line, step.options.empty
+            branches.extend(step.options.branches)
+        for branch in branches:
+            if branch.say:
+                yield path, branch.line, branch.say

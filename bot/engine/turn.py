@@ -12,9 +12,8 @@ from bot.i18n import Catalogs, Translator
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from bot.engine.loader import FlowSet
     from bot.engine.registry import Option
-    from bot.engine.spec import Flow
+    from bot.engine.spec import Flow, FlowSet
     from bot.store.models import Case, Conversation, Practitioner
     from bot.store.repo import Repo
 

@@ -17,7 +17,8 @@ def extract_flows(
     comment_tags: Collection[str],
     options: Mapping[str, Any],
 ) -> Iterator[tuple[int, str, str, list[str]]]:
-    from bot.engine.loader import flow_msgids, parse_flow
+    from bot.engine.loader import parse_flow
+    from bot.engine.spec import flow_msgids
 
     flow, _errors = parse_flow(Path(fileobj.name))
     if flow is None:

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 
 from bot.engine.buttons import ButtonAnswer, ButtonPress, Opening
 from bot.engine.events import Reply
-from bot.engine.loader import FlowSet
 from bot.engine.registry import registry
 from bot.engine.render import escape, fill
+from bot.engine.spec import FlowSet
 from bot.i18n import N_, Translator
 from bot.reminders import message
 from bot.reminders.store import OPEN

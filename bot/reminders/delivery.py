@@ -44,8 +44,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 from bot import metrics
 from bot.engine.events import Reply
-from bot.engine.loader import FlowSet
 from bot.engine.signing import Signer
+from bot.engine.spec import FlowSet
 from bot.i18n import Catalogs
 from bot.notify import Notifier
 from bot.reminders import message, store

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.engine.events import Reply, ReplyButton
-from bot.engine.loader import FlowSet
 from bot.engine.render import escape, fill
 from bot.engine.signing import Signer
+from bot.engine.spec import FlowSet
 from bot.i18n import N_, Translator
 from bot.reminders.when import say_when
 from bot.store.models import Reminder

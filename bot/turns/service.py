@@ -19,10 +19,10 @@ from bot.config import Settings
 from bot.engine.errors import NetwerkcoachError, NotAdmitted, Reject
 from bot.engine.events import Event, Identity, Outcome, Reply
 from bot.engine.interpreter import Interpreter
-from bot.engine.loader import FlowSet
 from bot.engine.registry import Registry
 from bot.engine.render import Renderer
 from bot.engine.signing import Signer
+from bot.engine.spec import FlowSet
 from bot.i18n import N_, Catalogs, language_for
 from bot.store.db import store_unavailable
 from bot.store.dedup import claim, serialise

@@ -27,8 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.engine.events import Identity
-from bot.engine.loader import FlowSet
-from bot.engine.spec import Flow
+from bot.engine.spec import Flow, FlowSet
 from bot.store.models import Case
 from bot.turns import Turns
 from tests.support.chat import Chat, Where

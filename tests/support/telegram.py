@@ -12,7 +12,7 @@ from telegram.ext import Application
 from bot.channels.telegram.app import running_bot
 from bot.channels.telegram.channel import TelegramChannel
 from bot.config import Settings
-from bot.engine.loader import FlowSet
+from bot.engine.spec import FlowSet
 from bot.i18n import Catalogs
 from bot.runtime import load_content
 from bot.turns import Turns

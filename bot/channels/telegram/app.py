@@ -27,7 +27,7 @@ from bot.channels.telegram.processor import PerPractitionerProcessor
 from bot.channels.telegram.ratelimit import ChatRateLimiter
 from bot.channels.telegram.transport import BotApiRequest
 from bot.config import Settings
-from bot.engine.loader import FlowSet
+from bot.engine.spec import FlowSet
 from bot.i18n import N_, Catalogs
 from bot.reminders.delivery import for_turns as reminder_job
 from bot.reminders.delivery import run_periodically as deliver_reminders
