@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.actions.common import open_case, shorten
 from bot.actions.labels import check_note
 from bot.engine.errors import Reject
 from bot.engine.registry import Option, registry
@@ -19,7 +20,6 @@ from bot.i18n import N_
 from bot.i18n.fmt import date_long
 from bot.store.models import Agreement, Case, Person
 
-NO_CASE = N_("This works per family. First choose or add a family.")
 GONE = N_("That agreement no longer exists. Nothing was changed.")
 NONE_YET = N_("No agreements yet. They are made in the phases, together with the family.")
 MARKED_DONE = N_("Marked as done.")
@@ -76,14 +76,6 @@ CHOSEN = "agreement_id"
 # --- helpers other modules use ------------------------------------------------------------
 
 
-async def open_case(turn: Turn) -> Case:
-    """The active, open case, or a refusal: family data is only touched through it."""
-    case = await turn.active_case()
-    if case is None or case.status != "open":
-        raise Reject(NO_CASE)
-    return case
-
-
 async def add_agreement(
     turn: Turn,
     case: Case,
@@ -132,12 +124,6 @@ def status_mark(agreement: Agreement) -> str:
     if not is_task(agreement):
         return ""
     return DONE_MARK if agreement.status == "done" else OPEN_MARK
-
-
-def shorten(text: str, limit: int) -> str:
-    """One line of at most `limit` characters, cut with "…"."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
 def heading(turn: Turn, agreement: Agreement) -> str:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.actions.agreements import open_case
 from bot.actions.approach import APPROACHED
+from bot.actions.common import open_case
 from bot.actions.people import (
     CHOSEN,
     CLOSENESS,

@@ -19,9 +19,8 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.actions.agreements import open_case, shorten
+from bot.actions.common import fill, forget, open_case, shorten
 from bot.actions.labels import check_note
-from bot.actions.people import fill, forget
 from bot.engine.errors import Reject
 from bot.engine.registry import Option, registry
 from bot.engine.render import escape
