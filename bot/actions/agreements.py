@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.actions.common import open_case, shorten
+from bot.actions.common import active_open_case, forget, open_case, shorten
 from bot.actions.labels import check_note
 from bot.engine.errors import Reject
 from bot.engine.registry import Option, registry
@@ -163,8 +163,8 @@ def agreement_line(turn: Turn, agreement: Agreement) -> str:
 async def _case_agreements(turn: Turn) -> Sequence[Agreement]:
     """The active case's agreements in the order /afspraken lists and numbers them: the
     preparation first, then per phase, each in the order they were made."""
-    case = await turn.active_case()
-    if case is None or case.status != "open":
+    case = await active_open_case(turn)
+    if case is None:
         return []
     found = await turn.repo.agreements(case)
     return sorted(found, key=lambda a: (a.kind != PREPARATION, a.phase, a.id))
@@ -309,5 +309,5 @@ async def delete_agreement(turn: Turn) -> None:
     ref = _ref(agreement)
     await turn.repo.delete_agreement(agreement)
     turn.record("agreement.deleted", ref)
-    turn.conversation.data = {k: v for k, v in turn.data.items() if k != CHOSEN}
+    forget(turn, CHOSEN)
     turn.flash.append(turn.t(DELETED))

@@ -16,10 +16,18 @@ from bot.store.models import Case
 NO_CASE = N_("This works per family. First choose or add a family.")
 
 
-async def open_case(turn: Turn) -> Case:
-    """The active, open case, or a refusal: family data is only touched through it."""
+async def active_open_case(turn: Turn) -> Case | None:
+    """The active case while it is open; None otherwise (views show less, never refuse)."""
     case = await turn.active_case()
     if case is None or case.status != "open":
+        return None
+    return case
+
+
+async def open_case(turn: Turn) -> Case:
+    """The active, open case, or a refusal: family data is only touched through it."""
+    case = await active_open_case(turn)
+    if case is None:
         raise Reject(NO_CASE)
     return case
 

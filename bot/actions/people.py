@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.actions.agreements import add_agreement
-from bot.actions.common import fill, forget, open_case
+from bot.actions.common import active_open_case, fill, forget, open_case
 from bot.actions.labels import NAME_WARNINGS, check_label, check_note, warn_if_full_name
 from bot.engine.errors import Reject
 from bot.engine.registry import Option, registry
@@ -74,8 +74,8 @@ def decision_label(turn: Turn, decision: str) -> str:
 
 async def case_people(turn: Turn) -> Sequence[Person]:
     """The people of the active case; nothing when there is no open active case."""
-    case = await turn.active_case()
-    if case is None or case.status != "open":
+    case = await active_open_case(turn)
+    if case is None:
         return []
     return await turn.repo.people(case)
 

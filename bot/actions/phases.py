@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bot.actions.common import active_open_case
 from bot.engine.registry import Guard, Option, registry
 from bot.engine.render import escape, fill
 from bot.engine.spec import Flow
@@ -61,8 +62,8 @@ def _position(flow: Flow, step: str, trail: dict[str, Any]) -> tuple[int, int]:
 
 async def case_progress(turn: Turn) -> list[Progress]:
     """Progress of each phase flow that exists, for the active case ([] without one)."""
-    case = await turn.active_case()
-    if case is None or case.status != "open":
+    case = await active_open_case(turn)
+    if case is None:
         return []
     convs = {
         row.flow: row
