@@ -114,3 +114,11 @@ def _chosen(flow_id: str) -> Guard:
 
 for _flow_id, _ in PHASES:
     registry.guard(f"chosen_{_flow_id}")(_chosen(_flow_id))
+
+
+@registry.action("phase_done")
+async def phase_done(turn: Turn) -> None:
+    """Everything of the phase is recorded: it counts as done from here (the menu shows ✓,
+    and entering it again starts afresh), so a reminder offered after it is only an offer.
+    A practitioner who leaves it unanswered has finished the phase all the same."""
+    turn.conversation.status = "done"
