@@ -57,7 +57,6 @@ PREPARATION = "preparation"
 """Kept with phase 1, but listed under its own heading, before the phases."""
 WHO = {"parent": N_("the parent"), "practitioner": N_("you")}
 PHASE = N_("Phase {number}")
-UNTIL = N_("until when: {due}")
 STATUS = {"open": N_("open"), "done": N_("done")}
 WHO_LINE = N_("Who: {who}")
 DUE_LINE = N_("Until when: {due}")
@@ -146,18 +145,6 @@ def kind_and_text(kind: str, text: str) -> str:
     if starts_with_kind(kind, text):
         return f"<b>{escape(text[: len(kind)])}</b>{escape(text[len(kind) :])}"
     return f"<b>{escape(kind)}</b>: {escape(text)}"
-
-
-def agreement_line(turn: Turn, agreement: Agreement) -> str:
-    """One line of the plan: mark (tasks only), kind, text, who, until when (escaped)."""
-    mark = status_mark(agreement)
-    kind = turn.t(KINDS.get(agreement.kind, OTHER_KIND))
-    line = f"{mark} {kind_and_text(kind, agreement.text)}".lstrip()
-    if agreement.who and agreement.kind in ("approach", "responsibility"):
-        line += f" — {who_label(turn, agreement.who)}"
-    if agreement.due:
-        line += f" ({turn.t(UNTIL).replace('{due}', escape(agreement.due))})"
-    return line
 
 
 async def _case_agreements(turn: Turn) -> Sequence[Agreement]:
