@@ -1,12 +1,13 @@
-"""The engine's exceptions: one root, a small subclass per failure."""
+"""The engine's exceptions: a small subclass of the project's root error per failure."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from bot.errors import NetwerkcoachError
 
-class NetwerkcoachError(Exception):
-    """Root of every error this project raises on purpose."""
+__all__ = ["FlowError", "FlowErrors", "NetwerkcoachError", "NotAdmitted", "Reject"]
+"""`NetwerkcoachError` is defined in `bot/errors.py`; the engine may import it from here."""
 
 
 class FlowError(NetwerkcoachError):
