@@ -30,6 +30,7 @@ from bot.engine.events import (
     Text,
     Unsupported,
 )
+from bot.errors import StartupError
 from bot.i18n import N_, language_for
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ class TelegramChannel:
 
     def _engine(self) -> Engine:
         if self.engine is None:
-            raise RuntimeError("the engine is not started")
+            raise StartupError("the engine is not started")
         return self.engine
 
     def _t(self, user: User | None, msgid: str) -> str:
