@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.errors import SettingError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The checkout (or image) root: `flows/` and `locales/` live beside the package."""
 
@@ -81,7 +83,7 @@ class Settings(BaseSettings):
         ids = set()
         for part in value.replace(",", " ").split():
             if not part.isdigit() or int(part) <= 0:
-                raise ValueError(f"not a Telegram user id: {part!r} (use digits, e.g. 123456789)")
+                raise SettingError(f"not a Telegram user id: {part!r} (use digits, e.g. 123456789)")
             ids.add(int(part))
         return frozenset(ids)
 

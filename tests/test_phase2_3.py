@@ -19,8 +19,8 @@ from bot.actions import agreements as ag
 from bot.actions import approach as ap
 from bot.actions import people as pe
 from bot.actions import phase4 as p4
-from bot.actions import reminders as rem
 from bot.actions.labels import NOTE_CONTACT, REFUSALS, looks_like_full_name
+from bot.actions.reminders import moment
 from bot.config import Settings
 from bot.engine.events import Identity
 from bot.engine.messages import CANCELLED, EMPTY, TOO_SHORT, UNKNOWN_BUTTON
@@ -525,7 +525,7 @@ async def test_each_phase_2_and_3_tip_is_shown_in_its_phase(chat: Chat) -> None:
     chat.engine.clock = lambda: TUESDAY_MORNING
     await chat.text("volgende week dinsdag")
     assert shown_tips(chat, mark) == PHASE3_TIPS
-    assert chat.has(rem.SET, when="dinsdag 8 december om 09:00")
+    assert chat.has(moment.SET, when="dinsdag 8 december om 09:00")
 
 
 async def test_on_to_phase_3_and_phase_4_from_where_a_phase_ends(chat: Chat) -> None:

@@ -15,8 +15,8 @@ from typing import Any, cast
 import pytest
 from sqlalchemy import select, text
 
-from bot.actions import reminders as rem
 from bot.actions.people import MARKS
+from bot.actions.reminders import checkins, manage, meeting, moment, quiet_hours
 from bot.engine.errors import Reject
 from bot.engine.events import Identity
 from bot.engine.messages import UNKNOWN_BUTTON
@@ -84,7 +84,7 @@ async def test_an_empty_list_says_so_and_offers_to_add_one(alice: Chat) -> None:
     await onboard(alice)
     await alice.send("/herinneringen")
     assert await step(alice) == ("herinneringen", "list")
-    assert alice.has(rem.NONE_YET)
+    assert alice.has(manage.NONE_YET)
     assert "21:00–08:00" in alice.last.text  # the quiet hours, shown with the list
     assert alice.t("New reminder") in alice.labels
     await alice.send("/menu")
@@ -107,7 +107,7 @@ async def test_a_reminder_for_the_family_by_button_said_back_in_words(alice: Cha
     await alice.press("Tomorrow 9:00")
 
     assert await step(alice) == ("herinneringen", "list")
-    assert alice.has(rem.SET, when="woensdag 2 december om 09:00")
+    assert alice.has(moment.SET, when="woensdag 2 december om 09:00")
     assert "Fam. K" in alice.last.text and "moeder bellen over woensdag" in alice.last.text
     [saved] = await reminders_of(alice)
     assert (saved.kind, saved.status, saved.about) == (
@@ -128,8 +128,8 @@ async def test_a_typed_dutch_time_without_a_family(alice: Chat) -> None:
     await alice.press("No, without a family")
     await alice.text("supervisie voorbereiden")
     await alice.text("do 14:30")
-    assert alice.has(rem.SET, when="donderdag 3 december om 14:30")
-    assert alice.has(rem.WITHOUT_CASE)
+    assert alice.has(moment.SET, when="donderdag 3 december om 14:30")
+    assert alice.has(manage.WITHOUT_CASE)
     [saved] = await reminders_of(alice)
     assert saved.case_id is None
     assert saved.due_at == datetime(2026, 12, 3, 13, 30, tzinfo=UTC)
@@ -153,7 +153,7 @@ async def test_a_past_ambiguous_or_unreadable_time_is_refused_with_an_example(
     assert await step(alice) == ("herinneringen", "when")  # asked again
     assert await reminders_of(alice) == []
     await alice.text("over 3 dagen")
-    assert alice.has(rem.SET, when="vrijdag 4 december om 09:00")
+    assert alice.has(moment.SET, when="vrijdag 4 december om 09:00")
 
 
 TOO_FAR = {
@@ -187,7 +187,7 @@ async def test_a_moment_more_than_a_year_ahead_is_refused_in_the_practitioners_l
     assert await reminders_of(chat) == []
 
     await chat.text("1-12-2027 23:59")  # the last minute of the last day
-    assert chat.has(rem.SET, when=LAST_MINUTE[language])
+    assert chat.has(moment.SET, when=LAST_MINUTE[language])
     [saved] = await reminders_of(chat)
     assert saved.due_at == datetime(2027, 12, 1, 22, 59, tzinfo=UTC)
 
@@ -224,13 +224,13 @@ async def test_a_pressed_moment_is_checked_like_a_typed_one() -> None:
     ever do, `pick_when` refuses it the same way."""
     beyond = Pressed(datetime(2027, 12, 1, 23, 0, tzinfo=UTC))  # 2 December, local
     with pytest.raises(Reject) as refused:
-        await rem.pick_when(cast(Turn, beyond))
+        await moment.pick_when(cast(Turn, beyond))
     assert refused.value.msgid == PROBLEMS["too_far"]
     assert refused.value.values == {"date": "1 december 2027"}
-    assert rem.DUE not in beyond.data
+    assert moment.DUE not in beyond.data
     last = Pressed(datetime(2027, 12, 1, 22, 59, tzinfo=UTC))  # 23:59 on the last day
-    await rem.pick_when(cast(Turn, last))
-    assert last.data[rem.DUE] == last.at.isoformat()
+    await moment.pick_when(cast(Turn, last))
+    assert last.data[moment.DUE] == last.at.isoformat()
 
 
 async def test_contact_details_are_not_kept_in_what_it_is_about(alice: Chat) -> None:
@@ -261,7 +261,7 @@ async def test_move_then_cancel_after_a_confirmation(alice: Chat) -> None:
     await alice.press("Move")
     await alice.text("12-1 10:00")
     assert await step(alice) == ("herinneringen", "item")
-    assert alice.has(rem.MOVED, when="dinsdag 12 januari 2027 om 10:00")
+    assert alice.has(manage.MOVED, when="dinsdag 12 januari 2027 om 10:00")
     [moved] = await reminders_of(alice)
     assert moved.due_at == datetime(2027, 1, 12, 9, 0, tzinfo=UTC)
 
@@ -272,7 +272,7 @@ async def test_move_then_cancel_after_a_confirmation(alice: Chat) -> None:
     await alice.press("Cancel…")
     await alice.press("Yes, cancel")
     assert await step(alice) == ("herinneringen", "list")
-    assert alice.has(rem.CANCELLED) and alice.has(rem.NONE_YET)
+    assert alice.has(manage.CANCELLED) and alice.has(manage.NONE_YET)
     assert (await reminders_of(alice))[0].status == "cancelled"
 
 
@@ -280,14 +280,14 @@ async def test_the_list_is_per_family_and_notes_quiet_hours(alice: Chat) -> None
     await onboard(alice)
     await add(alice, "oma bellen", "morgen 9:00")
     await add(alice, "laat nog mailen", "vandaag 22:30")
-    assert alice.has(rem.QUIET_NOTE, time="08:00")  # said when it is set
+    assert alice.has(moment.QUIET_NOTE, time="08:00")  # said when it is set
     await alice.send("/gezin")
     await alice.press("New family")
     await alice.text("Gezin B.")
     await add(alice, "juf vragen", "over een week")
     shown = alice.last.text
     assert shown.index("Fam. K") < shown.index("Gezin B.")  # soonest family first
-    assert alice.t(rem.QUIET_WAIT).replace("{time}", "08:00") in shown
+    assert alice.t(manage.QUIET_WAIT).replace("{time}", "08:00") in shown
     assert len([b for b in alice.labels if " · " in b]) == 3
 
 
@@ -296,11 +296,11 @@ async def test_quiet_hours_are_set_validated_and_can_be_switched_off(alice: Chat
     await alice.send("/herinneringen")
     await alice.press("Change quiet hours")
     await alice.text("na het eten")
-    assert alice.has(rem.QUIET_BAD)
+    assert alice.has(quiet_hours.QUIET_BAD)
     assert await step(alice) == ("herinneringen", "quiet")
     await alice.text("22-7")
     assert await step(alice) == ("herinneringen", "list")
-    assert alice.has(rem.QUIET_SET, hours="22:00–07:00")
+    assert alice.has(quiet_hours.QUIET_SET, hours="22:00–07:00")
     p = await alice.practitioner()
     assert p is not None and (p.quiet_start, p.quiet_end) == (22 * 60, 7 * 60)
 
@@ -315,12 +315,12 @@ async def test_quiet_hours_are_set_validated_and_can_be_switched_off(alice: Chat
 
 
 def test_quiet_hours_are_read_in_the_usual_ways() -> None:
-    assert rem.parse_quiet_hours("21:00-08:00") == (1260, 480)
-    assert rem.parse_quiet_hours("22-7") == (1320, 420)
-    assert rem.parse_quiet_hours("21.30 tot 7.30") == (1290, 450)
-    assert rem.parse_quiet_hours("22 uur – 7 uur") == (1320, 420)
-    assert rem.parse_quiet_hours("25-7") is None
-    assert rem.parse_quiet_hours("vanavond") is None
+    assert quiet_hours.parse_quiet_hours("21:00-08:00") == (1260, 480)
+    assert quiet_hours.parse_quiet_hours("22-7") == (1320, 420)
+    assert quiet_hours.parse_quiet_hours("21.30 tot 7.30") == (1290, 450)
+    assert quiet_hours.parse_quiet_hours("22 uur – 7 uur") == (1320, 420)
+    assert quiet_hours.parse_quiet_hours("25-7") is None
+    assert quiet_hours.parse_quiet_hours("vanavond") is None
 
 
 async def test_nobody_else_can_act_on_a_reminder(still: Turns) -> None:
@@ -331,7 +331,7 @@ async def test_nobody_else_can_act_on_a_reminder(still: Turns) -> None:
     [button] = [b for b in alice.buttons if b.label.startswith("wo 2 dec")]
 
     await bob.send("/herinneringen")
-    assert bob.has(rem.NONE_YET)  # not in bob's list
+    assert bob.has(manage.NONE_YET)  # not in bob's list
     await bob.press_data(button.data)  # alice's signed button, pressed by bob
     assert bob.has(UNKNOWN_BUTTON)
     assert await step(bob) == ("herinneringen", "list")
@@ -352,13 +352,13 @@ async def test_voorbereiden_offers_a_reminder_before_the_meeting(alice: Chat) ->
     assert await step(alice) == ("voorbereiden", "remind")
     await press_starting(alice, alice.t("In a week"))
     assert await step(alice) == ("menu", "main")
-    assert alice.has(rem.SET, when="dinsdag 8 december om 09:00")
+    assert alice.has(moment.SET, when="dinsdag 8 december om 09:00")
     assert alice.has("Good luck with the first meeting!")
     assert f"{alice.t('Prepare')} ✓" in alice.last.text
     [saved] = await reminders_of(alice)
     assert (saved.kind, saved.tip_id, saved.open_flow) == (
         "meeting",
-        rem.MEETING_TIP,
+        meeting.MEETING_TIP,
         "voorbereiden",
     )
     assert saved.case_id == (await alice.where()).active_case_id
@@ -395,7 +395,7 @@ async def test_fase3_follow_up_is_kept_and_comes_back_as_a_reminder(alice: Chat)
     await approach_oma(alice)
     await alice.text("over twee weken")
     assert await step(alice) == ("fase3", "finish")
-    assert alice.has(rem.SET, when="dinsdag 15 december om 09:00")
+    assert alice.has(moment.SET, when="dinsdag 15 december om 09:00")
     [saved] = await reminders_of(alice)
     assert (saved.kind, saved.about, saved.open_flow, saved.open_step) == (
         "followup",
@@ -445,25 +445,25 @@ async def test_fase4_offers_check_ins_after_2_6_and_12_weeks_each_adjustable(
     # Tuesday 10 March 2026: 2 weeks on is still winter time, 6 and 12 weeks summer time.
     alice.engine.clock = lambda: datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
     await to_check_ins(alice)
-    assert alice.has(rem.CHECKIN_PROPOSED)
+    assert alice.has(checkins.CHECKIN_PROPOSED)
     for when in ("Dinsdag 24 maart om 09:00", "Dinsdag 21 april om 09:00", "Dinsdag 2 juni"):
         assert when in alice.last.text
 
-    change = alice.t(rem.CHECKIN_LABEL).split("{")[0]
+    change = alice.t(checkins.CHECKIN_LABEL).split("{")[0]
     await press_starting(alice, f"{change}3")
     assert await step(alice) == ("fase4", "checkin_when")
-    assert alice.has(rem.SLOT_PLANNED, when="dinsdag 2 juni om 09:00")
+    assert alice.has(checkins.SLOT_PLANNED, when="dinsdag 2 juni om 09:00")
     await alice.text("vr 5-6 11:00")
     assert await step(alice) == ("fase4", "remind")
     assert "Vrijdag 5 juni om 11:00" in alice.last.text
-    assert alice.has(rem.CHECKIN_CHOSEN) and not alice.has(rem.CHECKIN_PROPOSED)
+    assert alice.has(checkins.CHECKIN_CHOSEN) and not alice.has(checkins.CHECKIN_PROPOSED)
 
     # Quick choices that fit a moment weeks away: a week earlier or later, same time.
     await press_starting(alice, f"{change}3")
-    earlier, later = alice.t(rem.EARLIER).split("{")[0], alice.t(rem.LATER).split("{")[0]
+    earlier, later = alice.t(checkins.EARLIER).split("{")[0], alice.t(checkins.LATER).split("{")[0]
     assert [label for label in alice.labels if label.startswith((earlier, later))] == [
-        alice.t(rem.EARLIER, when="vr 29 mei 11:00"),
-        alice.t(rem.LATER, when="vr 12 jun 11:00"),
+        alice.t(checkins.EARLIER, when="vr 29 mei 11:00"),
+        alice.t(checkins.LATER, when="vr 12 jun 11:00"),
     ]
     assert alice.t("Tomorrow 9:00") not in alice.labels
     await press_starting(alice, later)
@@ -471,23 +471,25 @@ async def test_fase4_offers_check_ins_after_2_6_and_12_weeks_each_adjustable(
 
     await press_starting(alice, f"{change}3")
     await alice.press("Skip this one")
-    assert alice.t(rem.CHECKIN_SKIPPED).replace("{number}", "3") in alice.last.text
+    assert alice.t(checkins.CHECKIN_SKIPPED).replace("{number}", "3") in alice.last.text
 
     # A skipped one says so, cannot be skipped again, and offers the moment first proposed.
-    await press_starting(alice, alice.t(rem.CHECKIN_LABEL_SKIPPED, number="3"))
-    assert alice.has(rem.SLOT_SKIPPED) and "—" not in alice.last.text
+    await press_starting(alice, alice.t(checkins.CHECKIN_LABEL_SKIPPED, number="3"))
+    assert alice.has(checkins.SLOT_SKIPPED) and "—" not in alice.last.text
     assert alice.t("Skip this one") not in alice.labels
-    await press_starting(alice, alice.t(rem.PROPOSAL, weeks="12", when="di 2 jun 09:00"))
-    assert alice.has(rem.CHECKIN_PROPOSED) and "Dinsdag 2 juni om 09:00" in alice.last.text
+    await press_starting(alice, alice.t(checkins.PROPOSAL, weeks="12", when="di 2 jun 09:00"))
+    assert alice.has(checkins.CHECKIN_PROPOSED) and "Dinsdag 2 juni om 09:00" in alice.last.text
     await press_starting(alice, f"{change}3")
     await alice.press("Skip this one")
     await alice.press("Yes, remind me")
 
     assert await step(alice) == ("menu", "main")
-    assert alice.has(rem.CHECKINS_SET, when="dinsdag 24 maart om 09:00, dinsdag 21 april om 09:00")
+    assert alice.has(
+        checkins.CHECKINS_SET, when="dinsdag 24 maart om 09:00, dinsdag 21 april om 09:00"
+    )
     saved = await reminders_of(alice)
     assert [(r.kind, r.tip_id, r.open_flow) for r in saved] == [
-        ("checkin", rem.CHECKIN_TIP, "fase4")
+        ("checkin", checkins.CHECKIN_TIP, "fase4")
     ] * 2
     # 09:00 on both sides of the change to summer time: 08:00 UTC, then 07:00 UTC.
     assert [r.due_at for r in saved] == [
@@ -498,8 +500,8 @@ async def test_fase4_offers_check_ins_after_2_6_and_12_weeks_each_adjustable(
 
 async def test_fase4_check_ins_stay_within_a_year_typed_or_pressed(alice: Chat) -> None:
     await to_check_ins(alice)
-    change = alice.t(rem.CHECKIN_LABEL).split("{")[0]
-    later = alice.t(rem.LATER).split("{")[0]
+    change = alice.t(checkins.CHECKIN_LABEL).split("{")[0]
+    later = alice.t(checkins.LATER).split("{")[0]
 
     await press_starting(alice, f"{change}3")
     await alice.text("9999-12-31 23:59")
@@ -510,10 +512,10 @@ async def test_fase4_check_ins_stay_within_a_year_typed_or_pressed(alice: Chat) 
 
     # "A week later" is offered up to the last day, and not beyond it.
     await press_starting(alice, f"{change}3")
-    await press_starting(alice, alice.t(rem.LATER, when="wo 1 dec 11:00"))
+    await press_starting(alice, alice.t(checkins.LATER, when="wo 1 dec 11:00"))
     assert "Woensdag 1 december 2027 om 11:00" in alice.last.text
     await press_starting(alice, f"{change}3")
-    assert alice.t(rem.EARLIER, when="wo 24 nov 11:00") in alice.labels
+    assert alice.t(checkins.EARLIER, when="wo 24 nov 11:00") in alice.labels
     assert not [label for label in alice.labels if label.startswith(later)]
     await alice.press("Skip this one")
     await alice.press("Yes, remind me")

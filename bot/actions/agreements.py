@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.actions.common import active_open_case, forget, open_case, shorten
 from bot.actions.labels import check_note
 from bot.engine.errors import Reject
 from bot.engine.registry import Option, registry
@@ -19,7 +20,6 @@ from bot.i18n import N_
 from bot.i18n.fmt import date_long
 from bot.store.models import Agreement, Case, Person
 
-NO_CASE = N_("This works per family. First choose or add a family.")
 GONE = N_("That agreement no longer exists. Nothing was changed.")
 NONE_YET = N_("No agreements yet. They are made in the phases, together with the family.")
 MARKED_DONE = N_("Marked as done.")
@@ -57,7 +57,6 @@ PREPARATION = "preparation"
 """Kept with phase 1, but listed under its own heading, before the phases."""
 WHO = {"parent": N_("the parent"), "practitioner": N_("you")}
 PHASE = N_("Phase {number}")
-UNTIL = N_("until when: {due}")
 STATUS = {"open": N_("open"), "done": N_("done")}
 WHO_LINE = N_("Who: {who}")
 DUE_LINE = N_("Until when: {due}")
@@ -74,14 +73,6 @@ CHOSEN = "agreement_id"
 
 
 # --- helpers other modules use ------------------------------------------------------------
-
-
-async def open_case(turn: Turn) -> Case:
-    """The active, open case, or a refusal: family data is only touched through it."""
-    case = await turn.active_case()
-    if case is None or case.status != "open":
-        raise Reject(NO_CASE)
-    return case
 
 
 async def add_agreement(
@@ -134,12 +125,6 @@ def status_mark(agreement: Agreement) -> str:
     return DONE_MARK if agreement.status == "done" else OPEN_MARK
 
 
-def shorten(text: str, limit: int) -> str:
-    """One line of at most `limit` characters, cut with "…"."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
-
-
 def heading(turn: Turn, agreement: Agreement) -> str:
     """The heading an agreement is listed under: "Preparation" or its phase's title."""
     if agreement.kind == PREPARATION:
@@ -162,23 +147,11 @@ def kind_and_text(kind: str, text: str) -> str:
     return f"<b>{escape(kind)}</b>: {escape(text)}"
 
 
-def agreement_line(turn: Turn, agreement: Agreement) -> str:
-    """One line of the plan: mark (tasks only), kind, text, who, until when (escaped)."""
-    mark = status_mark(agreement)
-    kind = turn.t(KINDS.get(agreement.kind, OTHER_KIND))
-    line = f"{mark} {kind_and_text(kind, agreement.text)}".lstrip()
-    if agreement.who and agreement.kind in ("approach", "responsibility"):
-        line += f" — {who_label(turn, agreement.who)}"
-    if agreement.due:
-        line += f" ({turn.t(UNTIL).replace('{due}', escape(agreement.due))})"
-    return line
-
-
 async def _case_agreements(turn: Turn) -> Sequence[Agreement]:
     """The active case's agreements in the order /afspraken lists and numbers them: the
     preparation first, then per phase, each in the order they were made."""
-    case = await turn.active_case()
-    if case is None or case.status != "open":
+    case = await active_open_case(turn)
+    if case is None:
         return []
     found = await turn.repo.agreements(case)
     return sorted(found, key=lambda a: (a.kind != PREPARATION, a.phase, a.id))
@@ -323,5 +296,5 @@ async def delete_agreement(turn: Turn) -> None:
     ref = _ref(agreement)
     await turn.repo.delete_agreement(agreement)
     turn.record("agreement.deleted", ref)
-    turn.conversation.data = {k: v for k, v in turn.data.items() if k != CHOSEN}
+    forget(turn, CHOSEN)
     turn.flash.append(turn.t(DELETED))

@@ -9,10 +9,11 @@ nothing behind.
 
 from __future__ import annotations
 
-from bot.actions.agreements import add_agreement, open_case, shorten
+from bot.actions.agreements import add_agreement
+from bot.actions.common import fill, forget, open_case, shorten
 from bot.actions.labels import check_note
-from bot.actions.people import MARKS, case_people, fill, forget, person_by_key
-from bot.actions.reminders import chosen_moment, remember, words
+from bot.actions.people import MARKS, case_people, person_by_key
+from bot.actions.reminders.moment import chosen_moment, remember, words
 from bot.engine.errors import Reject
 from bot.engine.registry import Option, registry
 from bot.engine.render import escape

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.actions.agreements import open_case
 from bot.actions.approach import APPROACHED
+from bot.actions.common import open_case, shorten
 from bot.actions.people import (
     CHOSEN,
     CLOSENESS,
@@ -73,11 +73,6 @@ def sorted_people(people: Sequence[Person]) -> list[Person]:
 # --- /netwerk ---------------------------------------------------------------------------------
 
 
-def _short(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
-
-
 def _line(turn: Turn, person: Person, *, meaning: int) -> str:
     """One person: decision mark, name, how close, approached; the meaning cut to
     `meaning` characters (0: left out)."""
@@ -86,7 +81,7 @@ def _line(turn: Turn, person: Person, *, meaning: int) -> str:
     if person.approached_at is not None:
         line += f" · {turn.t(APPROACHED)}"
     if meaning and person.meaning:
-        line += f"\n      <i>{escape(_short(person.meaning, meaning))}</i>"
+        line += f"\n      <i>{escape(shorten(person.meaning, meaning))}</i>"
     return line
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.actions.agreements import add_agreement, open_case
+from bot.actions.agreements import add_agreement
+from bot.actions.common import active_open_case, fill, forget, open_case
 from bot.actions.labels import NAME_WARNINGS, check_label, check_note, warn_if_full_name
 from bot.engine.errors import Reject
 from bot.engine.registry import Option, registry
 from bot.engine.render import escape
-from bot.engine.render import fill as render_fill
 from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.store.models import Agreement, Case, Person
@@ -68,25 +68,14 @@ CHOSEN = "person_id"
 # --- helpers --------------------------------------------------------------------------------
 
 
-def forget(turn: Turn, *keys: str) -> None:
-    """Drop keys from the conversation's answers. A new dict, so the change is saved."""
-    turn.conversation.data = {k: v for k, v in turn.data.items() if k not in keys}
-
-
-def fill(turn: Turn, msgid: str, **values: str) -> str:
-    """Translate `msgid` and put in values that are already escaped (a name that starts
-    a sentence gets a capital, and a value ending in "." no second one: see `fill`)."""
-    return render_fill(turn.t(msgid), values)
-
-
 def decision_label(turn: Turn, decision: str) -> str:
     return f"{MARKS.get(decision, '')} {turn.t(DECISIONS.get(decision, decision))}".strip()
 
 
 async def case_people(turn: Turn) -> Sequence[Person]:
     """The people of the active case; nothing when there is no open active case."""
-    case = await turn.active_case()
-    if case is None or case.status != "open":
+    case = await active_open_case(turn)
+    if case is None:
         return []
     return await turn.repo.people(case)
 

@@ -4,7 +4,7 @@ The three closing questions are kept in the family's words, one agreement each; 
 question again (after "back") replaces that answer. Problem plans, expectations and
 check-ins can be several, so each one typed is a new agreement. The check-ins typed here
 are the family's words; the reminders offered at the end (after 2, 6 and 12 weeks) are in
-`bot/actions/reminders.py`.
+`bot/actions/reminders/checkins.py`.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bot.actions.common import active_open_case
 from bot.engine.registry import Guard, Option, registry
 from bot.engine.render import escape, fill
 from bot.engine.spec import Flow
@@ -61,8 +62,8 @@ def _position(flow: Flow, step: str, trail: dict[str, Any]) -> tuple[int, int]:
 
 async def case_progress(turn: Turn) -> list[Progress]:
     """Progress of each phase flow that exists, for the active case ([] without one)."""
-    case = await turn.active_case()
-    if case is None or case.status != "open":
+    case = await active_open_case(turn)
+    if case is None:
         return []
     convs = {
         row.flow: row
@@ -113,3 +114,11 @@ def _chosen(flow_id: str) -> Guard:
 
 for _flow_id, _ in PHASES:
     registry.guard(f"chosen_{_flow_id}")(_chosen(_flow_id))
+
+
+@registry.action("phase_done")
+async def phase_done(turn: Turn) -> None:
+    """Everything of the phase is recorded: it counts as done from here (the menu shows ✓,
+    and entering it again starts afresh), so a reminder offered after it is only an offer.
+    A practitioner who leaves it unanswered has finished the phase all the same."""
+    turn.conversation.status = "done"

@@ -17,10 +17,9 @@ from bot.actions.agreements import (
     PREPARATION,
     STATUS,
     is_task,
-    open_case,
     phase_title,
-    shorten,
 )
+from bot.actions.common import open_case, shorten
 from bot.actions.network import GROUP_TITLES, network_picture, sorted_people
 from bot.actions.people import CLOSENESS, DECISIONS, EMPTY_MAP
 from bot.actions.phase4 import NOTHING

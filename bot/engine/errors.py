@@ -1,12 +1,10 @@
-"""The engine's exceptions: one root, a small subclass per failure."""
+"""The engine's exceptions: a small subclass of the project's root error per failure."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-
-class NetwerkcoachError(Exception):
-    """Root of every error this project raises on purpose."""
+from bot.errors import NetwerkcoachError
 
 
 class FlowError(NetwerkcoachError):

@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
+from bot.errors import ArgumentError
+
 if TYPE_CHECKING:
     from bot.engine.buttons import ButtonHandler
     from bot.engine.turn import Turn
@@ -77,7 +79,7 @@ class Registry:
     def _register(table: dict[str, F], name: str) -> Callable[[F], F]:
         def decorate(func: F) -> F:
             if name in table:
-                raise ValueError(f"{name!r} is registered twice")
+                raise ArgumentError(f"{name!r} is registered twice")
             table[name] = func
             return func
 

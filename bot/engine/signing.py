@@ -11,6 +11,8 @@ import base64
 import hashlib
 import hmac
 
+from bot.errors import ArgumentError
+
 SIG_LEN = 8
 MAX_DATA = 64  # Telegram's limit for callback_data, in bytes
 
@@ -26,7 +28,7 @@ class Signer:
     def sign(self, owner: str, payload: str) -> str:
         data = f"{payload}|{self._sig(owner, payload)}"
         if len(data.encode()) > MAX_DATA:
-            raise ValueError("callback data over 64 bytes")
+            raise ArgumentError("callback data over 64 bytes")
         return data
 
     def verify(self, owner: str, data: str) -> str | None:

@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from bot.errors import NetwerkcoachError
+
 
 class LineDict(dict[str, Any]):
     """A mapping with its own line and the line of each key (1-based)."""
@@ -55,7 +57,7 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
-class YamlSyntaxError(Exception):
+class YamlSyntaxError(NetwerkcoachError):
     """The file is not valid YAML; `line` is where the parser gave up."""
 
     def __init__(self, line: int, message: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel import Locale
 from babel.messages.pofile import read_po
 
 LANGUAGES = ("nl", "en")
@@ -28,10 +27,6 @@ class Translator:
     def gettext(self, msgid: str) -> str:
         return self.messages.get(msgid) or msgid
 
-    @property
-    def locale(self) -> Locale:
-        return Locale.parse(self.language)
-
 
 class Catalogs:
     """All languages, loaded once."""
@@ -39,11 +34,9 @@ class Catalogs:
     def __init__(self, locales_dir: Path) -> None:
         self.dir = locales_dir
         self._translators: dict[str, Translator] = {}
-        self._fuzzy: dict[str, set[str]] = {}
         for language in LANGUAGES:
-            messages, fuzzy = _read(locales_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po")
+            messages = _read(locales_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po")
             self._translators[language] = Translator(language, messages)
-            self._fuzzy[language] = fuzzy
 
     def get(self, language: str) -> Translator:
         return self._translators.get(language) or self._translators[DEFAULT_LANGUAGE]
@@ -53,22 +46,20 @@ class Catalogs:
         return bool(self._translators[language].messages.get(msgid))
 
 
-def _read(path: Path) -> tuple[dict[str, str], set[str]]:
+def _read(path: Path) -> dict[str, str]:
+    """The finished translations of one catalog: a fuzzy entry is a guess, so its msgid
+    is shown instead (as an empty one is)."""
     if not path.exists():
-        return {}, set()
+        return {}
     with path.open("rb") as handle:
         catalog = read_po(handle)
     messages: dict[str, str] = {}
-    fuzzy: set[str] = set()
     for message in catalog:
-        if not message.id or not isinstance(message.id, str):
-            continue
-        if message.fuzzy:
-            fuzzy.add(message.id)
+        if not message.id or not isinstance(message.id, str) or message.fuzzy:
             continue
         if isinstance(message.string, str) and message.string:
             messages[message.id] = message.string
-    return messages, fuzzy
+    return messages
 
 
 def language_for(language_code: str | None, default: str = DEFAULT_LANGUAGE) -> str:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, CursorResult, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from bot.errors import ArgumentError
 from bot.store.models import AuditEntry, Case, Practitioner, Reminder
 
 KINDS = ("meeting", "followup", "checkin", "free")
@@ -49,11 +50,11 @@ class ReminderQueries:
     ) -> Reminder:
         """A pending reminder at `due_at` (aware; stored in UTC), for `case` or for none."""
         if kind not in KINDS:
-            raise ValueError(f"unknown reminder kind {kind!r}")
+            raise ArgumentError(f"unknown reminder kind {kind!r}")
         if due_at.tzinfo is None:
-            raise ValueError("due_at must be time-zone aware")
+            raise ArgumentError("due_at must be time-zone aware")
         if case is not None and case.owner_id != owner.id:
-            raise ValueError("a reminder can only be about one of the owner's cases")
+            raise ArgumentError("a reminder can only be about one of the owner's cases")
         reminder = Reminder(
             owner_id=owner.id,
             case_id=None if case is None else case.id,
@@ -196,7 +197,7 @@ class ReminderQueries:
 
 def _reschedule(reminder: Reminder, due_at: datetime) -> None:
     if due_at.tzinfo is None:
-        raise ValueError("due_at must be time-zone aware")
+        raise ArgumentError("due_at must be time-zone aware")
     reminder.due_at = reminder.next_attempt_at = due_at
     reminder.status, reminder.attempts, reminder.late = PENDING, 0, False
     reminder.claimed_until = reminder.sent_at = None

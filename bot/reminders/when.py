@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 
+from bot.errors import ArgumentError, NetwerkcoachError
 from bot.i18n import N_
 
 Reason = Literal["past", "ambiguous", "unknown", "too_far"]
@@ -49,7 +50,7 @@ PROBLEMS: dict[str, str] = {
 """What to tell the practitioner for each `WhenError.reason` (English msgids)."""
 
 
-class WhenError(ValueError):
+class WhenError(NetwerkcoachError, ValueError):
     """A moment that cannot be used; `reason` is `past`, `ambiguous`, `unknown` or
     `too_far`, and `PROBLEMS[reason]` explains it. `last_day` is the latest day allowed
     (`too_far` only), said by `values`."""
@@ -340,10 +341,10 @@ def minutes_of(clock: str) -> int:
     time of day."""
     hours, sep, minutes = clock.strip().replace(".", ":").partition(":")
     if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
-        raise ValueError(f"not a time of day: {clock!r}")
+        raise ArgumentError(f"not a time of day: {clock!r}")
     value = int(hours) * 60 + int(minutes)
     if int(hours) > 23 or int(minutes) > 59:
-        raise ValueError(f"not a time of day: {clock!r}")
+        raise ArgumentError(f"not a time of day: {clock!r}")
     return value
 
 

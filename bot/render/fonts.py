@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
+from bot.errors import StartupError
+
 CJK_PACKAGE = "noto_cjk_sans_jp_regular"
 CJK_FILE = "NotoSansCJKjp-Regular.otf"
 CJK_FAMILY = "Noto Sans CJK JP"
@@ -47,7 +49,7 @@ def font_files() -> FontFiles:
     """Where the fonts are; matplotlib is a dependency, the CJK package may be left out."""
     mpl = _package_dir("matplotlib")
     if mpl is None:  # pragma: no cover - matplotlib is a required dependency
-        raise RuntimeError("matplotlib is not installed")
+        raise StartupError("matplotlib is not installed")
     ttf = mpl / "mpl-data" / "fonts" / "ttf"
     cjk_dir = _package_dir(CJK_PACKAGE)
     cjk = cjk_dir / CJK_FILE if cjk_dir is not None else None

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from bot.errors import NetwerkcoachError
+
 if TYPE_CHECKING:
     from bot.config import Settings
 
@@ -60,7 +62,7 @@ WRONG_KEY = (
 )
 
 
-class DataKeyError(Exception):
+class DataKeyError(NetwerkcoachError):
     """The data key is missing, malformed or does not fit the stored data.
 
     Messages name the setting and what to do, and never contain a key or a value.

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import exc as sa_exc
 
+from bot.errors import StartupError
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -76,10 +78,10 @@ def head_revision() -> str:
         source = path.read_text(encoding="utf-8")
         revision = _REVISION.search(source)
         if revision is None:
-            raise RuntimeError(f'{path.name}: no `revision = "..."` line')
+            raise StartupError(f'{path.name}: no `revision = "..."` line')
         revisions.add(revision.group(1))
         parents.update(_DOWN.findall(source))
     heads = revisions - parents
     if len(heads) != 1:
-        raise RuntimeError(f"the migrations have {len(heads)} heads: {sorted(heads)}")
+        raise StartupError(f"the migrations have {len(heads)} heads: {sorted(heads)}")
     return heads.pop()

@@ -24,6 +24,7 @@ from sqlalchemy import TableClause, Text, column, select, table, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeEngine
 
+from bot.errors import ArgumentError
 from bot.store.crypto import Cipher, DataKeyError
 from bot.store.db import make_engine
 from bot.store.models import Base
@@ -79,7 +80,7 @@ def sealed_columns() -> Iterator[SealedColumns]:
 async def rotate(database_url: str, cipher: Cipher, *, batch: int = DEFAULT_BATCH) -> Rotation:
     """Reseal everything in `database_url` with `cipher`'s newest key, batch by batch."""
     if batch < 1:
-        raise ValueError("batch must be at least 1")
+        raise ArgumentError("batch must be at least 1")
     result = Rotation()
     engine = make_engine(database_url)
     try:

@@ -7,7 +7,8 @@ never need to know about it.
 
 Sealing is randomised (the same label gives a different token every time), so SQL cannot
 compare these columns with a value: `where(Case.label == "x")` would silently never match.
-Such comparisons raise `TypeError` instead; compare in Python after loading the rows.
+Such comparisons raise `SealedComparisonError` (a TypeError) instead; compare in Python
+after loading the rows.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.operators import OperatorType
 from sqlalchemy.types import TypeDecorator
 
+from bot.errors import NetwerkcoachError
 from bot.store.crypto import seal, unseal
 
 _NOT_IN_SQL = frozenset(
@@ -55,13 +57,17 @@ _NOT_IN_SQL = frozenset(
 )
 
 
+class SealedComparisonError(NetwerkcoachError, TypeError):
+    """SQL was asked to compare a sealed column with a value, which can never match."""
+
+
 class _SealedComparator(Text.Comparator[str]):
     """Lets `IS NULL` tests through and refuses comparing sealed values with a value."""
 
     def operate(self, op: OperatorType, *other: Any, **kwargs: Any) -> Any:
         is_null_test = op in (operators.eq, operators.ne) and other and other[0] is None
         if op in _NOT_IN_SQL and not is_null_test:
-            raise TypeError(
+            raise SealedComparisonError(
                 f"{self.expr} is encrypted: SQL cannot compare it ({op.__name__}). "
                 "Load the rows and compare in Python."
             )

@@ -16,13 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.access import Access, startup_warning
 from bot.config import Settings
-from bot.engine.errors import NetwerkcoachError, NotAdmitted, Reject
+from bot.engine.errors import NotAdmitted, Reject
 from bot.engine.events import Event, Identity, Outcome, Reply
 from bot.engine.interpreter import Interpreter
 from bot.engine.registry import Registry
 from bot.engine.render import Renderer
 from bot.engine.signing import Signer
 from bot.engine.spec import FlowSet
+from bot.errors import NetwerkcoachError, StartupError
 from bot.i18n import N_, Catalogs, language_for
 from bot.store.db import store_unavailable
 from bot.store.dedup import claim, serialise
@@ -100,7 +101,7 @@ class Turns:
     @property
     def interpreter(self) -> Interpreter:
         if self._interpreter is None:
-            raise RuntimeError("Turns.start() was not awaited")
+            raise StartupError("Turns.start() was not awaited")
         return self._interpreter
 
     @property

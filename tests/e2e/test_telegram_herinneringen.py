@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from bot.actions import reminders as rem
+from bot.actions.reminders import manage
 from bot.config import Settings
 from bot.reminders.when import PROBLEMS
 from bot.store.db import make_engine, make_sessionmaker
@@ -65,7 +65,7 @@ async def test_add_move_and_cancel_reminders_over_telegram(
         await onboard(user, txt, "Gezin R.")
         t = txt.t
 
-        await shows(user, user.send("/herinneringen"), t("Reminders"), t(rem.NONE_YET))
+        await shows(user, user.send("/herinneringen"), t("Reminders"), t(manage.NONE_YET))
 
         # By button: for the family, tomorrow 9:00.
         await shows(user, user.press(t("New reminder")), "Gezin R.")
@@ -91,7 +91,7 @@ async def test_add_move_and_cancel_reminders_over_telegram(
             user,
             user.send("do 14:30"),
             "Ik herinner je eraan op donderdag 3 december om 14:30.",
-            t(rem.WITHOUT_CASE),
+            t(manage.WITHOUT_CASE),
         )
         assert [(r.kind, r.case_id is None) for r in await reminders_of(settings, user)] == [
             ("free", False),
@@ -107,7 +107,7 @@ async def test_add_move_and_cancel_reminders_over_telegram(
 
         # Cancel it, after a confirmation.
         await shows(user, user.press(t("Cancel…")), "moeder bellen")
-        await shows(user, user.press(t("Yes, cancel")), t(rem.CANCELLED))
+        await shows(user, user.press(t("Yes, cancel")), t(manage.CANCELLED))
         saved = await reminders_of(settings, user)
         assert [r.status for r in saved] == ["cancelled", "pending"]
         assert saved[0].due_at == datetime(2027, 1, 12, 9, 0, tzinfo=UTC)

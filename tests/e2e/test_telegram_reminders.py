@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.access import telegram_key
 from bot.actions.approach import FOLLOWUP_TIP
-from bot.actions.reminders import MEETING_TIP
+from bot.actions.reminders.meeting import MEETING_TIP
 from bot.config import Settings
 from bot.engine.render import fill
 from bot.engine.signing import Signer

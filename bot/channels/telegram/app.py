@@ -28,6 +28,7 @@ from bot.channels.telegram.ratelimit import ChatRateLimiter
 from bot.channels.telegram.transport import BotApiRequest
 from bot.config import Settings
 from bot.engine.spec import FlowSet
+from bot.errors import SettingError
 from bot.i18n import N_, Catalogs
 from bot.reminders.delivery import for_turns as reminder_job
 from bot.reminders.delivery import run_periodically as deliver_reminders
@@ -80,7 +81,7 @@ def make_bot(settings: Settings) -> Bot:
     """A plain `Bot` for the operator's commands (the invite link, reminders from cron);
     use it as `async with make_bot(settings) as bot:`."""
     if settings.telegram_bot_token is None:
-        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        raise SettingError("TELEGRAM_BOT_TOKEN is not set")
     token = settings.telegram_bot_token.get_secret_value()
     if settings.telegram_api_base_url:
         return Bot(token, base_url=api_base_url(settings.telegram_api_base_url))
@@ -94,7 +95,7 @@ def build_application(
     Updates come from our own `Poller` (with `ledger`) or the webhook, never from PTB's
     `Updater`, which confirms them to Telegram before they are applied (polling.py)."""
     if settings.telegram_bot_token is None:
-        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        raise SettingError("TELEGRAM_BOT_TOKEN is not set")
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
@@ -224,13 +225,13 @@ WEBHOOK_BAD_SECRET = (
 
 
 def webhook_secret(settings: Settings) -> str:
-    """The webhook's secret token; refuses (ValueError, with what to do) when it is missing
+    """The webhook's secret token; refuses (`SettingError`, with what to do) when it is missing
     or Telegram would not take it. The message never quotes the secret."""
     if settings.webhook_secret is None:
-        raise ValueError(WEBHOOK_WITHOUT_SECRET)
+        raise SettingError(WEBHOOK_WITHOUT_SECRET)
     secret = settings.webhook_secret.get_secret_value()
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
-        raise ValueError(WEBHOOK_BAD_SECRET)
+        raise SettingError(WEBHOOK_BAD_SECRET)
     return secret
 
 

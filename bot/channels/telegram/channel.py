@@ -29,6 +29,7 @@ from bot.engine.events import (
     Text,
     Unsupported,
 )
+from bot.errors import StartupError
 from bot.i18n import N_, language_for
 from bot.turns import Turns
 
@@ -82,7 +83,7 @@ class TelegramChannel:
 
     def _turns(self) -> Turns:
         if self.turns is None:
-            raise RuntimeError("the turns are not started")
+            raise StartupError("the turns are not started")
         return self.turns
 
     def _t(self, user: User | None, msgid: str) -> str:

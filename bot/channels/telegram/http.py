@@ -37,6 +37,7 @@ from telegram.ext import Application
 from bot import metrics
 from bot.channels.telegram.delivery import CURRENT, Delivery
 from bot.channels.telegram.polling import DRAIN_TIMEOUT
+from bot.errors import StartupError
 from bot.health import database_ready
 
 log = logging.getLogger(__name__)
@@ -211,7 +212,7 @@ async def serving(http: BotHttp, host: str, port: int) -> AsyncIterator[None]:
     while not server.started:
         if task.done():
             await task  # raises what stopped it (the port taken, say)
-            raise RuntimeError(f"the HTTP server on {host}:{port} did not start")
+            raise StartupError(f"the HTTP server on {host}:{port} did not start")
         await asyncio.sleep(0.01)
     log.info("http server listening on %s:%d", host, port)
     try:

@@ -27,6 +27,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.channels.telegram.keepalive import KeepAliveClient
+from bot.errors import StartupError
 
 # PTB's own defaults for HTTPXRequest (seconds).
 READ_TIMEOUT = 5.0
@@ -110,7 +111,7 @@ class BotApiRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         session, keepalive = self._session, self._json
         if session is None or session.closed or keepalive is None:
-            raise RuntimeError("This BotApiRequest is not initialized!")
+            raise StartupError("This BotApiRequest is not initialized!")
         files = request_data.multipart_data if request_data else None
         read = _pick(read_timeout, self._read_timeout)
         connect = _pick(connect_timeout, self._connect_timeout)
