@@ -64,7 +64,7 @@ class Registry:
         """A handler for the buttons whose payload starts with `prefix:`. A step's buttons
         start with their step number, so a prefix is letters only."""
         if not prefix.isalpha():
-            raise ValueError(f"button prefix {prefix!r} must be letters only")
+            raise ArgumentError(f"button prefix {prefix!r} must be letters only")
         return self._register(self.buttons, prefix)
 
     async def passes(self, guards: tuple[str, ...], turn: Turn) -> bool:
