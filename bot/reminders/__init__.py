@@ -4,8 +4,9 @@ The parts, each small:
 
 - `when`: typed times ("morgen 9:00", "di 14:30") into UTC, the quick buttons, and a
   time in words ("dinsdag 3 december om 09:00").
-- `store`: the queries, mixed into `bot.store.repo.Repo` (`repo.add_reminder(...)`), each
-  scoped to the owner; and the installation-wide queries of the delivery job.
+- The queries live with the rest of the store, in `bot.store.reminders`: the
+  practitioner's, on `bot.store.repo.Repo` (`repo.add_reminder(...)`), each scoped to the
+  owner; and the installation-wide queries of the delivery job.
 - `delivery`: `ReminderJob`, which claims due rows, sends them through a `Notifier` and
   marks them sent; quiet hours, back-off, late delivery after downtime.
 - `message`: the reminder as the practitioner sees it, with its signed buttons.

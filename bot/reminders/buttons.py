@@ -18,9 +18,9 @@ from bot.engine.render import escape, fill
 from bot.engine.spec import FlowSet
 from bot.i18n import N_, Translator
 from bot.reminders import message
-from bot.reminders.store import OPEN
 from bot.reminders.when import days_later, say_when
 from bot.store.models import Practitioner
+from bot.store.reminders import OPEN
 from bot.store.repo import Repo
 
 SNOOZE_HOUR = timedelta(hours=1)

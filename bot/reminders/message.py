@@ -35,8 +35,9 @@ NO_CASE = N_("⏰ Reminder.")
 ABOUT = N_("About: {about}")
 LATE = N_("(Late: this was for {when}.)")
 AGAIN = N_("(You may have received this reminder already: sending it was interrupted.)")
-"""On a reminder sent again because the process sending it died (`store.Claim`): Telegram
-may or may not have shown the first one, and cannot tell."""
+"""On a reminder sent again because the process sending it died
+(`bot.store.reminders.Claim`): Telegram may or may not have shown the first one, and cannot
+tell."""
 BUTTON_DONE = N_("Done ✓")
 BUTTON_HOUR = N_("In 1 hour")
 BUTTON_TOMORROW = N_("Tomorrow")

@@ -29,7 +29,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.reminders.store import ReminderQueries
 from bot.store import crypto, turns
 from bot.store.crypto import forget_opened
 from bot.store.models import (
@@ -45,6 +44,7 @@ from bot.store.models import (
     Revocation,
     utcnow,
 )
+from bot.store.reminders import ReminderQueries
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""The reminder queries: the practitioner's own (mixed into `Repo`) and the delivery job's.
+"""The reminder queries: the practitioner's own (mixed into `Repo`) and the delivery job's
+(`bot.reminders.delivery`).
 
 Every query a practitioner's turn makes takes the owner, like the rest of the repository.
 The delivery job works across practitioners (like the retention job) and touches only the
