@@ -1,4 +1,4 @@
-"""The reminder queries: the practitioner's own (mixed into `Repo`) and the delivery job's
+"""The reminder queries: the practitioner's own (part of `Repo`) and the delivery job's
 (`bot.reminders.delivery`).
 
 Every query a practitioner's turn makes takes the owner, like the rest of the repository.
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.errors import ArgumentError
 from bot.store.models import AuditEntry, Case, Practitioner, Reminder
+from bot.store.queries import Queries
 
 KINDS = ("meeting", "followup", "checkin", "free")
 PENDING, SENT, DONE, CANCELLED, FAILED = "pending", "sent", "done", "cancelled", "failed"
@@ -32,10 +33,8 @@ class Upcoming:
     case_label: str | None
 
 
-class ReminderQueries:
-    """Mixed into `Repo`: the practitioner's reminders, always scoped to the owner."""
-
-    session: AsyncSession
+class ReminderQueries(Queries):
+    """Part of `Repo`: the practitioner's reminders, always scoped to the owner."""
 
     async def add_reminder(
         self,
