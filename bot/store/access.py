@@ -13,10 +13,7 @@ from bot.store.queries import Queries
 
 class AccessQueries(Queries):
     async def add_invite(self, code_hash: str, expires_at: datetime) -> Invite:
-        invite = Invite(code_hash=code_hash, expires_at=expires_at)
-        self.session.add(invite)
-        await self.session.flush()
-        return invite
+        return await self._add(Invite(code_hash=code_hash, expires_at=expires_at))
 
     async def redeem_invite(self, code_hash: str, now: datetime) -> bool:
         """Use up an unused, unexpired invite; one statement, so two people racing for

@@ -7,8 +7,11 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, select
 
 from bot.store.models import Agreement, Case, Person, Practitioner
-from bot.store.queries import Queries
+from bot.store.queries import Queries, owned
 
+_AGREEMENT = owned(
+    Agreement, Agreement.id, Case.owner_id, through=(Case, Case.id == Agreement.case_id)
+)
 _AGREEMENTS = (
     select(Agreement)
     .where(Agreement.case_id == bindparam("case"))
@@ -29,14 +32,7 @@ class AgreementQueries(Queries):
 
     async def agreement(self, owner: Practitioner, agreement_id: int | None) -> Agreement | None:
         """The agreement if, and only if, it belongs to one of `owner`'s cases."""
-        if agreement_id is None:
-            return None
-        query = (
-            select(Agreement)
-            .join(Case, Case.id == Agreement.case_id)
-            .where(Agreement.id == agreement_id, Case.owner_id == owner.id)
-        )
-        return (await self.session.execute(query)).scalar_one_or_none()
+        return await self._owned(_AGREEMENT, owner, agreement_id)
 
     async def add_agreement(
         self,
@@ -59,13 +55,11 @@ class AgreementQueries(Queries):
             due=due,
             status="open",
         )
-        self.session.add(agreement)
-        await self.session.flush()
+        await self._add(agreement, owner_id=case.owner_id)
         self._agreements.pop(case.id, None)
         return agreement
 
     async def delete_agreement(self, agreement: Agreement) -> None:
         self._forget()
         self._agreements.pop(agreement.case_id, None)
-        await self.session.delete(agreement)
-        await self.session.flush()
+        await self._delete(agreement)

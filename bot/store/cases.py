@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import CursorResult, bindparam, delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 
 from bot.store.models import AuditEntry, Case, Conversation, Practitioner, Reminder, utcnow
-from bot.store.queries import Queries
+from bot.store.queries import Queries, owned
 
-_CASE = select(Case).where(Case.id == bindparam("id"), Case.owner_id == bindparam("owner"))
+_CASE = owned(Case, Case.id, Case.owner_id)
 
 
 class CaseQueries(Queries):
@@ -33,21 +33,12 @@ class CaseQueries(Queries):
 
     async def case(self, owner: Practitioner, case_id: int | None) -> Case | None:
         """The case with this id if, and only if, it belongs to `owner`."""
-        if case_id is None:
-            return None
-        key = ("case", case_id, owner.id)
-        case: Case | None = self._again(key)
-        if case is None:
-            result = await self.session.execute(_CASE, {"id": case_id, "owner": owner.id})
-            case = self._loaded[key] = result.scalar_one_or_none()
-        return case
+        return await self._owned(_CASE, owner, case_id)
 
     async def add_case(self, owner: Practitioner, label: str) -> Case:
-        case = Case(owner_id=owner.id, label=label, status="open")
-        self.session.add(case)
-        await self.session.flush()
-        self._loaded[("case", case.id, owner.id)] = case
-        return case
+        return await self._add(
+            Case(owner_id=owner.id, label=label, status="open"), owner_id=owner.id
+        )
 
     async def close_case(self, case: Case) -> None:
         case.status = "closed"
@@ -111,7 +102,6 @@ class CaseQueries(Queries):
         await self.session.execute(delete(Conversation).where(Conversation.case_id == case.id))
         self._expunge_conversations(lambda c: c.case_id == case.id)
         await self.session.execute(delete(AuditEntry).where(AuditEntry.case_id == case.id))
-        await self.session.delete(case)
         if owner.active_case_id == case.id:
             owner.active_case_id = None
-        await self.session.flush()
+        await self._delete(case)

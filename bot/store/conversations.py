@@ -9,14 +9,12 @@ from typing import Any
 from sqlalchemy import Row, bindparam, select
 
 from bot.store.models import Conversation, Practitioner
-from bot.store.queries import Queries
+from bot.store.queries import Queries, owned
 
 NO_SCOPE = "-"
 """The scope of a flow about the practitioner rather than a case."""
 
-_CONVERSATION_BY_ID = select(Conversation).where(
-    Conversation.id == bindparam("id"), Conversation.practitioner_id == bindparam("owner")
-)
+_CONVERSATION_BY_ID = owned(Conversation, Conversation.id, Conversation.practitioner_id)
 _CONVERSATION = select(Conversation).where(
     Conversation.practitioner_id == bindparam("owner"),
     Conversation.flow == bindparam("flow"),
@@ -40,21 +38,13 @@ class ConversationQueries(Queries):
     async def conversation_by_id(
         self, owner: Practitioner, conv_id: int | None
     ) -> Conversation | None:
-        if conv_id is None:
-            return None
-        key = ("conversation", conv_id, owner.id)
-        conv: Conversation | None = self._again(key)
-        if conv is None:
-            values = {"id": conv_id, "owner": owner.id}
-            result = await self.session.execute(_CONVERSATION_BY_ID, values)
-            conv = self._loaded[key] = result.scalar_one_or_none()
-        return conv
+        return await self._owned(_CONVERSATION_BY_ID, owner, conv_id)
 
     async def conversation(self, owner: Practitioner, flow: str, scope: str) -> Conversation | None:
         values = {"owner": owner.id, "flow": flow, "scope": scope}
         conv = (await self.session.execute(_CONVERSATION, values)).scalar_one_or_none()
         if conv is not None:
-            self._loaded[("conversation", conv.id, owner.id)] = conv
+            self._remember(conv, owner.id)
         return conv
 
     async def conversations(self, owner: Practitioner) -> Sequence[Conversation]:
@@ -79,11 +69,7 @@ class ConversationQueries(Queries):
             data={},
             trail={"steps": []},
         )
-        self.session.add(conv)
-        await self.session.flush()
-        self._loaded[("conversation", conv.id, owner.id)] = conv
-        return conv
+        return await self._add(conv, owner_id=owner.id)
 
     async def delete_conversation(self, conv: Conversation) -> None:
-        await self.session.delete(conv)
-        await self.session.flush()
+        await self._delete(conv)

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, select
 
 from bot.store.models import Case, Person, Practitioner
-from bot.store.queries import Queries
+from bot.store.queries import Queries, owned
 
+_PERSON = owned(Person, Person.id, Case.owner_id, through=(Case, Case.id == Person.case_id))
 _PEOPLE = select(Person).where(Person.case_id == bindparam("case")).order_by(Person.id)
 
 
@@ -25,14 +26,7 @@ class PeopleQueries(Queries):
 
     async def person(self, owner: Practitioner, person_id: int | None) -> Person | None:
         """The person if, and only if, they belong to one of `owner`'s cases."""
-        if person_id is None:
-            return None
-        query = (
-            select(Person)
-            .join(Case, Case.id == Person.case_id)
-            .where(Person.id == person_id, Case.owner_id == owner.id)
-        )
-        return (await self.session.execute(query)).scalar_one_or_none()
+        return await self._owned(_PERSON, owner, person_id)
 
     async def add_person(
         self, case: Case, name: str, group: str, closeness: str, meaning: str | None, decision: str
@@ -45,8 +39,7 @@ class PeopleQueries(Queries):
             meaning=meaning,
             decision=decision,
         )
-        self.session.add(person)
-        await self.session.flush()
+        await self._add(person, owner_id=case.owner_id)
         self._people.pop(case.id, None)
         return person
 
@@ -54,5 +47,4 @@ class PeopleQueries(Queries):
         self._forget()
         self._people.pop(person.case_id, None)
         self._agreements.pop(person.case_id, None)
-        await self.session.delete(person)
-        await self.session.flush()
+        await self._delete(person)

@@ -50,10 +50,10 @@ class PractitionerQueries(Queries):
         self.in_place = p
         if last.conversation is not None:
             self.session.add(last.conversation)
-            self._loaded[("conversation", last.conversation.id, p.id)] = last.conversation
+            self._remember(last.conversation, p.id)
         if last.case is not None:
             self.session.add(last.case)
-            self._loaded[("case", last.case.id, p.id)] = last.case
+            self._remember(last.case, p.id)
 
     def left(self, stamp: tuple[int, int]) -> turns.LastTurn | None:
         """What this turn leaves for the next (`bot.store.turns`): the practitioner with
@@ -65,11 +65,11 @@ class PractitionerQueries(Queries):
         conversation: Conversation | None = None
         case: Case | None = None
         if p.current_conversation_id is not None:
-            conversation = self._again(("conversation", p.current_conversation_id, p.id))
+            conversation = self._again(Conversation, p.current_conversation_id, p.id)
             if conversation is None:
                 return None
         if p.active_case_id is not None:
-            case = self._again(("case", p.active_case_id, p.id))
+            case = self._again(Case, p.active_case_id, p.id)
             if case is None:
                 return None
         return turns.LastTurn(stamp, p, conversation, case)
@@ -95,11 +95,10 @@ class PractitionerQueries(Queries):
         if row is None:
             return None
         practitioner, conversation, case = row
-        if practitioner.current_conversation_id is not None:
-            key = ("conversation", practitioner.current_conversation_id, practitioner.id)
-            self._loaded[key] = conversation
-        if practitioner.active_case_id is not None:
-            self._loaded[("case", practitioner.active_case_id, practitioner.id)] = case
+        if conversation is not None:
+            self._remember(conversation, practitioner.id)
+        if case is not None:
+            self._remember(case, practitioner.id)
         self.in_place = practitioner
         return practitioner
 
@@ -109,9 +108,7 @@ class PractitionerQueries(Queries):
         practitioner = Practitioner(
             external_key=external_key, language=language, timezone=timezone, settings={}
         )
-        self.session.add(practitioner)
-        await self.session.flush()
-        self.in_place = practitioner
+        self.in_place = await self._add(practitioner)
         return practitioner
 
     async def practitioner_by_id(self, practitioner_id: int) -> Practitioner | None:

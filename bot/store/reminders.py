@@ -16,8 +16,9 @@ from sqlalchemy import ColumnElement, CursorResult, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.errors import ArgumentError
-from bot.store.models import AuditEntry, Case, Practitioner, Reminder
-from bot.store.queries import Queries
+from bot.store.audit import AuditQueries
+from bot.store.models import Case, Practitioner, Reminder
+from bot.store.queries import owned
 
 KINDS = ("meeting", "followup", "checkin", "free")
 PENDING, SENT, DONE, CANCELLED, FAILED = "pending", "sent", "done", "cancelled", "failed"
@@ -33,7 +34,10 @@ class Upcoming:
     case_label: str | None
 
 
-class ReminderQueries(Queries):
+_REMINDER = owned(Reminder, Reminder.id, Reminder.owner_id)
+
+
+class ReminderQueries(AuditQueries):
     """Part of `Repo`: the practitioner's reminders, always scoped to the owner."""
 
     async def add_reminder(
@@ -69,8 +73,7 @@ class ReminderQueries(Queries):
             attempts=0,
             late=False,
         )
-        self.session.add(reminder)
-        await self.session.flush()
+        await self._add(reminder, owner_id=owner.id)
         self._audit_reminder(owner, reminder, "reminder.added", due_at.isoformat())
         return reminder
 
@@ -127,10 +130,7 @@ class ReminderQueries(Queries):
         """The reminder with this id if, and only if, it belongs to `owner`. Asked again in
         the same unit of work (a button press, then marking it done), it comes from the
         session without a query."""
-        if reminder_id is None:
-            return None
-        reminder = await self.session.get(Reminder, reminder_id)
-        return reminder if reminder is not None and reminder.owner_id == owner.id else None
+        return await self._owned(_REMINDER, owner, reminder_id)
 
     async def move_reminder(
         self,
@@ -183,15 +183,13 @@ class ReminderQueries(Queries):
     def _audit_reminder(
         self, owner: Practitioner, reminder: Reminder, event: str, value: str | None = None
     ) -> None:
-        self.session.add(
-            AuditEntry(
-                practitioner_id=owner.id,
-                case_id=reminder.case_id,
-                event=event,
-                flow="reminders",
-                field=f"reminder:{reminder.id}",
-                value=value,
-            )
+        self.audit(
+            owner,
+            event,
+            case_id=reminder.case_id,
+            flow="reminders",
+            field=f"reminder:{reminder.id}",
+            value=value,
         )
 
 

@@ -29,9 +29,9 @@ class Repo(
     ConversationQueries,
     PeopleQueries,
     AgreementQueries,
+    ReminderQueries,
     AuditQueries,
     AccessQueries,
-    ReminderQueries,
     MetaQueries,
 ):
     """Queries for one unit of work; the caller owns the transaction."""
