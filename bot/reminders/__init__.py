@@ -14,9 +14,10 @@ The parts, each small:
 
 Contract for the flows (names as agreed; additions are marked):
 
-- Table `reminders` (`bot.store.models.Reminder`, migration `0004`); statuses `pending`,
-  `sent`, `done`, `cancelled`, and (added) `failed` for a message the channel says can
-  never be delivered (the practitioner blocked the bot).
+- Table `reminders` (`bot.store.models.Reminder`, migration `0004`); statuses
+  (`bot.store.status.ReminderStatus`) `pending`, `sent`, `done`, `cancelled`, and (added)
+  `failed` for a message the channel says can never be delivered (the practitioner
+  blocked the bot).
 - Quiet hours: `Practitioner.quiet_start` / `quiet_end`, minutes after local midnight
   (default 1260 = 21:00 and 480 = 08:00); equal values switch quiet hours off. Use
   `when.minutes_of("21:30")` / `when.clock_text(1290)` to convert, and

@@ -53,6 +53,7 @@ from bot.reminders.when import at_local, warm_up
 from bot.store import reminders as reminder_store
 from bot.store.db import is_sqlite, store_unavailable
 from bot.store.models import Case, Practitioner, Reminder, utcnow
+from bot.store.status import CaseStatus, ReminderStatus
 from bot.turns import Turns
 
 log = logging.getLogger(__name__)
@@ -231,7 +232,7 @@ class ReminderJob:
         label = case.label if case is not None and case.owner_id == owner.id else None
         should = planned(reminder, owner)
         late = now - should > LATE_AFTER
-        is_open = case is None or case.status == "open"
+        is_open = case is None or case.status == CaseStatus.OPEN
         shown = message.Shown(reminder, label, owner.language, owner.timezone, is_open)
         reply = message.compose(
             shown,
@@ -265,9 +266,9 @@ class ReminderJob:
                 return Pass(sent=int(await self._mark_sent(item, now, ready)))
         async with self.sessions() as session, session.begin():
             if delivered is None:
-                next_attempt_at, status = now + backoff(item.attempts + 1), reminder_store.PENDING
+                next_attempt_at, status = now + backoff(item.attempts + 1), ReminderStatus.PENDING
             else:
-                next_attempt_at, status = now, reminder_store.FAILED
+                next_attempt_at, status = now, ReminderStatus.FAILED
             await reminder_store.release(
                 session,
                 item.reminder_id,

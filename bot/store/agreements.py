@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, select
 
 from bot.store.models import Agreement, Case, Person, Practitioner
 from bot.store.queries import Queries, owned
+from bot.store.status import AgreementStatus
 
 _AGREEMENT = owned(
     Agreement, Agreement.id, Case.owner_id, through=(Case, Case.id == Agreement.case_id)
@@ -53,7 +54,7 @@ class AgreementQueries(Queries):
             who=who,
             person_id=person.id if person else None,
             due=due,
-            status="open",
+            status=AgreementStatus.OPEN,
         )
         await self._add(agreement, owner_id=case.owner_id)
         self._agreements.pop(case.id, None)

@@ -14,12 +14,15 @@ from sqlalchemy import CursorResult, delete, func, select, update
 
 from bot.store.models import AuditEntry, Case, Conversation, Practitioner, Reminder, utcnow
 from bot.store.queries import Queries, owned
+from bot.store.status import CaseStatus
 
 _CASE = owned(Case, Case.id, Case.owner_id)
 
 
 class CaseQueries(Queries):
-    async def cases(self, owner: Practitioner, *, status: str | None = "open") -> Sequence[Case]:
+    async def cases(
+        self, owner: Practitioner, *, status: str | None = CaseStatus.OPEN
+    ) -> Sequence[Case]:
         query = select(Case).where(Case.owner_id == owner.id).order_by(Case.created_at, Case.id)
         if status is not None:
             query = query.where(Case.status == status)
@@ -37,11 +40,11 @@ class CaseQueries(Queries):
 
     async def add_case(self, owner: Practitioner, label: str) -> Case:
         return await self._add(
-            Case(owner_id=owner.id, label=label, status="open"), owner_id=owner.id
+            Case(owner_id=owner.id, label=label, status=CaseStatus.OPEN), owner_id=owner.id
         )
 
     async def close_case(self, case: Case) -> None:
-        case.status = "closed"
+        case.status = CaseStatus.CLOSED
         case.closed_at = utcnow()
         case.retention_reminded_at = None
 
@@ -54,7 +57,7 @@ class CaseQueries(Queries):
     ) -> Sequence[Case]:
         """Cases closed at or before `closed_by`, of every practitioner or of one (for the
         retention job); `reminded` filters on the reminder having gone out."""
-        query = select(Case).where(Case.status == "closed", Case.closed_at <= closed_by)
+        query = select(Case).where(Case.status == CaseStatus.CLOSED, Case.closed_at <= closed_by)
         if owner_id is not None:
             query = query.where(Case.owner_id == owner_id)
         if reminded is not None:
@@ -79,7 +82,7 @@ class CaseQueries(Queries):
             update(Case)
             .where(
                 Case.id == case_id,
-                Case.status == "closed",
+                Case.status == CaseStatus.CLOSED,
                 Case.retention_reminded_at.is_(None),
             )
             .values(retention_reminded_at=now)

@@ -10,6 +10,7 @@ from sqlalchemy import Row, bindparam, select
 
 from bot.store.models import Conversation, Practitioner
 from bot.store.queries import Queries, owned
+from bot.store.status import ConversationStatus
 
 NO_SCOPE = "-"
 """The scope of a flow about the practitioner rather than a case."""
@@ -65,7 +66,7 @@ class ConversationQueries(Queries):
             scope=scope,
             step=step,
             case_id=case_id,
-            status="active",
+            status=ConversationStatus.ACTIVE,
             data={},
             trail={"steps": []},
         )

@@ -20,6 +20,7 @@ from bot.store.models import (
     Reminder,
 )
 from bot.store.queries import Queries
+from bot.store.status import CaseStatus
 
 # The queries of every turn, built once: making a statement and its cache key costs more
 # CPU than SQLite takes to run it. Ownership stays part of each query.
@@ -156,8 +157,8 @@ class PractitionerQueries(Queries):
         """Installation-wide counts for the operator; never content."""
         return {
             "practitioners": await self._count(Practitioner.id),
-            "open cases": await self._count(Case.id, Case.status == "open"),
-            "closed cases": await self._count(Case.id, Case.status == "closed"),
+            "open cases": await self._count(Case.id, Case.status == CaseStatus.OPEN),
+            "closed cases": await self._count(Case.id, Case.status == CaseStatus.CLOSED),
             "people": await self._count(Person.id),
             "agreements": await self._count(Agreement.id),
         }

@@ -19,10 +19,10 @@ from bot.errors import ArgumentError
 from bot.store.audit import AuditQueries
 from bot.store.models import Case, Practitioner, Reminder
 from bot.store.queries import owned
+from bot.store.status import ReminderKind, ReminderStatus
 
-KINDS = ("meeting", "followup", "checkin", "free")
-PENDING, SENT, DONE, CANCELLED, FAILED = "pending", "sent", "done", "cancelled", "failed"
-OPEN = (PENDING, SENT)
+KINDS = tuple(ReminderKind)
+OPEN = (ReminderStatus.PENDING, ReminderStatus.SENT)
 """Statuses a practitioner can still act on (move, snooze, done, cancel)."""
 
 
@@ -69,7 +69,7 @@ class ReminderQueries(AuditQueries):
             open_step=open_step,
             due_at=due_at,
             next_attempt_at=due_at,
-            status=PENDING,
+            status=ReminderStatus.PENDING,
             attempts=0,
             late=False,
         )
@@ -119,11 +119,11 @@ class ReminderQueries(AuditQueries):
             Reminder.case_id == case.id,
             Reminder.owner_id == case.owner_id,
             Reminder.status.in_(OPEN),
-            Reminder.kind.in_(("meeting", "followup")),
+            Reminder.kind.in_((ReminderKind.MEETING, ReminderKind.FOLLOWUP)),
         )
         cancelled = (await self.session.execute(query)).scalars().all()
         for reminder in cancelled:
-            reminder.status, reminder.claimed_until = CANCELLED, None
+            reminder.status, reminder.claimed_until = ReminderStatus.CANCELLED, None
         return len(cancelled)
 
     async def reminder(self, owner: Practitioner, reminder_id: int | None) -> Reminder | None:
@@ -158,15 +158,23 @@ class ReminderQueries(AuditQueries):
     async def cancel_reminder(self, owner: Practitioner, reminder_id: int) -> Reminder | None:
         """Cancel; None when there is no such reminder of `owner` or it was already done or
         cancelled."""
-        return await self._close(owner, reminder_id, CANCELLED, "reminder.cancelled")
+        return await self._close(owner, reminder_id, ReminderStatus.CANCELLED, "reminder.cancelled")
 
     async def done_reminder(self, owner: Practitioner, reminder_id: int) -> Reminder | None:
         """Mark done, recorded in the case's audit trail with what it was about (so the
         family's history says the follow-up happened). None as for `cancel_reminder`."""
-        return await self._close(owner, reminder_id, DONE, "reminder.done", about=True)
+        return await self._close(
+            owner, reminder_id, ReminderStatus.DONE, "reminder.done", about=True
+        )
 
     async def _close(
-        self, owner: Practitioner, reminder_id: int, status: str, event: str, *, about: bool = False
+        self,
+        owner: Practitioner,
+        reminder_id: int,
+        status: ReminderStatus,
+        event: str,
+        *,
+        about: bool = False,
     ) -> Reminder | None:
         reminder = await self._open(owner, reminder_id)
         if reminder is None:
@@ -197,7 +205,7 @@ def _reschedule(reminder: Reminder, due_at: datetime) -> None:
     if due_at.tzinfo is None:
         raise ArgumentError("due_at must be time-zone aware")
     reminder.due_at = reminder.next_attempt_at = due_at
-    reminder.status, reminder.attempts, reminder.late = PENDING, 0, False
+    reminder.status, reminder.attempts, reminder.late = ReminderStatus.PENDING, 0, False
     reminder.claimed_until = reminder.sent_at = None
 
 
@@ -206,7 +214,7 @@ def _reschedule(reminder: Reminder, due_at: datetime) -> None:
 
 def _due(now: datetime) -> list[ColumnElement[bool]]:
     return [
-        Reminder.status == PENDING,
+        Reminder.status == ReminderStatus.PENDING,
         Reminder.next_attempt_at <= now,
         or_(Reminder.claimed_until.is_(None), Reminder.claimed_until <= now),
     ]
@@ -258,7 +266,7 @@ async def claim_next(session: AsyncSession, now: datetime, *, lease: timedelta) 
 
 async def next_due(session: AsyncSession) -> datetime | None:
     """When the next pending reminder may be tried (claimed ones included)."""
-    query = select(Reminder.next_attempt_at).where(Reminder.status == PENDING)
+    query = select(Reminder.next_attempt_at).where(Reminder.status == ReminderStatus.PENDING)
     query = query.order_by(Reminder.next_attempt_at).limit(1)
     return (await session.execute(query)).scalar_one_or_none()
 
@@ -267,11 +275,11 @@ _MARK_SENT = (
     update(Reminder)
     .where(
         Reminder.id == bindparam("reminder_id"),
-        Reminder.status == PENDING,
+        Reminder.status == ReminderStatus.PENDING,
         Reminder.claimed_until == bindparam("claim"),
     )
     .values(
-        status=SENT,
+        status=ReminderStatus.SENT,
         sent_at=bindparam("now"),
         late=bindparam("late"),
         claimed_until=None,
@@ -307,7 +315,7 @@ async def release(
     *,
     next_attempt_at: datetime,
     failed: bool,
-    status: str = PENDING,
+    status: ReminderStatus = ReminderStatus.PENDING,
 ) -> None:
     """Give a claim back: try again at `next_attempt_at` (counting a failure if `failed`),
     or end it with another `status`."""
@@ -322,7 +330,7 @@ async def release(
         update(Reminder)
         .where(
             Reminder.id == reminder_id,
-            Reminder.status == PENDING,
+            Reminder.status == ReminderStatus.PENDING,
             Reminder.claimed_until == claimed_until,
         )
         .values(**values)
