@@ -1,6 +1,7 @@
-"""The repository's owner-scoped lookups (`bot.store.queries.owned`): a row found by id
-only for the practitioner it belongs to, and asked again in the same unit of work without
-a query; and the statuses, which are stored as the strings they stand for."""
+"""The store below everything that uses it (it imports none of them); its owner-scoped
+lookups (`bot.store.queries.owned`): a row found by id only for the practitioner it
+belongs to, and asked again in the same unit of work without a query; and the statuses,
+which are stored as the strings they stand for."""
 
 from __future__ import annotations
 
@@ -16,9 +17,16 @@ from bot.store.db import make_engine, make_sessionmaker
 from bot.store.models import Agreement, Case, Conversation, Person, Reminder
 from bot.store.repo import Repo, case_scope
 from bot.store.status import AgreementStatus, CaseStatus, ConversationStatus, ReminderStatus
+from tests.test_architecture import offenders
 
 ALICE, BOB = "test:alice", "test:bob"
 DUE = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+def test_the_store_imports_nothing_that_uses_it() -> None:
+    above = ("bot.access", "bot.actions", "bot.channels", "bot.engine", "bot.reminders")
+    above += ("bot.retention", "bot.runtime", "bot.turns")
+    assert offenders("bot.store", above) == []
 
 
 @pytest.fixture
