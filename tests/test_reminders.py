@@ -19,9 +19,10 @@ from bot.actions import cases
 from bot.actions.export import export_document
 from bot.engine.events import Identity, Outcome, Press, Reply
 from bot.engine.render import fill
-from bot.reminders import buttons, delivery, message, store
+from bot.reminders import buttons, delivery, message
 from bot.reminders.delivery import LATE_AFTER, ReminderJob, for_turns
 from bot.reminders.when import days_later, say_when
+from bot.store import reminders as reminder_store
 from bot.store.models import AuditEntry, Practitioner, Reminder
 from bot.store.repo import Repo
 from bot.turns import Turns
@@ -446,14 +447,14 @@ async def test_sent_is_written_again_when_the_database_does_not_take_it(
     reminder a second time)."""
     case_id = await practitioner(engine)
     reminder_id = await add(engine, NOON, case_id=case_id)
-    real, failures = store.mark_sent, [OperationalError("UPDATE", {}, ConnectionError())]
+    real, failures = reminder_store.mark_sent, [OperationalError("UPDATE", {}, ConnectionError())]
 
     async def flaky(*args: Any, **kwargs: Any) -> bool:
         if failures:
             raise failures.pop()
         return await real(*args, **kwargs)
 
-    monkeypatch.setattr(store, "mark_sent", flaky)
+    monkeypatch.setattr(reminder_store, "mark_sent", flaky)
     monkeypatch.setattr(delivery, "MARK_PAUSES", (0.0,))
     inbox, clock = Inbox(), Clock(NOON)
     job = job_for(engine, inbox, clock)

@@ -4,8 +4,9 @@ The parts, each small:
 
 - `when`: typed times ("morgen 9:00", "di 14:30") into UTC, the quick buttons, and a
   time in words ("dinsdag 3 december om 09:00").
-- `store`: the queries, mixed into `bot.store.repo.Repo` (`repo.add_reminder(...)`), each
-  scoped to the owner; and the installation-wide queries of the delivery job.
+- The queries live with the rest of the store, in `bot.store.reminders`: the
+  practitioner's, on `bot.store.repo.Repo` (`repo.add_reminder(...)`), each scoped to the
+  owner; and the installation-wide queries of the delivery job.
 - `delivery`: `ReminderJob`, which claims due rows, sends them through a `Notifier` and
   marks them sent; quiet hours, back-off, late delivery after downtime.
 - `message`: the reminder as the practitioner sees it, with its signed buttons.
@@ -13,9 +14,10 @@ The parts, each small:
 
 Contract for the flows (names as agreed; additions are marked):
 
-- Table `reminders` (`bot.store.models.Reminder`, migration `0004`); statuses `pending`,
-  `sent`, `done`, `cancelled`, and (added) `failed` for a message the channel says can
-  never be delivered (the practitioner blocked the bot).
+- Table `reminders` (`bot.store.models.Reminder`, migration `0004`); statuses
+  (`bot.store.status.ReminderStatus`) `pending`, `sent`, `done`, `cancelled`, and (added)
+  `failed` for a message the channel says can never be delivered (the practitioner
+  blocked the bot).
 - Quiet hours: `Practitioner.quiet_start` / `quiet_end`, minutes after local midnight
   (default 1260 = 21:00 and 480 = 08:00); equal values switch quiet hours off. Use
   `when.minutes_of("21:30")` / `when.clock_text(1290)` to convert, and

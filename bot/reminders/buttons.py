@@ -18,10 +18,11 @@ from bot.engine.render import escape, fill
 from bot.engine.spec import FlowSet
 from bot.i18n import N_, Translator
 from bot.reminders import message
-from bot.reminders.store import OPEN
 from bot.reminders.when import days_later, say_when
 from bot.store.models import Practitioner
+from bot.store.reminders import OPEN
 from bot.store.repo import Repo
+from bot.store.status import CaseStatus
 
 SNOOZE_HOUR = timedelta(hours=1)
 
@@ -91,7 +92,7 @@ async def press(
     assert action == message.OPEN
     if reminder.open_flow is None or reminder.open_flow not in flows.flows:
         return ButtonAnswer(None, t.gettext(UNKNOWN))
-    if case is not None and case.status != "open":
+    if case is not None and case.status != CaseStatus.OPEN:
         return ButtonAnswer(None, t.gettext(CLOSED))
     where = Opening(reminder.case_id, reminder.open_flow, reminder.open_step)
     return ButtonAnswer(None, t.gettext(OPENED), where)

@@ -3,11 +3,11 @@ at least once when a process dies.
 
 One pass (`ReminderJob.run_once`) takes the due reminders one at a time:
 
-1. Claims the one due first in a short transaction (`store.claim_next`: `FOR UPDATE SKIP
-   LOCKED` on PostgreSQL, so two bot processes split the work instead of both taking it)
-   and sets a lease (`claimed_until`), counted from just before its send. A reminder whose
-   owner is in quiet hours is not sent: its next attempt moves to the end of the quiet
-   hours, in their time zone.
+1. Claims the one due first in a short transaction (`bot.store.reminders.claim_next`:
+   `FOR UPDATE SKIP LOCKED` on PostgreSQL, so two bot processes split the work instead of
+   both taking it) and sets a lease (`claimed_until`), counted from just before its send.
+   A reminder whose owner is in quiet hours is not sent: its next attempt moves to the end
+   of the quiet hours, in their time zone.
 2. Sends it through the `Notifier`, outside any transaction.
 3. Marks it `sent` only once the channel accepted it, and before anything else: one
    autocommitted UPDATE, on PostgreSQL over a connection taken from the pool before the
@@ -48,10 +48,12 @@ from bot.engine.signing import Signer
 from bot.engine.spec import FlowSet
 from bot.i18n import Catalogs
 from bot.notify import Notifier
-from bot.reminders import message, store
+from bot.reminders import message
 from bot.reminders.when import at_local, warm_up
+from bot.store import reminders as reminder_store
 from bot.store.db import is_sqlite, store_unavailable
 from bot.store.models import Case, Practitioner, Reminder, utcnow
+from bot.store.status import CaseStatus, ReminderStatus
 from bot.turns import Turns
 
 log = logging.getLogger(__name__)
@@ -199,14 +201,16 @@ class ReminderJob:
 
     async def next_due(self) -> datetime | None:
         async with self.sessions() as session:
-            return await store.next_due(session)
+            return await reminder_store.next_due(session)
 
     async def _claim(self, now: datetime) -> tuple[_Claimed | None, int]:
         """The next reminder to send now, claimed, and how many met on the way were
         deferred to the end of their owner's quiet hours."""
         deferred = 0
         async with self.sessions() as session, session.begin():
-            while (claim := await store.claim_next(session, now, lease=self.lease)) is not None:
+            while (
+                claim := await reminder_store.claim_next(session, now, lease=self.lease)
+            ) is not None:
                 reminder = claim.reminder
                 owner = await session.get(Practitioner, reminder.owner_id)
                 if owner is None:  # deleted meanwhile; the cascade takes the row
@@ -221,14 +225,14 @@ class ReminderJob:
         return None, deferred
 
     async def _prepare(
-        self, session: AsyncSession, claim: store.Claim, owner: Practitioner, now: datetime
+        self, session: AsyncSession, claim: reminder_store.Claim, owner: Practitioner, now: datetime
     ) -> _Claimed:
         reminder = claim.reminder
         case = None if reminder.case_id is None else await session.get(Case, reminder.case_id)
         label = case.label if case is not None and case.owner_id == owner.id else None
         should = planned(reminder, owner)
         late = now - should > LATE_AFTER
-        is_open = case is None or case.status == "open"
+        is_open = case is None or case.status == CaseStatus.OPEN
         shown = message.Shown(reminder, label, owner.language, owner.timezone, is_open)
         reply = message.compose(
             shown,
@@ -262,10 +266,10 @@ class ReminderJob:
                 return Pass(sent=int(await self._mark_sent(item, now, ready)))
         async with self.sessions() as session, session.begin():
             if delivered is None:
-                next_attempt_at, status = now + backoff(item.attempts + 1), store.PENDING
+                next_attempt_at, status = now + backoff(item.attempts + 1), ReminderStatus.PENDING
             else:
-                next_attempt_at, status = now, store.FAILED
-            await store.release(
+                next_attempt_at, status = now, ReminderStatus.FAILED
+            await reminder_store.release(
                 session,
                 item.reminder_id,
                 item.claimed_until,
@@ -294,7 +298,7 @@ class ReminderJob:
         while True:
             try:
                 async with self._connection(ready) as connection:
-                    marked = await store.mark_sent(
+                    marked = await reminder_store.mark_sent(
                         connection, item.reminder_id, item.claimed_until, now, late=item.late
                     )
                 break

@@ -20,23 +20,25 @@ from bot.engine.spec import FlowSet
 from bot.i18n import N_, Translator
 from bot.reminders.when import say_when
 from bot.store.models import Reminder
+from bot.store.status import ReminderKind
 
 PREFIX = "r"
 DONE, HOUR, TOMORROW, OPEN = "d", "h", "t", "o"
 ACTIONS = (DONE, HOUR, TOMORROW, OPEN)
 
-HEADLINES = {
-    "meeting": N_("⏰ Reminder: the first meeting with “{label}”."),
-    "followup": N_("⏰ Reminder: follow up with “{label}” on approaching someone."),
-    "checkin": N_("⏰ Reminder: a check-in with “{label}”. How are things going?"),
-    "free": N_("⏰ Reminder for “{label}”."),
+HEADLINES: dict[str, str] = {
+    ReminderKind.MEETING: N_("⏰ Reminder: the first meeting with “{label}”."),
+    ReminderKind.FOLLOWUP: N_("⏰ Reminder: follow up with “{label}” on approaching someone."),
+    ReminderKind.CHECKIN: N_("⏰ Reminder: a check-in with “{label}”. How are things going?"),
+    ReminderKind.FREE: N_("⏰ Reminder for “{label}”."),
 }
 NO_CASE = N_("⏰ Reminder.")
 ABOUT = N_("About: {about}")
 LATE = N_("(Late: this was for {when}.)")
 AGAIN = N_("(You may have received this reminder already: sending it was interrupted.)")
-"""On a reminder sent again because the process sending it died (`store.Claim`): Telegram
-may or may not have shown the first one, and cannot tell."""
+"""On a reminder sent again because the process sending it died
+(`bot.store.reminders.Claim`): Telegram may or may not have shown the first one, and cannot
+tell."""
 BUTTON_DONE = N_("Done ✓")
 BUTTON_HOUR = N_("In 1 hour")
 BUTTON_TOMORROW = N_("Tomorrow")
@@ -88,7 +90,7 @@ def text(
     if shown.case_label is None:
         lines = [t.gettext(NO_CASE)]
     else:
-        headline = HEADLINES.get(reminder.kind, HEADLINES["free"])
+        headline = HEADLINES.get(reminder.kind, HEADLINES[ReminderKind.FREE])
         lines = [fill(t.gettext(headline), {"label": escape(shown.case_label)})]
     if reminder.about:
         lines.append(fill(t.gettext(ABOUT), {"about": escape(reminder.about)}))

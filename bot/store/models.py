@@ -17,6 +17,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.store.status import (
+    AgreementStatus,
+    CaseStatus,
+    ConversationStatus,
+    ReminderKind,
+    ReminderStatus,
+)
 from bot.store.types import SensitiveJSON, SensitiveString, SensitiveText, UTCDateTime
 
 
@@ -76,7 +83,7 @@ class Case(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("practitioners.id", ondelete="CASCADE"))
     label: Mapped[str] = mapped_column(SensitiveText)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     retention_reminded_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -102,7 +109,7 @@ class Conversation(Base):
     flow: Mapped[str] = mapped_column(String(32))
     scope: Mapped[str] = mapped_column(String(32))
     step: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=ConversationStatus.ACTIVE)
     data: Mapped[dict[str, Any]] = mapped_column(SensitiveJSON, default=dict)
     trail: Mapped[dict[str, Any]] = mapped_column(SensitiveJSON, default=dict)
     """`{"steps": [...]}`: the steps behind this one, for the back button."""
@@ -188,7 +195,7 @@ class Agreement(Base):
     )
     due: Mapped[str | None] = mapped_column(SensitiveText, default=None)
     """Until when, as agreed (free text such as "eind maart"), or None."""
-    status: Mapped[str] = mapped_column(String(8), default="open")
+    status: Mapped[str] = mapped_column(String(8), default=AgreementStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -242,13 +249,13 @@ class Reminder(Base):
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), default=None
     )
-    kind: Mapped[str] = mapped_column(String(16), default="free")
+    kind: Mapped[str] = mapped_column(String(16), default=ReminderKind.FREE)
     about: Mapped[str | None] = mapped_column(SensitiveText, default=None)
     tip_id: Mapped[str | None] = mapped_column(String(64), default=None)
     open_flow: Mapped[str | None] = mapped_column(String(32), default=None)
     open_step: Mapped[str | None] = mapped_column(String(32), default=None)
     due_at: Mapped[datetime] = mapped_column()
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=ReminderStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column()
     claimed_until: Mapped[datetime | None] = mapped_column(default=None)

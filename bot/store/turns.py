@@ -18,7 +18,7 @@ practitioner) is read from the database as before. On SQLite, where there are no
 triggers, `version` is not returned and every turn reads.
 
 The objects hold decrypted family data. Deleting family data anywhere in this process
-empties the store (`Repo._forget`), as it empties the decryption cache, and a turn that
+empties the store (`Queries._forget`), as it empties the decryption cache, and a turn that
 was under way then keeps nothing. Data deleted by another process (an operator's command)
 goes with the practitioner's next turn here, or after `MAX_AGE` at the latest.
 """

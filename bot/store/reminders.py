@@ -1,4 +1,5 @@
-"""The reminder queries: the practitioner's own (mixed into `Repo`) and the delivery job's.
+"""The reminder queries: the practitioner's own (part of `Repo`) and the delivery job's
+(`bot.reminders.delivery`).
 
 Every query a practitioner's turn makes takes the owner, like the rest of the repository.
 The delivery job works across practitioners (like the retention job) and touches only the
@@ -15,11 +16,13 @@ from sqlalchemy import ColumnElement, CursorResult, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.errors import ArgumentError
-from bot.store.models import AuditEntry, Case, Practitioner, Reminder
+from bot.store.audit import AuditQueries
+from bot.store.models import Case, Practitioner, Reminder
+from bot.store.queries import owned
+from bot.store.status import ReminderKind, ReminderStatus
 
-KINDS = ("meeting", "followup", "checkin", "free")
-PENDING, SENT, DONE, CANCELLED, FAILED = "pending", "sent", "done", "cancelled", "failed"
-OPEN = (PENDING, SENT)
+KINDS = tuple(ReminderKind)
+OPEN = (ReminderStatus.PENDING, ReminderStatus.SENT)
 """Statuses a practitioner can still act on (move, snooze, done, cancel)."""
 
 
@@ -31,10 +34,11 @@ class Upcoming:
     case_label: str | None
 
 
-class ReminderQueries:
-    """Mixed into `Repo`: the practitioner's reminders, always scoped to the owner."""
+_REMINDER = owned(Reminder, Reminder.id, Reminder.owner_id)
 
-    session: AsyncSession
+
+class ReminderQueries(AuditQueries):
+    """Part of `Repo`: the practitioner's reminders, always scoped to the owner."""
 
     async def add_reminder(
         self,
@@ -65,12 +69,11 @@ class ReminderQueries:
             open_step=open_step,
             due_at=due_at,
             next_attempt_at=due_at,
-            status=PENDING,
+            status=ReminderStatus.PENDING,
             attempts=0,
             late=False,
         )
-        self.session.add(reminder)
-        await self.session.flush()
+        await self._add(reminder, owner_id=owner.id)
         self._audit_reminder(owner, reminder, "reminder.added", due_at.isoformat())
         return reminder
 
@@ -116,21 +119,18 @@ class ReminderQueries:
             Reminder.case_id == case.id,
             Reminder.owner_id == case.owner_id,
             Reminder.status.in_(OPEN),
-            Reminder.kind.in_(("meeting", "followup")),
+            Reminder.kind.in_((ReminderKind.MEETING, ReminderKind.FOLLOWUP)),
         )
         cancelled = (await self.session.execute(query)).scalars().all()
         for reminder in cancelled:
-            reminder.status, reminder.claimed_until = CANCELLED, None
+            reminder.status, reminder.claimed_until = ReminderStatus.CANCELLED, None
         return len(cancelled)
 
     async def reminder(self, owner: Practitioner, reminder_id: int | None) -> Reminder | None:
         """The reminder with this id if, and only if, it belongs to `owner`. Asked again in
         the same unit of work (a button press, then marking it done), it comes from the
         session without a query."""
-        if reminder_id is None:
-            return None
-        reminder = await self.session.get(Reminder, reminder_id)
-        return reminder if reminder is not None and reminder.owner_id == owner.id else None
+        return await self._owned(_REMINDER, owner, reminder_id)
 
     async def move_reminder(
         self,
@@ -158,15 +158,23 @@ class ReminderQueries:
     async def cancel_reminder(self, owner: Practitioner, reminder_id: int) -> Reminder | None:
         """Cancel; None when there is no such reminder of `owner` or it was already done or
         cancelled."""
-        return await self._close(owner, reminder_id, CANCELLED, "reminder.cancelled")
+        return await self._close(owner, reminder_id, ReminderStatus.CANCELLED, "reminder.cancelled")
 
     async def done_reminder(self, owner: Practitioner, reminder_id: int) -> Reminder | None:
         """Mark done, recorded in the case's audit trail with what it was about (so the
         family's history says the follow-up happened). None as for `cancel_reminder`."""
-        return await self._close(owner, reminder_id, DONE, "reminder.done", about=True)
+        return await self._close(
+            owner, reminder_id, ReminderStatus.DONE, "reminder.done", about=True
+        )
 
     async def _close(
-        self, owner: Practitioner, reminder_id: int, status: str, event: str, *, about: bool = False
+        self,
+        owner: Practitioner,
+        reminder_id: int,
+        status: ReminderStatus,
+        event: str,
+        *,
+        about: bool = False,
     ) -> Reminder | None:
         reminder = await self._open(owner, reminder_id)
         if reminder is None:
@@ -183,15 +191,13 @@ class ReminderQueries:
     def _audit_reminder(
         self, owner: Practitioner, reminder: Reminder, event: str, value: str | None = None
     ) -> None:
-        self.session.add(
-            AuditEntry(
-                practitioner_id=owner.id,
-                case_id=reminder.case_id,
-                event=event,
-                flow="reminders",
-                field=f"reminder:{reminder.id}",
-                value=value,
-            )
+        self.audit(
+            owner,
+            event,
+            case_id=reminder.case_id,
+            flow="reminders",
+            field=f"reminder:{reminder.id}",
+            value=value,
         )
 
 
@@ -199,7 +205,7 @@ def _reschedule(reminder: Reminder, due_at: datetime) -> None:
     if due_at.tzinfo is None:
         raise ArgumentError("due_at must be time-zone aware")
     reminder.due_at = reminder.next_attempt_at = due_at
-    reminder.status, reminder.attempts, reminder.late = PENDING, 0, False
+    reminder.status, reminder.attempts, reminder.late = ReminderStatus.PENDING, 0, False
     reminder.claimed_until = reminder.sent_at = None
 
 
@@ -208,7 +214,7 @@ def _reschedule(reminder: Reminder, due_at: datetime) -> None:
 
 def _due(now: datetime) -> list[ColumnElement[bool]]:
     return [
-        Reminder.status == PENDING,
+        Reminder.status == ReminderStatus.PENDING,
         Reminder.next_attempt_at <= now,
         or_(Reminder.claimed_until.is_(None), Reminder.claimed_until <= now),
     ]
@@ -260,7 +266,7 @@ async def claim_next(session: AsyncSession, now: datetime, *, lease: timedelta) 
 
 async def next_due(session: AsyncSession) -> datetime | None:
     """When the next pending reminder may be tried (claimed ones included)."""
-    query = select(Reminder.next_attempt_at).where(Reminder.status == PENDING)
+    query = select(Reminder.next_attempt_at).where(Reminder.status == ReminderStatus.PENDING)
     query = query.order_by(Reminder.next_attempt_at).limit(1)
     return (await session.execute(query)).scalar_one_or_none()
 
@@ -269,11 +275,11 @@ _MARK_SENT = (
     update(Reminder)
     .where(
         Reminder.id == bindparam("reminder_id"),
-        Reminder.status == PENDING,
+        Reminder.status == ReminderStatus.PENDING,
         Reminder.claimed_until == bindparam("claim"),
     )
     .values(
-        status=SENT,
+        status=ReminderStatus.SENT,
         sent_at=bindparam("now"),
         late=bindparam("late"),
         claimed_until=None,
@@ -309,7 +315,7 @@ async def release(
     *,
     next_attempt_at: datetime,
     failed: bool,
-    status: str = PENDING,
+    status: ReminderStatus = ReminderStatus.PENDING,
 ) -> None:
     """Give a claim back: try again at `next_attempt_at` (counting a failure if `failed`),
     or end it with another `status`."""
@@ -324,7 +330,7 @@ async def release(
         update(Reminder)
         .where(
             Reminder.id == reminder_id,
-            Reminder.status == PENDING,
+            Reminder.status == ReminderStatus.PENDING,
             Reminder.claimed_until == claimed_until,
         )
         .values(**values)
