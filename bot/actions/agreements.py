@@ -19,6 +19,7 @@ from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.i18n.fmt import date_long
 from bot.store.models import Agreement, Case, Person
+from bot.store.status import AgreementStatus
 
 GONE = N_("That agreement no longer exists. Nothing was changed.")
 NONE_YET = N_("No agreements yet. They are made in the phases, together with the family.")
@@ -57,7 +58,7 @@ PREPARATION = "preparation"
 """Kept with phase 1, but listed under its own heading, before the phases."""
 WHO = {"parent": N_("the parent"), "practitioner": N_("you")}
 PHASE = N_("Phase {number}")
-STATUS = {"open": N_("open"), "done": N_("done")}
+STATUS: dict[str, str] = {AgreementStatus.OPEN: N_("open"), AgreementStatus.DONE: N_("done")}
 WHO_LINE = N_("Who: {who}")
 DUE_LINE = N_("Until when: {due}")
 STATUS_LINE = N_("Status: {status}")
@@ -122,7 +123,7 @@ def status_mark(agreement: Agreement) -> str:
     """▫️ or ✅ for a task; nothing for a note (there is nothing to tick off)."""
     if not is_task(agreement):
         return ""
-    return DONE_MARK if agreement.status == "done" else OPEN_MARK
+    return DONE_MARK if agreement.status == AgreementStatus.DONE else OPEN_MARK
 
 
 def heading(turn: Turn, agreement: Agreement) -> str:
@@ -260,7 +261,7 @@ async def agreement_actions(turn: Turn) -> list[Option]:
         return []
     if not is_task(agreement):
         return []
-    if agreement.status == "done":
+    if agreement.status == AgreementStatus.DONE:
         return [Option("reopen", turn.t(REOPEN_LABEL))]
     return [Option("done", turn.t(DONE_LABEL))]
 
@@ -272,11 +273,11 @@ async def set_agreement_status(turn: Turn) -> None:
     if not is_task(agreement):
         raise Reject(NOT_A_TASK)
     if turn.value == "done":
-        agreement.status = "done"
+        agreement.status = AgreementStatus.DONE
         turn.record("agreement.done", _ref(agreement), "done")
         turn.flash.append(turn.t(MARKED_DONE))
     else:
-        agreement.status = "open"
+        agreement.status = AgreementStatus.OPEN
         turn.record("agreement.reopened", _ref(agreement), "open")
         turn.flash.append(turn.t(REOPENED))
 

@@ -20,6 +20,7 @@ from bot.engine.render import escape
 from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.store.models import Agreement, Person, utcnow
+from bot.store.status import ReminderKind
 
 PERSON_ID, PERSON = "person_id", "person"
 GOAL, UNTIL = "goal", "until"
@@ -244,7 +245,7 @@ async def record_follow_up(turn: Turn) -> None:
     await remember(
         turn,
         case=case,
-        kind="followup",
+        kind=ReminderKind.FOLLOWUP,
         about=person.name,
         tip=FOLLOWUP_TIP,
         open_flow="fase3",

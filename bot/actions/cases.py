@@ -10,6 +10,7 @@ from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.i18n.fmt import date_long
 from bot.retention import deletion_of
+from bot.store.status import CaseStatus
 
 DUPLICATE = N_("You already have a family called “{label}”. Please choose another label.")
 NO_ACTIVE = N_("There is no active family yet.")
@@ -49,7 +50,7 @@ async def has_cases(turn: Turn) -> bool:
 @registry.guard("has_active_case")
 async def has_active_case(turn: Turn) -> bool:
     case = await turn.active_case()
-    return case is not None and case.status == "open"
+    return case is not None and case.status == CaseStatus.OPEN
 
 
 @registry.guard("has_other_cases")
@@ -88,7 +89,7 @@ async def rename_case(turn: Turn) -> None:
 @registry.action("switch_case")
 async def switch_case(turn: Turn) -> None:
     case = await turn.repo.case(turn.practitioner, int(turn.value or 0))
-    if case is None or case.status != "open":  # the provider only offers own open cases
+    if case is None or case.status != CaseStatus.OPEN:  # the provider only offers own open cases
         raise Reject(NO_ACTIVE)
     turn.practitioner.active_case_id = case.id
     turn.forget_case()

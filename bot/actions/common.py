@@ -12,6 +12,7 @@ from bot.engine.render import fill as render_fill
 from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.store.models import Case
+from bot.store.status import CaseStatus
 
 NO_CASE = N_("This works per family. First choose or add a family.")
 
@@ -19,7 +20,7 @@ NO_CASE = N_("This works per family. First choose or add a family.")
 async def active_open_case(turn: Turn) -> Case | None:
     """The active case while it is open; None otherwise (views show less, never refuse)."""
     case = await turn.active_case()
-    if case is None or case.status != "open":
+    if case is None or case.status != CaseStatus.OPEN:
         return None
     return case
 

@@ -16,6 +16,7 @@ from bot.engine.render import escape
 from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.store.models import Case
+from bot.store.status import CaseStatus
 
 CHOSEN = "forget_case"
 """Where the flow saves the chosen family (`options: save:` in flows/vergeet.yaml)."""
@@ -51,7 +52,7 @@ async def forget_choices(turn: Turn) -> list[Option]:
     practitioner and checked against this list when the button comes back."""
     closed = turn.t(CLOSED_MARK)
     return [
-        Option(str(c.id), c.label if c.status == "open" else f"{c.label} ({closed})")
+        Option(str(c.id), c.label if c.status == CaseStatus.OPEN else f"{c.label} ({closed})")
         for c in await turn.repo.cases(turn.practitioner, status=None)
     ]
 

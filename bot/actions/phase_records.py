@@ -15,6 +15,7 @@ from bot.engine.render import escape, fill
 from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.store.models import Agreement, Case
+from bot.store.status import CaseStatus
 
 PARENT = "parent"
 PRACTITIONER = "practitioner"
@@ -36,7 +37,7 @@ async def conversation_case(turn: Turn) -> Case | None:
 async def flow_case(turn: Turn) -> Case:
     """The case to record for; refuse if it was closed or deleted meanwhile."""
     case = await conversation_case(turn)
-    if case is None or case.status != "open":
+    if case is None or case.status != CaseStatus.OPEN:
         raise Reject(NO_CASE)
     return case
 

@@ -17,6 +17,7 @@ from bot.engine.spec import Flow
 from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.store.repo import case_scope
+from bot.store.status import ConversationStatus
 
 PHASES = (
     ("voorbereiden", N_("Prepare")),
@@ -75,9 +76,13 @@ async def case_progress(turn: Turn) -> list[Progress]:
         if flow is None:
             continue
         conv = convs.get(flow_id)
-        if conv is not None and conv.status == "done":
+        if conv is not None and conv.status == ConversationStatus.DONE:
             found.append(Progress(flow, short, "done"))
-        elif conv is not None and conv.status == "active" and conv.step in flow.steps:
+        elif (
+            conv is not None
+            and conv.status == ConversationStatus.ACTIVE
+            and conv.step in flow.steps
+        ):
             number, total = _position(flow, conv.step, conv.trail)
             found.append(Progress(flow, short, "paused", number, total))
         else:
@@ -121,4 +126,4 @@ async def phase_done(turn: Turn) -> None:
     """Everything of the phase is recorded: it counts as done from here (the menu shows ✓,
     and entering it again starts afresh), so a reminder offered after it is only an offer.
     A practitioner who leaves it unanswered has finished the phase all the same."""
-    turn.conversation.status = "done"
+    turn.conversation.status = ConversationStatus.DONE

@@ -33,6 +33,7 @@ from bot.render import plan as pdf
 from bot.render.model import Column, PlanDocument, Section, Table
 from bot.render.worker import off_loop
 from bot.store.models import Agreement, Case, Person, utcnow
+from bot.store.status import AgreementStatus
 
 TITLE = N_("Network plan · {case}")
 MADE = N_("Made together with the parents on {date}")
@@ -122,7 +123,7 @@ def _agreement_section(
         status = "—"
         if is_task(agreement):
             status = turn.t(STATUS.get(agreement.status, agreement.status))
-            if agreement.status == "done":
+            if agreement.status == AgreementStatus.DONE:
                 muted.add(number)
         rows.append(
             (
@@ -184,7 +185,7 @@ def summary(
         "approached": str(sum(1 for p in people if p.approached_at is not None)),
     }
     after = {kind: str(sum(1 for a in agreements if a.kind == kind)) for kind, _ in SPECIAL}
-    still = [a for a in tasks if a.status != "done"]
+    still = [a for a in tasks if a.status != AgreementStatus.DONE]
     lines = [
         fill(turn.t(SUMMARY), {"case": escape(case.label)}),
         fill(turn.t(SUMMARY_PEOPLE), counts),

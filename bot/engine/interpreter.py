@@ -41,11 +41,10 @@ from bot.engine.typed import clean_text, problem_with
 from bot.i18n import Catalogs
 from bot.store.models import Conversation, Practitioner, utcnow
 from bot.store.repo import NO_SCOPE, Repo, case_scope
+from bot.store.status import CaseStatus, ConversationStatus
 
 MENU, ONBOARDING, CASES = "menu", "onboarding", "cases"
 START, CANCEL = "start", "annuleer"
-WAITING = "waiting"
-"""Status of a practitioner's flow left at a typing step for a command; entering it resumes."""
 
 
 def _bump(p: Practitioner, before: Conversation | None, now: Conversation) -> None:
@@ -227,19 +226,27 @@ class Interpreter:
         scope = NO_SCOPE
         if flow.scope == "case":
             case = await repo.case(p, p.active_case_id)
-            if case is None or case.status != "open":
+            if case is None or case.status != CaseStatus.OPEN:
                 result.flash.append(self._t(p, NEEDS_CASE))
                 return await self._enter(repo, p, CASES, result)
             case_id, scope = case.id, case_scope(case.id)
         if resume is None:
             resume = flow.scope == "case" and flow.resume
         conv = await repo.conversation(p, flow.id, scope)
-        if conv is not None and conv.status == WAITING:
-            conv.status, resume = "active", True  # left at a typing step: carry on there
+        if conv is not None and conv.status == ConversationStatus.WAITING:
+            conv.status, resume = (
+                ConversationStatus.ACTIVE,
+                True,
+            )  # left at a typing step: carry on there
         if conv is None:
             conv = await repo.add_conversation(p, flow.id, scope, flow.start, case_id)
-        elif not resume or conv.status != "active" or conv.step not in flow.steps:
-            conv.step, conv.status, conv.data, conv.trail = flow.start, "active", {}, {"steps": []}
+        elif not resume or conv.status != ConversationStatus.ACTIVE or conv.step not in flow.steps:
+            conv.step, conv.status, conv.data, conv.trail = (
+                flow.start,
+                ConversationStatus.ACTIVE,
+                {},
+                {"steps": []},
+            )
         await self._leave_current(repo, p, keep=conv.id)
         p.current_conversation_id = conv.id
         result.changed = True
@@ -257,8 +264,12 @@ class Interpreter:
             return
         flow = self.flows.flows.get(current.flow)
         step = flow.steps.get(current.step) if flow is not None else None
-        if step is not None and step.input is not None and current.status == "active":
-            current.status = WAITING
+        if (
+            step is not None
+            and step.input is not None
+            and current.status == ConversationStatus.ACTIVE
+        ):
+            current.status = ConversationStatus.WAITING
         else:
             await repo.delete_conversation(current)
 
@@ -275,7 +286,7 @@ class Interpreter:
             result.flash.append(fill(turn.t(step.say), values))
         conv = turn.conversation
         if conv.case_id is not None:
-            conv.status = "done"
+            conv.status = ConversationStatus.DONE
             turn.record("flow.done")
         assert step.end is not None
         return await self._enter(turn.repo, turn.practitioner, step.end, result)
@@ -300,7 +311,7 @@ class Interpreter:
             else:
                 if conv.case_id is not None:
                     # Drop the draft of this flow; what was recorded stays recorded.
-                    conv.status = "cancelled"
+                    conv.status = ConversationStatus.CANCELLED
                 else:
                     await repo.delete_conversation(conv)
                 p.current_conversation_id = None

@@ -19,6 +19,7 @@ from bot.engine.render import escape
 from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.reminders.when import at_local, in_reach, weeks_later
+from bot.store.status import ReminderKind
 
 CHECKINS, SLOT = "checkins", "checkin_slot"
 CHECKIN_WEEKS = (2, 6, 12)
@@ -184,7 +185,7 @@ async def add_checkins(turn: Turn) -> None:
         await turn.repo.add_reminder(
             turn.practitioner,
             case=case,
-            kind="checkin",
+            kind=ReminderKind.CHECKIN,
             due_at=moment,
             tip_id=CHECKIN_TIP,
             open_flow="fase4",

@@ -26,6 +26,7 @@ from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.reminders.when import clock_text, say_short
 from bot.store.models import Reminder
+from bot.store.status import ReminderKind, ReminderStatus
 
 CHOSEN = "reminder_id"
 ABOUT, FOR_CASE = "about", "for_case"
@@ -44,10 +45,10 @@ NONE_YET = N_(
     "after approaching someone, and after closing."
 )
 WITHOUT_CASE = N_("Without a family")
-KIND_LABELS = {
-    "meeting": N_("Before the first meeting"),
-    "followup": N_("Check in with the parent and {about}"),
-    "checkin": N_("Check in after closing"),
+KIND_LABELS: dict[str, str] = {
+    ReminderKind.MEETING: N_("Before the first meeting"),
+    ReminderKind.FOLLOWUP: N_("Check in with the parent and {about}"),
+    ReminderKind.CHECKIN: N_("Check in after closing"),
 }
 FREE = N_("Your reminder")
 """A free reminder is listed by the practitioner's own words; this only when there are none."""
@@ -64,7 +65,7 @@ def what(turn: Turn, reminder: Reminder) -> str:
 
 def note(turn: Turn, reminder: Reminder) -> str:
     """Sent and not done, overdue, or waiting for the end of the quiet hours; else nothing."""
-    if reminder.status == "sent" and reminder.sent_at is not None:
+    if reminder.status == ReminderStatus.SENT and reminder.sent_at is not None:
         return fill(turn, SENT_NOTE, when=say_short(reminder.sent_at, turn.language, zone(turn)))
     if reminder.due_at <= turn.now():
         return turn.t(LATE_NOTE)
@@ -113,7 +114,7 @@ async def _chosen(turn: Turn) -> Reminder | None:
 @registry.view("reminder_card")
 async def reminder_card(turn: Turn) -> dict[str, str]:
     reminder = await _chosen(turn)
-    if reminder is None or reminder.status != "pending":
+    if reminder is None or reminder.status != ReminderStatus.PENDING:
         gone = escape(turn.t(GONE))
         return {"r_case": "—", "r_what": gone, "r_when": "—", "r_note": ""}
     case = await turn.repo.case(turn.practitioner, reminder.case_id)
@@ -162,5 +163,5 @@ async def add_free_reminder(turn: Turn) -> None:
     """A reminder of the practitioner's own: for the active family, or for none."""
     case = await open_case(turn) if turn.data.get(FOR_CASE) is True else None
     about = check_note(str(turn.data.get(ABOUT) or "").strip()) or None
-    await remember(turn, case=case, kind="free", about=about, open_flow="herinneringen")
+    await remember(turn, case=case, kind=ReminderKind.FREE, about=about, open_flow="herinneringen")
     forget(turn, ABOUT, FOR_CASE)

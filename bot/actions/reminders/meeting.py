@@ -6,6 +6,7 @@ from bot.actions.common import open_case
 from bot.actions.reminders.moment import remember
 from bot.engine.registry import registry
 from bot.engine.turn import Turn
+from bot.store.status import ReminderKind
 
 MEETING_TIP = "f1.do.offer_join"
 
@@ -16,5 +17,10 @@ async def remind_meeting(turn: Turn) -> None:
     that someone may join; it opens the preparation again."""
     case = await open_case(turn)
     await remember(
-        turn, case=case, kind="meeting", tip=MEETING_TIP, open_flow="voorbereiden", open_step="why"
+        turn,
+        case=case,
+        kind=ReminderKind.MEETING,
+        tip=MEETING_TIP,
+        open_flow="voorbereiden",
+        open_step="why",
     )
