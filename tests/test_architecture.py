@@ -85,3 +85,66 @@ def test_the_layer_check_sees_a_forbidden_import(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("if True:\n    from bot.access import Access\n", encoding="utf-8")
     assert "bot.access.Access" in imports_of(sample)
+
+
+def bot_imports(name: str) -> set[str]:
+    """The modules of `bot` that module `name` imports (`from a import b` counts as `a.b`
+    when that is a module, else as `a`)."""
+    found = set()
+    for imported in imports_of(MODULES[name]):
+        module = imported
+        while module and module not in MODULES:
+            module = module.rpartition(".")[0]
+        if module and module != name:
+            found.add(module)
+    return found
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_circle() -> None:
+    """A package's `__init__` importing its own modules is not a circle; any other group of
+    modules that import each other, even only for type checking, is."""
+    graph = {
+        name: {
+            other
+            for other in bot_imports(name)
+            if not (MODULES[other].name == "__init__.py" and name.startswith(f"{other}."))
+        }
+        for name in MODULES
+    }
+    assert circles(graph) == []
+
+
+def test_the_circle_check_sees_a_circle() -> None:
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]

@@ -20,7 +20,7 @@ from bot.actions.reminders import checkins, manage, meeting, moment, quiet_hours
 from bot.engine.errors import Reject
 from bot.engine.events import Identity
 from bot.engine.messages import UNKNOWN_BUTTON
-from bot.engine.registry import Option
+from bot.engine.options import Option
 from bot.engine.render import SKIP_LABEL
 from bot.engine.turn import Turn
 from bot.reminders.when import PROBLEMS

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from bot.actions.common import active_open_case, forget, open_case, shorten
 from bot.actions.labels import check_note
 from bot.engine.errors import Reject
-from bot.engine.registry import Option, registry
+from bot.engine.options import Option
+from bot.engine.registry import registry
 from bot.engine.render import escape
 from bot.engine.turn import Turn
 from bot.i18n import N_

@@ -15,7 +15,8 @@ from bot.actions.labels import check_note
 from bot.actions.people import MARKS, case_people, person_by_key
 from bot.actions.reminders.moment import chosen_moment, remember, words
 from bot.engine.errors import Reject
-from bot.engine.registry import Option, registry
+from bot.engine.options import Option
+from bot.engine.registry import registry
 from bot.engine.render import escape
 from bot.engine.turn import Turn
 from bot.i18n import N_

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.actions.labels import check_label, warn_if_full_name
 from bot.engine.errors import Reject
-from bot.engine.registry import Option, registry
+from bot.engine.options import Option
+from bot.engine.registry import registry
 from bot.engine.render import escape
 from bot.engine.turn import Turn
 from bot.i18n import N_

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.engine.registry import Option, registry
+from bot.engine.options import Option
+from bot.engine.registry import registry
 from bot.engine.turn import Turn
 from bot.i18n import LANGUAGES, N_
 

@@ -26,7 +26,8 @@ from bot.actions.people import (
 )
 from bot.engine.errors import Reject
 from bot.engine.events import Attachment
-from bot.engine.registry import Option, registry
+from bot.engine.options import Option
+from bot.engine.registry import registry
 from bot.engine.render import escape, fill
 from bot.engine.turn import Turn
 from bot.i18n import N_

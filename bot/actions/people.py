@@ -14,7 +14,8 @@ from bot.actions.agreements import add_agreement
 from bot.actions.common import active_open_case, fill, forget, open_case
 from bot.actions.labels import NAME_WARNINGS, check_label, check_note, warn_if_full_name
 from bot.engine.errors import Reject
-from bot.engine.registry import Option, registry
+from bot.engine.options import Option
+from bot.engine.registry import registry
 from bot.engine.render import escape
 from bot.engine.turn import Turn
 from bot.i18n import N_

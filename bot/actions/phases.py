@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.actions.common import active_open_case
-from bot.engine.registry import Guard, Option, registry
+from bot.engine.options import Option
+from bot.engine.registry import Guard, registry
 from bot.engine.render import escape, fill
 from bot.engine.spec import Flow
 from bot.engine.turn import Turn

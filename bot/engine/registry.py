@@ -11,22 +11,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
+from bot.engine.options import Option
 from bot.errors import ArgumentError
 
 if TYPE_CHECKING:
     from bot.engine.buttons import ButtonHandler
     from bot.engine.turn import Turn
-
-
-@dataclass(frozen=True)
-class Option:
-    """A button made at run time. `key` travels in callback data; never a bare database id
-    that would mean something to another practitioner: the engine signs it and looks it up
-    again in this practitioner's own options before acting on it."""
-
-    key: str
-    label: str
-    attrs: dict[str, str] = field(default_factory=dict)
 
 
 Guard = Callable[["Turn"], Awaitable[bool]]

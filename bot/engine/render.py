@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from bot.engine.events import Reply, ReplyButton
-from bot.engine.registry import Option, Registry
+from bot.engine.options import Option
+from bot.engine.registry import Registry
 from bot.engine.signing import Signer
 from bot.engine.spec import Button, Flow, Step
 from bot.engine.turn import Turn

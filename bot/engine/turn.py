@@ -12,7 +12,7 @@ from bot.i18n import Catalogs, Translator
 
 if TYPE_CHECKING:
     from bot.config import Settings
-    from bot.engine.registry import Option
+    from bot.engine.options import Option
     from bot.engine.spec import Flow, FlowSet
     from bot.store.models import Case, Conversation, Practitioner
     from bot.store.repo import Repo

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from bot.actions.common import fill, forget, open_case
 from bot.actions.reminders.moment import DUE, NO_MOMENT, chosen_moment, short_when, words, zone
 from bot.engine.errors import Reject
-from bot.engine.registry import Option, registry
+from bot.engine.options import Option
+from bot.engine.registry import registry
 from bot.engine.render import escape
 from bot.engine.turn import Turn
 from bot.i18n import N_

@@ -20,7 +20,8 @@ from bot.actions.reminders.moment import (
 )
 from bot.actions.reminders.quiet_hours import in_quiet_hours
 from bot.engine.errors import Reject
-from bot.engine.registry import Option, registry
+from bot.engine.options import Option
+from bot.engine.registry import registry
 from bot.engine.render import escape
 from bot.engine.turn import Turn
 from bot.i18n import N_
