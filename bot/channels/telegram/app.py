@@ -79,13 +79,16 @@ async def publish_commands(app: Application, turns: Turns) -> None:  # type: ign
 
 def make_bot(settings: Settings) -> Bot:
     """A plain `Bot` for the operator's commands (the invite link, reminders from cron);
-    use it as `async with make_bot(settings) as bot:`."""
+    use it as `async with make_bot(settings) as bot:`. Over `BotApiRequest`, as the
+    application's bot, because replies are sent through it (`send.py`)."""
     if settings.telegram_bot_token is None:
         raise SettingError("TELEGRAM_BOT_TOKEN is not set")
     token = settings.telegram_bot_token.get_secret_value()
+    request = BotApiRequest()
     if settings.telegram_api_base_url:
-        return Bot(token, base_url=api_base_url(settings.telegram_api_base_url))
-    return Bot(token)
+        base = api_base_url(settings.telegram_api_base_url)
+        return Bot(token, base_url=base, request=request)
+    return Bot(token, request=request)
 
 
 def build_application(

@@ -2,29 +2,54 @@
 
 `Bot.send_message` and `Message.edit_text` turn Telegram's answer into a `Message`, which
 the bot never looks at; building it took a quarter of a millisecond per reply on a small
-server, as much as a database write (`make bench`). These post the same Bot API calls
-through the bot's `_post`, below the method but above the request: python-telegram-bot
-still encodes the parameters, applies the rate limiter and its retries (`ratelimit.py`),
-and raises its own errors (`BadRequest`, `Forbidden`, `TimedOut`, ...).
-
-`_post` is not public API; the version of python-telegram-bot is pinned to 22.x in
-pyproject.toml, and every end-to-end test goes through here.
+server, as much as a database write (`make bench`). These post the same Bot API calls as a
+JSON body through the bot's own request (`BotApiRequest.post_json`), and through the bot's
+rate limiter when it has one, as `ExtBot` does for its methods: with public names only.
+The limiter waits for each call's turn and retries (`ratelimit.py`, `retry.py`); the
+request raises python-telegram-bot's own errors (`BadRequest`, `Forbidden`, `TimedOut`,
+...), which the callers catch.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Bot
+from telegram.ext import ExtBot
 
 from bot.channels.telegram.render import message_fields
+from bot.channels.telegram.transport import BotApiRequest
 from bot.engine.events import Reply
 
 
 async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
     """`sendMessage` with the reply's text (HTML) and buttons."""
-    await bot._post("sendMessage", {"chat_id": chat_id, **message_fields(reply)})
+    await post_unread(bot, "sendMessage", {"chat_id": chat_id, **message_fields(reply)})
 
 
 async def edit_reply(bot: Bot, chat_id: int, message_id: int, reply: Reply) -> None:
     """`editMessageText`: the message with the pressed button shows the reply instead."""
     data = {"chat_id": chat_id, "message_id": message_id, **message_fields(reply)}
-    await bot._post("editMessageText", data)
+    await post_unread(bot, "editMessageText", data)
+
+
+async def post_unread(bot: Bot, endpoint: str, data: dict[str, Any]) -> None:
+    """Call `endpoint` with `data` (plain JSON) and ignore the answer, unless it is an
+    error. Every bot the bot builds sends over `BotApiRequest` (`app.py`); `Bot.request`
+    is the public way to reach it."""
+    request = bot.request
+    if not isinstance(request, BotApiRequest):
+        raise TypeError(f"replies need a bot built with BotApiRequest, not {type(request)}")
+    url = f"{bot.base_url}/{endpoint}"
+    limiter = bot.rate_limiter if isinstance(bot, ExtBot) else None
+    if limiter is None:
+        await request.post_json(url, data)
+        return
+    await limiter.process_request(
+        callback=request.post_json,
+        args=(url, data),
+        kwargs={},
+        endpoint=endpoint,
+        data=data,
+        rate_limit_args=None,
+    )

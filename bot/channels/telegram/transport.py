@@ -9,6 +9,10 @@ file (multipart), downloads and anything through a proxy go over aiohttp's clien
 same errors (`TimedOut`, `NetworkError`), and a proxy from the environment (HTTPS_PROXY,
 NO_PROXY) as httpx reads it. Neither client has a write timeout: sending a request is
 bounded by the connect timeout, the answer by the read timeout.
+
+Only python-telegram-bot's public names are used: `BotApiRequest` implements `BaseRequest`
+(its extension point for HTTP), and `post_json` sends a body that is JSON already through
+`BaseRequest.post`, so the answer is checked and turned into PTB's errors by PTB itself.
 """
 
 from __future__ import annotations
@@ -18,11 +22,10 @@ import json
 import ssl
 import urllib.parse
 import urllib.request
+from contextvars import ContextVar
 from typing import Any
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -45,8 +48,22 @@ def _ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def _pick(value: ODVInput[float], default: float | None) -> float | None:
-    return default if isinstance(value, DefaultValue) else value
+def timeout_or(given: object, default: float | None) -> float | None:
+    """The timeout a call passed (seconds, or None: no limit), else this request's own.
+    PTB passes `BaseRequest.DEFAULT_NONE` for "not passed". The parameters of `do_request`
+    are typed `object` here: wider than PTB's own type, which lives in a private module."""
+    if given is BaseRequest.DEFAULT_NONE:
+        return default
+    if isinstance(given, int | float):
+        return float(given)
+    return None if given is None else default
+
+
+_JSON_BODY: ContextVar[bytes] = ContextVar("bot_api_json_body", default=b"")
+"""The body `BotApiRequest.post_json` hands to its `do_request` through `BaseRequest.post`,
+whose public signature carries only a `RequestData`, which only PTB may build (its
+constructor takes PTB's private `RequestParameter`s, and the class is final). Set around
+one `post` in the caller's own task, so concurrent calls never see each other's body."""
 
 
 class BotApiRequest(BaseRequest):
@@ -71,6 +88,20 @@ class BotApiRequest(BaseRequest):
     @property
     def read_timeout(self) -> float | None:
         return self._read_timeout
+
+    async def post_json(
+        self, url: str, fields: dict[str, Any]
+    ) -> dict[str, Any] | list[dict[str, Any]] | bool:
+        """The Bot API call at `url` with `fields` as its JSON body: for the calls whose
+        answer the bot does not read (replies, `send.py`). It goes through `BaseRequest.post`,
+        as `Bot`'s methods do, so a failure raises python-telegram-bot's own error
+        (`BadRequest`, `Forbidden`, `RetryAfter`, `TimedOut`, ...); the answer comes back as
+        the plain JSON `result`, not as a `Message`."""
+        token = _JSON_BODY.set(json.dumps(fields, separators=(",", ":")).encode())
+        try:
+            return await self.post(url)
+        finally:
+            _JSON_BODY.reset(token)
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
@@ -104,24 +135,27 @@ class BotApiRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         session, keepalive = self._session, self._json
         if session is None or session.closed or keepalive is None:
             raise StartupError("This BotApiRequest is not initialized!")
         files = request_data.multipart_data if request_data else None
-        read = _pick(read_timeout, self._read_timeout)
-        connect = _pick(connect_timeout, self._connect_timeout)
-        pool = _pick(pool_timeout, self._pool_timeout)
+        read = timeout_or(read_timeout, self._read_timeout)
+        connect = timeout_or(connect_timeout, self._connect_timeout)
+        pool = timeout_or(pool_timeout, self._pool_timeout)
         proxy = self._proxy(url)
-        # Without a file, a JSON body, which the Bot API takes for every method: one
-        # `json.dumps` instead of encoding each value and then url-quoting the form.
-        # (`parameters` is a property that builds a new dict each time.)
-        parameters = request_data.parameters if request_data is not None and not files else None
-        body = json.dumps(parameters, separators=(",", ":")).encode() if parameters else b""
+        if request_data is None:  # `post_json`'s body, else none (a download, say)
+            body = _JSON_BODY.get()
+        else:
+            # Without a file, a JSON body, which the Bot API takes for every method: one
+            # `json.dumps` instead of encoding each value and then url-quoting the form.
+            # (`parameters` is a property that builds a new dict each time.)
+            parameters = request_data.parameters if not files else None
+            body = json.dumps(parameters, separators=(",", ":")).encode() if parameters else b""
         if not files and method == "POST" and proxy is None:
             return await keepalive.post(
                 url, body, read_timeout=read, connect_timeout=connect, pool_timeout=pool

@@ -1,4 +1,4 @@
-"""How long the network picture and the plan PDF take: `python -m bot.render_bench`.
+"""How long the network picture and the plan PDF take: `python -m tests.perf.render_bench`.
 
 A family of 40 people and 100 agreements, drawn and written the way /netwerkkaart and
 /plan do it, several times over. Printed per renderer: the first call in a fresh process
@@ -189,7 +189,7 @@ def _row(label: str, timing: Timing) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.render_bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tests.perf.render_bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=10, help="runs after the first (10)")
     args = parser.parse_args(argv)
 
