@@ -20,6 +20,7 @@ from telegram.ext import ExtBot
 from bot.channels.telegram.render import message_fields
 from bot.channels.telegram.transport import BotApiRequest
 from bot.engine.events import Reply
+from bot.errors import ArgumentError
 
 
 async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
@@ -39,7 +40,7 @@ async def post_unread(bot: Bot, endpoint: str, data: dict[str, Any]) -> None:
     is the public way to reach it."""
     request = bot.request
     if not isinstance(request, BotApiRequest):
-        raise TypeError(f"replies need a bot built with BotApiRequest, not {type(request)}")
+        raise ArgumentError(f"replies need a bot built with BotApiRequest, not {type(request)}")
     url = f"{bot.base_url}/{endpoint}"
     limiter = bot.rate_limiter if isinstance(bot, ExtBot) else None
     if limiter is None:
