@@ -4,7 +4,8 @@ set), settings that ignore the developer's `.env`, a running engine and a `Chat`
 Every test that asks for `database_url` (directly or through `settings`, `runtime`,
 `engine`, `chat`) runs once per database: ids `sqlite` and `postgresql`.
 
-SQLite: a fresh, migrated file in the test's tmp_path.
+The schema is migrated once per run, not per test (tests/support/databases.py):
+SQLite: a copy of a migrated template file, in the test's tmp_path.
 PostgreSQL: the `public` schema is dropped, recreated and migrated once per session, and
 every table is emptied before each test. While a session runs it holds an advisory lock,
 so two test runs against the same database (two engineers, or CI) take turns instead of
@@ -17,6 +18,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -26,9 +28,14 @@ from bot.engine.engine import Engine
 from bot.engine.events import Identity
 from bot.runtime import Runtime, open_runtime
 from bot.store.db import is_sqlite
-from bot.store.migrate import upgrade, upgrade_async
+from bot.store.migrate import upgrade
 from tests.support.chat import Chat
-from tests.support.databases import SessionLock, empty_tables, reset_schema
+from tests.support.databases import (
+    SessionDatabase,
+    copy_sqlite,
+    migrated_sqlite_template,
+    reset_schema,
+)
 
 POSTGRES_ENV = "TEST_DATABASE_URL"
 CALLBACK_SECRET = "test-secret"
@@ -44,12 +51,13 @@ def _in_thread(func: Callable[..., T], *args: Any) -> T:
         return pool.submit(func, *args).result()
 
 
-# --- PostgreSQL, once per session --------------------------------------------------------
+# --- once per session -------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """TEST_DATABASE_URL with a freshly migrated schema; skips when it is not set."""
+def postgres_database() -> Iterator[SessionDatabase]:
+    """TEST_DATABASE_URL, locked for this run, with a freshly migrated schema; skips when
+    it is not set."""
     url = os.environ.get(POSTGRES_ENV, "").strip()
     if not url:
         pytest.skip(
@@ -57,29 +65,39 @@ def postgres_url() -> Iterator[str]:
         )
     if is_sqlite(url):
         pytest.fail(f"{POSTGRES_ENV} must point at PostgreSQL, not {url}")
-    lock = SessionLock(url)
-    _in_thread(lock.acquire)
+    database = SessionDatabase(url)
+    _in_thread(database.acquire)
     try:
         _in_thread(asyncio.run, reset_schema(url))
         _in_thread(upgrade, url)
-        yield url
+        yield database
     finally:
-        _in_thread(lock.release)
+        _in_thread(database.release)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_database: SessionDatabase) -> str:
+    return postgres_database.url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The SQLite file every test's database is copied from, migrated once per run."""
+    return _in_thread(migrated_sqlite_template, tmp_path_factory.mktemp("template"))
 
 
 # --- per test ------------------------------------------------------------------------------
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
-    """A migrated, empty database: a new SQLite file, or the session's PostgreSQL."""
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database: a copy of the SQLite template, or the session's
+    PostgreSQL with every table emptied."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-        await upgrade_async(url)
-        return url
-    url = str(request.getfixturevalue("postgres_url"))
-    await empty_tables(url)
-    return url
+        return copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "test.db")
+    database: SessionDatabase = request.getfixturevalue("postgres_database")
+    await database.empty_tables()
+    return database.url
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:
