@@ -59,6 +59,7 @@ from bot.store.migrate import upgrade_async
 from bot.store.models import Agreement, Case, Person, Practitioner
 from tests.perf.procstat import children, cpu_seconds, machine, memory_mb
 from tests.perf.scripts import PRESS, PRESS_HAVING, SEND, Action, Netwerkcoach, questionnaire_script
+from tests.support.databases import reset_schema
 from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI, _Chat
 from tests.support.telegram import TOKEN, Texts
 from tests.support.webhook import free_port, post_update
@@ -535,13 +536,7 @@ async def fresh_database(url: str | None, work: Path, name: str) -> str:
     """A new SQLite file, or the PostgreSQL database emptied (its public schema dropped)."""
     if url is None:
         return f"sqlite:///{work / f'{name}.db'}"
-    engine = make_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
+    await reset_schema(url)
     return url
 
 

@@ -149,20 +149,20 @@ class SessionDatabase:
 
 async def reset_schema(url: str) -> None:
     """Drop whatever an earlier run or branch left behind, so migrations start clean."""
-    engine = make_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
+    await execute_once(url, "DROP SCHEMA IF EXISTS public CASCADE", "CREATE SCHEMA public")
 
 
 async def empty_tables(url: str) -> None:
     """`EMPTY_TABLES` on a connection of its own (for tools outside a test session)."""
+    await execute_once(url, EMPTY_TABLES)
+
+
+async def execute_once(url: str, *statements: str) -> None:
+    """`statements` in one transaction, on an engine made for them and disposed after."""
     engine = make_engine(url)
     try:
         async with engine.begin() as conn:
-            await conn.execute(text(EMPTY_TABLES))
+            for statement in statements:
+                await conn.execute(text(statement))
     finally:
         await engine.dispose()
