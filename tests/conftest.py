@@ -33,8 +33,10 @@ from tests.support.chat import Chat
 from tests.support.databases import (
     SessionDatabase,
     copy_sqlite,
+    create_database,
     migrated_sqlite_template,
     reset_schema,
+    worker_url,
 )
 
 POSTGRES_ENV = "TEST_DATABASE_URL"
@@ -57,7 +59,8 @@ def _in_thread(func: Callable[..., T], *args: Any) -> T:
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[SessionDatabase]:
     """TEST_DATABASE_URL, locked for this run, with a freshly migrated schema; skips when
-    it is not set."""
+    it is not set. Each pytest-xdist worker gets a database of its own beside it
+    (`test_gw0`, `test_gw1`, ...), made when missing."""
     url = os.environ.get(POSTGRES_ENV, "").strip()
     if not url:
         pytest.skip(
@@ -65,6 +68,10 @@ def postgres_database() -> Iterator[SessionDatabase]:
         )
     if is_sqlite(url):
         pytest.fail(f"{POSTGRES_ENV} must point at PostgreSQL, not {url}")
+    own = worker_url(url, os.environ.get("PYTEST_XDIST_WORKER"))
+    if own != url:
+        _in_thread(asyncio.run, create_database(own, via=url))
+    url = own
     database = SessionDatabase(url)
     _in_thread(database.acquire)
     try:

@@ -17,7 +17,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.db import make_engine
@@ -77,6 +78,35 @@ def copy_sqlite(template: Path, path: Path) -> str:
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------
+
+
+def worker_url(url: str, worker: str | None) -> str:
+    """The database of one pytest-xdist worker (`test` becomes `test_gw0`), so that workers
+    never empty each other's tables; `url` itself when the run has no workers."""
+    if not worker:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
+async def create_database(url: str, *, via: str) -> None:
+    """Create the database of `url` unless it exists, through `via`, an existing database
+    on the same server. Two runs may race to create it: the loser finds it made."""
+    name = make_url(url).database or ""
+    engine = make_engine(via, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            exists = "SELECT 1 FROM pg_database WHERE datname = :name"
+            if await conn.scalar(text(exists), {"name": name}):
+                return
+            quoted = conn.dialect.identifier_preparer.quote(name)
+            try:
+                await conn.execute(text(f"CREATE DATABASE {quoted}"))
+            except sa_exc.DBAPIError:
+                if not await conn.scalar(text(exists), {"name": name}):
+                    raise
+    finally:
+        await engine.dispose()
 
 
 class SessionDatabase:
