@@ -42,8 +42,10 @@ fmt: $(STAMP) ## Format and fix what ruff can
 typecheck: $(STAMP) ## mypy --strict on bot/
 	$(VENV)/bin/mypy
 
+PYTEST_WORKERS ?= auto
+
 pytest: $(STAMP) ## The test suite (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 i18n: $(STAMP) ## Extract msgids, update and compile the nl and en catalogs
 	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output \

@@ -4,7 +4,8 @@ set), settings that ignore the developer's `.env`, a running engine and a `Chat`
 Every test that asks for `database_url` (directly or through `settings`, `runtime`,
 `engine`, `chat`) runs once per database: ids `sqlite` and `postgresql`.
 
-SQLite: a fresh, migrated file in the test's tmp_path.
+The schema is migrated once per run, not per test (tests/support/databases.py):
+SQLite: a copy of a migrated template file, in the test's tmp_path.
 PostgreSQL: the `public` schema is dropped, recreated and migrated once per session, and
 every table is emptied before each test. While a session runs it holds an advisory lock,
 so two test runs against the same database (two engineers, or CI) take turns instead of
@@ -15,28 +16,33 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import text
 
 from bot.config import Settings
 from bot.engine.events import Identity
 from bot.runtime import Runtime, open_runtime
-from bot.store.db import is_sqlite, make_engine
-from bot.store.migrate import upgrade, upgrade_async
+from bot.store.db import is_sqlite
+from bot.store.migrate import upgrade
 from bot.turns import Turns
 from tests.support.chat import Chat
+from tests.support.databases import (
+    SessionDatabase,
+    copy_sqlite,
+    create_database,
+    migrated_sqlite_template,
+    reset_schema,
+    worker_url,
+)
 
 POSTGRES_ENV = "TEST_DATABASE_URL"
 CALLBACK_SECRET = "test-secret"
 DATA_KEY = "kyB6EvBDjhx6YQ0QqOHDTx9ZBwHo1Z551ckBCYN0plU="
 """BOT_DATA_KEY of the test settings: the whole suite stores family data encrypted."""
-SESSION_LOCK_KEY = 0x6E657477  # "netw": the advisory lock that serialises test sessions
-SESSION_LOCK_WAIT = "5min"
 
 T = TypeVar("T")
 
@@ -47,95 +53,14 @@ def _in_thread(func: Callable[..., T], *args: Any) -> T:
         return pool.submit(func, *args).result()
 
 
-# --- PostgreSQL, once per session --------------------------------------------------------
-
-
-class _SessionLock:
-    """A PostgreSQL advisory lock held for the whole test session.
-
-    The connection lives on a thread with its own event loop, because every test gets a
-    new loop and an asyncpg connection cannot outlive the loop that made it.
-    """
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._release: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run, name="pg-test-lock", daemon=True)
-
-    def acquire(self) -> None:
-        self._thread.start()
-        self._ready.wait()
-        if self._error is not None:
-            raise self._error
-
-    def release(self) -> None:
-        if self._loop is not None and self._release is not None:
-            self._loop.call_soon_threadsafe(self._release.set)
-        self._thread.join()
-
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._hold())
-        except BaseException as exc:  # handed to the test thread in acquire()
-            self._error = exc
-            self._ready.set()
-
-    async def _hold(self) -> None:
-        engine = make_engine(self.url, pool_size=1, max_overflow=0)
-        try:
-            async with engine.connect() as conn:
-                await conn.execute(text(f"SET lock_timeout = '{SESSION_LOCK_WAIT}'"))
-                await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SESSION_LOCK_KEY})
-                await conn.commit()
-                self._loop = asyncio.get_running_loop()
-                self._release = asyncio.Event()
-                self._ready.set()
-                await self._release.wait()
-                await conn.execute(
-                    text("SELECT pg_advisory_unlock(:key)"), {"key": SESSION_LOCK_KEY}
-                )
-                await conn.commit()
-        finally:
-            await engine.dispose()
-
-
-async def _reset_schema(url: str) -> None:
-    """Drop whatever an earlier run or branch left behind, so migrations start clean."""
-    engine = make_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
-
-
-async def _empty_tables(url: str) -> None:
-    """Delete every row of every table the migrations made (not the Alembic version)."""
-    engine = make_engine(url)
-    try:
-        async with engine.begin() as conn:
-            names = (
-                await conn.execute(
-                    text(
-                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                        "AND tablename <> 'alembic_version' ORDER BY tablename"
-                    )
-                )
-            ).scalars()
-            tables = ", ".join(f'public."{name}"' for name in names)
-            if tables:
-                await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    finally:
-        await engine.dispose()
+# --- once per session -------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """TEST_DATABASE_URL with a freshly migrated schema; skips when it is not set."""
+def postgres_database() -> Iterator[SessionDatabase]:
+    """TEST_DATABASE_URL, locked for this run, with a freshly migrated schema; skips when
+    it is not set. Each pytest-xdist worker gets a database of its own beside it
+    (`test_gw0`, `test_gw1`, ...), made when missing."""
     url = os.environ.get(POSTGRES_ENV, "").strip()
     if not url:
         pytest.skip(
@@ -143,29 +68,43 @@ def postgres_url() -> Iterator[str]:
         )
     if is_sqlite(url):
         pytest.fail(f"{POSTGRES_ENV} must point at PostgreSQL, not {url}")
-    lock = _SessionLock(url)
-    _in_thread(lock.acquire)
+    own = worker_url(url, os.environ.get("PYTEST_XDIST_WORKER"))
+    if own != url:
+        _in_thread(asyncio.run, create_database(own, via=url))
+    url = own
+    database = SessionDatabase(url)
+    _in_thread(database.acquire)
     try:
-        _in_thread(asyncio.run, _reset_schema(url))
+        _in_thread(asyncio.run, reset_schema(url))
         _in_thread(upgrade, url)
-        yield url
+        yield database
     finally:
-        _in_thread(lock.release)
+        _in_thread(database.release)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_database: SessionDatabase) -> str:
+    return postgres_database.url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The SQLite file every test's database is copied from, migrated once per run."""
+    return _in_thread(migrated_sqlite_template, tmp_path_factory.mktemp("template"))
 
 
 # --- per test ------------------------------------------------------------------------------
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
-    """A migrated, empty database: a new SQLite file, or the session's PostgreSQL."""
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database: a copy of the SQLite template, or the session's
+    PostgreSQL with every table emptied."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-        await upgrade_async(url)
-        return url
-    url = str(request.getfixturevalue("postgres_url"))
-    await _empty_tables(url)
-    return url
+        return copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "test.db")
+    database: SessionDatabase = request.getfixturevalue("postgres_database")
+    await database.empty_tables()
+    return database.url
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:

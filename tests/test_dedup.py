@@ -21,8 +21,8 @@ from bot.store.dedup import KEEP, prune
 from bot.store.models import ProcessedUpdate, utcnow
 from bot.turns import Turns
 from tests.support.chat import Chat
+from tests.support.onboarding import onboard
 from tests.support.snapshot import differences, snapshot
-from tests.test_engine import onboard
 
 
 async def _processed(engine: Turns) -> list[int]:
@@ -77,7 +77,7 @@ async def test_one_update_delivered_to_two_replicas_at_once_is_applied_once(
         open_runtime(settings, migrate=False) as two,
     ):
         who = Identity("test:twice")
-        await onboard(Chat(one.turns, who))
+        await onboard(Chat(one.turns, who), "Fam. A")
         before = await Chat(one.turns, who).where()
         outcomes = await asyncio.gather(
             *(

@@ -39,7 +39,8 @@ from bot.turns.service import CALLBACK_KEY
 from tests.conftest import DATA_KEY, make_settings
 from tests.support.chat import Chat
 from tests.support.flows import enter
-from tests.test_phase2_3 import YES, add_person, press_starting, start_case
+from tests.support.onboarding import onboard
+from tests.test_phase2_3 import YES, add_person, press_starting
 
 KEY_A = "4pHb9-TNAEslXRs5MFipia-1tb2xmJ35T3jjxJCiQnI="
 KEY_B = "OvVcDB2uP8axkyQCDotrJuQupMChzYfscyESQZvqJps="
@@ -378,7 +379,7 @@ def test_cli_rotate_key_encrypts_an_old_plain_database(
 
 async def walk_with_secrets(chat: Chat) -> None:
     """Onboarding with a label, fase 2 with a person and a note, fase 3 with a goal."""
-    await start_case(chat, LABEL)
+    await onboard(chat, LABEL)
     await enter(chat, "fase2")
     await add_person(chat, PERSON, meaning=MEANING, decision=YES)
     await enter(chat, "fase3")
@@ -453,7 +454,7 @@ async def test_deleting_a_family_forgets_its_decrypted_values(engine_runtime: An
     cipher = crypto.active()
     assert cipher is not None
     chat = Chat(engine, "test:forgetful")
-    await start_case(chat)
+    await onboard(chat)
     await chat.send("/gezin")  # reads the family's label: decrypted and remembered
     assert "Fam. K" in cipher._opened.values()
 

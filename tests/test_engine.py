@@ -40,6 +40,7 @@ from bot.store.models import AuditEntry, Case, Conversation, Practitioner
 from bot.store.repo import Repo
 from bot.turns import Turns
 from tests.support.chat import Chat
+from tests.support.onboarding import onboard
 
 # The parents' factsheet: 16 do's and 6 don'ts in four phases (6+2, 3+1, 3+3, 4+0).
 TIPS_BY_PHASE = {
@@ -121,17 +122,9 @@ async def audit_of(chat: Chat, event: str) -> list[AuditEntry]:
         return list((await session.execute(query)).scalars())
 
 
-async def onboard(chat: Chat, label: str = "Fam. A") -> None:
-    await chat.send("/start")
-    await chat.press("Continue")
-    await chat.press("Understood")
-    await chat.text(label)
-    assert (await chat.where()).flow == "menu"
-
-
 async def at_new_family(chat: Chat) -> None:
     """Onboarded, in /gezin at the question for a new family's label."""
-    await onboard(chat)
+    await onboard(chat, "Fam. A")
     await chat.send("/gezin")
     await chat.press("New family")
     assert (await chat.where()).step == "ask_label"
@@ -222,7 +215,7 @@ async def test_buttons_made_before_a_restart_still_work(settings: Settings) -> N
 
 
 async def test_stale_button_changes_nothing_and_says_so(chat: Chat) -> None:
-    await onboard(chat)
+    await onboard(chat, "Fam. A")
     await chat.send("/gezin")
     new_family = chat.button("New family")
     await chat.press("Menu")
@@ -238,7 +231,7 @@ async def test_stale_button_changes_nothing_and_says_so(chat: Chat) -> None:
 
 
 async def test_double_press_is_applied_once(chat: Chat) -> None:
-    await onboard(chat)
+    await onboard(chat, "Fam. A")
     await chat.send("/gezin")
     await chat.press("Close or delete")
     close = chat.button("Close")
@@ -259,7 +252,7 @@ async def test_double_press_is_applied_once(chat: Chat) -> None:
 async def test_button_of_a_flow_left_and_entered_again_is_stale(chat: Chat) -> None:
     """Steps within a flow move the conversation's counter; leaving it and coming back moves
     the practitioner's, so the same step shown again does not take the old message's buttons."""
-    await onboard(chat)
+    await onboard(chat, "Fam. A")
     await chat.send("/gezin")
     old = chat.button("New family")
     await chat.send("/fase")
@@ -276,7 +269,7 @@ async def test_button_of_a_flow_left_and_entered_again_is_stale(chat: Chat) -> N
 async def test_button_made_before_conversations_had_a_counter(chat: Chat) -> None:
     """Buttons sent before the upgrade carry the practitioner's counter alone: they still
     work while nothing changed since, and are old after that."""
-    await onboard(chat)
+    await onboard(chat, "Fam. A")
     await chat.send("/gezin")
     async with chat.engine.sessions() as session:
         p = (
@@ -302,7 +295,7 @@ async def test_button_made_before_conversations_had_a_counter(chat: Chat) -> Non
 @pytest.mark.parametrize("forgery", ["garbage", "bad_signature", "other_identity", "bobs_button"])
 async def test_forged_button_is_refused(engine: Turns, forgery: str) -> None:
     alice, bob = Chat(engine, "test:alice"), Chat(engine, "test:bob")
-    await onboard(alice)
+    await onboard(alice, "Fam. A")
     await onboard(bob, "Fam. B")
     await alice.send("/gezin")
     await bob.send("/gezin")
@@ -406,7 +399,7 @@ async def test_cases_create_switch_rename_close_delete(chat: Chat) -> None:
 
 
 async def test_back_button_returns_to_the_step_before(chat: Chat) -> None:
-    await onboard(chat)
+    await onboard(chat, "Fam. A")
     await chat.send("/gezin")
     await chat.press("New family")
 
@@ -466,7 +459,7 @@ async def test_empty_or_long_label_is_refused(
 
 
 async def test_taal_switches_language_and_answers_in_it(chat: Chat) -> None:
-    await onboard(chat)
+    await onboard(chat, "Fam. A")
     assert (await chat.where()).language == "nl"
 
     await chat.send("/taal")
@@ -617,7 +610,7 @@ async def test_tips_work_without_a_case_and_flip_through_the_phases(chat: Chat) 
 
 
 async def test_case_dates_are_utc_and_shown_in_the_practitioners_zone(chat: Chat) -> None:
-    await onboard(chat)
+    await onboard(chat, "Fam. A")
     [case] = await cases_of(chat)
     assert case.created_at.tzinfo is not None
     assert case.created_at.utcoffset() == timedelta(0)

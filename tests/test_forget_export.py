@@ -30,16 +30,9 @@ from bot.turns import Turns
 from tests.conftest import CALLBACK_SECRET, make_settings
 from tests.support.chat import Chat
 from tests.support.data import seed_case
+from tests.support.onboarding import onboard
 
 OWN_TABLES = (Case, Person, Agreement, AuditEntry, Conversation)
-
-
-async def onboard(chat: Chat, label: str) -> None:
-    await chat.send("/start")
-    await chat.press("Continue")
-    await chat.press("Understood")
-    await chat.text(label)
-    assert (await chat.where()).flow == "menu"
 
 
 async def count(engine: Turns, model: Any, *where: Any) -> int:

@@ -22,6 +22,7 @@ from bot.engine.render import escape
 from bot.store.models import Case
 from tests.support.chat import Chat
 from tests.support.flows import enter
+from tests.support.onboarding import onboard
 
 # --- contact details -----------------------------------------------------------------------
 
@@ -168,20 +169,13 @@ def test_roles_initials_and_first_names_are_not_full_names(name: str) -> None:
 # --- the policy in the conversation ----------------------------------------------------------
 
 
-async def onboard_with(chat: Chat, label: str) -> None:
-    await chat.send("/start")
-    await chat.press("Continue")
-    await chat.press("Understood")
-    await chat.text(label)
-
-
 async def labels_of(chat: Chat) -> list[str]:
     async with chat.engine.sessions() as session:
         return [c.label for c in (await session.scalars(select(Case))).all()]
 
 
 async def test_a_family_label_that_looks_like_a_name_is_kept_with_a_warning(chat: Chat) -> None:
-    await onboard_with(chat, "Gezin Bakker")
+    await onboard(chat, "Gezin Bakker")
 
     assert chat.has(NAME_WARNINGS["family"], label="Gezin Bakker")
     assert (await chat.where()).flow == "menu"
@@ -190,14 +184,14 @@ async def test_a_family_label_that_looks_like_a_name_is_kept_with_a_warning(chat
 
 
 async def test_a_pseudonym_gets_no_warning(chat: Chat) -> None:
-    await onboard_with(chat, "Gezin B.")
+    await onboard(chat, "Gezin B.")
     assert (await chat.where()).flow == "menu"
     assert not chat.has(NAME_WARNINGS["family"], label="Gezin B.")
     assert await labels_of(chat) == ["Gezin B."]
 
 
 async def test_renaming_to_a_full_name_warns_and_renames(chat: Chat) -> None:
-    await onboard_with(chat, "Fam. K")
+    await onboard(chat, "Fam. K")
     await chat.send("/gezin")
     await chat.press("Rename")
     await chat.text("Jan de Vries")
@@ -226,7 +220,7 @@ async def test_a_family_label_with_contact_details_is_refused_and_nothing_kept(
 
 
 async def test_a_person_with_an_address_is_refused_and_a_full_name_warned(chat: Chat) -> None:
-    await onboard_with(chat, "Fam. K")
+    await onboard(chat, "Fam. K")
     await enter(chat, "fase2")
     await chat.press("Add a person")
     before = await chat.where()

@@ -19,13 +19,7 @@ from bot.store.models import Case, Conversation, Practitioner
 from bot.store.turns import LastTurn, LastTurns
 from bot.turns import Turns
 from tests.support.chat import Chat
-
-
-async def onboarded(chat: Chat, label: str = "Fam. K") -> None:
-    await chat.send("/start")
-    await chat.press("Continue")
-    await chat.press("Understood")
-    await chat.text(label)
+from tests.support.onboarding import onboard
 
 
 async def change(engine: Turns, statement: Any) -> None:
@@ -37,7 +31,7 @@ async def change(engine: Turns, statement: Any) -> None:
 async def test_a_step_changed_by_another_writer_is_where_the_next_turn_starts(
     chat: Chat, engine: Turns
 ) -> None:
-    await onboarded(chat)
+    await onboard(chat)
     await chat.send("/voorbereiden")
     assert (await chat.where()).step == "why"
     current = (await chat.practitioner()).current_conversation_id  # type: ignore[union-attr]
@@ -53,7 +47,7 @@ async def test_a_step_changed_by_another_writer_is_where_the_next_turn_starts(
 async def test_a_family_renamed_by_another_writer_shows_its_new_name(
     chat: Chat, engine: Turns
 ) -> None:
-    await onboarded(chat, "Fam. K")
+    await onboard(chat, "Fam. K")
     await chat.send("/start")
     assert "Fam. K" in chat.last.text
 
@@ -69,7 +63,7 @@ async def test_a_family_renamed_by_another_writer_shows_its_new_name(
 async def test_a_language_changed_by_another_writer_is_spoken_next(
     chat: Chat, engine: Turns
 ) -> None:
-    await onboarded(chat)
+    await onboard(chat)
     await chat.send("/start")
     assert chat.outcome.language == "nl"
 
@@ -85,7 +79,7 @@ async def test_a_language_changed_by_another_writer_is_spoken_next(
 async def test_a_practitioner_deleted_by_the_operator_starts_afresh(
     chat: Chat, engine: Turns
 ) -> None:
-    await onboarded(chat)
+    await onboard(chat)
     async with engine.sessions() as session, session.begin():
         p = (await session.execute(select(Practitioner))).scalar_one()
         await session.delete(p)
@@ -100,9 +94,9 @@ async def test_deleting_a_family_keeps_no_copy_of_it(
 ) -> None:
     """The kept turns hold decrypted family data, like the decryption cache: deleting a
     family (here one of another practitioner) empties both."""
-    await onboarded(chat)
+    await onboard(chat)
     other = Chat(engine, Identity("test:bob"))
-    await onboarded(other, "Fam. B")
+    await onboard(other, "Fam. B")
     await chat.send("/start")
     if database_url.startswith("postgresql"):
         assert len(engine.last_turns) == 2
@@ -118,7 +112,7 @@ async def test_deleting_a_family_keeps_no_copy_of_it(
 async def test_the_next_turn_takes_what_the_last_one_left(
     chat: Chat, engine: Turns, database_url: str
 ) -> None:
-    await onboarded(chat)
+    await onboard(chat)
     await chat.send("/voorbereiden")
     statements: list[str] = []
 

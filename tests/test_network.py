@@ -25,14 +25,8 @@ from tests.support.network import (
     pdf_text,
     seed_network,
 )
+from tests.support.onboarding import onboard
 from tests.test_loader import errors, write
-
-
-async def start_case(chat: Chat, label: str = "Gezin K.") -> None:
-    await chat.send("/start")
-    await chat.press("Continue")
-    await chat.press("Understood")
-    await chat.text(label)
 
 
 async def audit(engine: Turns) -> list[AuditEntry]:
@@ -57,7 +51,7 @@ PLAN = [
 async def test_netwerk_lists_people_per_group_with_decision_and_meaning(
     chat: Chat, database_url: str
 ) -> None:
-    await start_case(chat)
+    await onboard(chat, "Gezin K.")
     await seed_network(database_url, chat.who.key, FAMILY)
 
     await chat.send("/netwerk")
@@ -78,7 +72,7 @@ async def test_netwerk_lists_people_per_group_with_decision_and_meaning(
 async def test_netwerk_changes_a_decision_dated_in_the_audit_trail_and_removes(
     chat: Chat, database_url: str
 ) -> None:
-    await start_case(chat)
+    await onboard(chat, "Gezin K.")
     await seed_network(database_url, chat.who.key, FAMILY)
     await chat.send("/netwerk")
     await chat.press("❔ Juf A.")
@@ -122,7 +116,7 @@ async def test_netwerk_changes_a_decision_dated_in_the_audit_trail_and_removes(
 async def test_netwerkkaart_sends_a_photo_and_returns_to_the_menu(
     chat: Chat, database_url: str
 ) -> None:
-    await start_case(chat)
+    await onboard(chat, "Gezin K.")
     await seed_network(database_url, chat.who.key, FAMILY)
     outcome = await chat.send("/netwerkkaart")
 
@@ -141,7 +135,7 @@ async def test_netwerkkaart_sends_a_photo_and_returns_to_the_menu(
 async def test_picture_button_in_netwerk_sends_the_photo_and_stays(
     chat: Chat, database_url: str
 ) -> None:
-    await start_case(chat)
+    await onboard(chat, "Gezin K.")
     await seed_network(database_url, chat.who.key, FAMILY[:1])
     await chat.send("/netwerk")
     outcome = await chat.press("Network map (picture)")
@@ -153,7 +147,7 @@ async def test_picture_button_in_netwerk_sends_the_photo_and_stays(
 async def test_plan_sends_a_pdf_with_everything_and_a_summary(
     chat: Chat, database_url: str
 ) -> None:
-    await start_case(chat)
+    await onboard(chat, "Gezin K.")
     await seed_network(database_url, chat.who.key, FAMILY, PLAN)
     outcome = await chat.send("/plan")
 
@@ -180,7 +174,7 @@ async def test_plan_sends_a_pdf_with_everything_and_a_summary(
 
 
 async def test_plan_and_picture_of_an_empty_network(chat: Chat) -> None:
-    await start_case(chat, "Gezin Leeg")
+    await onboard(chat, "Gezin Leeg")
     picture = await chat.send("/netwerkkaart")
     with Image.open(io.BytesIO(picture.attachments[0].content)) as image:
         described = image.text["Description"]  # type: ignore[attr-defined]
@@ -197,7 +191,7 @@ async def test_english_practitioner_gets_english_picture_and_plan(
     engine: Turns, database_url: str
 ) -> None:
     chat = Chat(engine, Identity("test:bob", "en"))
-    await start_case(chat, "Family B.")
+    await onboard(chat, "Family B.")
     await seed_network(database_url, chat.who.key, FAMILY, PLAN)
 
     picture = (await chat.send("/netwerkkaart")).attachments[0]
@@ -259,7 +253,7 @@ def test_only_end_steps_may_run_actions_and_only_known_ones(tmp_path: Path) -> N
 async def test_netwerk_list_of_forty_fits_one_telegram_message(
     chat: Chat, database_url: str
 ) -> None:
-    await start_case(chat)
+    await onboard(chat, "Gezin K.")
     long_meaning = "Haalt de kinderen op en helpt met het huishouden. " * 6  # 300 characters
     people = [replace(p, meaning=long_meaning[:300]) for p in many_people(40)]
     await seed_network(database_url, chat.who.key, people)

@@ -24,6 +24,7 @@ from bot.runtime import load_content, open_runtime
 from bot.store.models import Agreement, AuditEntry, Case, Conversation, Practitioner
 from tests.conftest import make_settings
 from tests.support.chat import Chat
+from tests.support.onboarding import onboard
 
 PHASE1_TIPS = {
     "f1.do.explain_why",
@@ -42,14 +43,6 @@ OUR_FLOWS = ("voorbereiden", "fase1", "fase4")
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-async def onboard(chat: Chat, label: str = "Fam. K") -> None:
-    await chat.send("/start")
-    await chat.press("Continue")
-    await chat.press("Understood")
-    await chat.text(label)
-    assert (await chat.where()).flow == "menu"
 
 
 def tips_since(chat: Chat, start: int) -> set[str]:

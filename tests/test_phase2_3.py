@@ -30,6 +30,7 @@ from bot.store.models import Agreement, AuditEntry, Person
 from bot.turns import Turns
 from tests.support.chat import Chat
 from tests.support.flows import enter
+from tests.support.onboarding import onboard
 
 PHASE2_TIPS = {
     "f2.do.family_in_charge",
@@ -51,13 +52,6 @@ TUESDAY_MORNING = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-async def start_case(chat: Chat, label: str = "Fam. K") -> None:
-    await chat.send("/start")
-    await chat.press("Continue")
-    await chat.press("Understood")
-    await chat.text(label)
 
 
 async def add_person(
@@ -84,7 +78,7 @@ async def add_person(
 
 async def map_with(chat: Chat, *people: tuple[str, str]) -> None:
     """A case whose map holds `(name, decision)` pairs; ends in fase 2's map."""
-    await start_case(chat)
+    await onboard(chat)
     await enter(chat, "fase2")
     for name, decision in people:
         await add_person(chat, name, decision=decision)
@@ -134,7 +128,7 @@ async def step(chat: Chat) -> tuple[str | None, str | None]:
 
 
 async def test_adding_a_person_records_the_parents_decision(chat: Chat) -> None:
-    await start_case(chat)
+    await onboard(chat)
     await enter(chat, "fase2")
     assert "f2.do.family_in_charge" in chat.last.tips
     assert chat.has("Step {number} of {total}", number="1", total="6")
@@ -162,7 +156,7 @@ async def test_adding_a_person_records_the_parents_decision(chat: Chat) -> None:
 
 
 async def test_a_full_name_is_warned_about_and_contact_details_are_refused(chat: Chat) -> None:
-    await start_case(chat)
+    await onboard(chat)
     await enter(chat, "fase2")
     await chat.press("Add a person")
 
@@ -206,7 +200,7 @@ def test_full_name_heuristic(name: str, full: bool) -> None:
 
 
 async def test_no_network_is_recorded_without_judgement(chat: Chat) -> None:
-    await start_case(chat)
+    await onboard(chat)
     await enter(chat, "fase2")
     await chat.press("Done for now")  # an empty map is not "done": it is a valid answer
     assert await step(chat) == ("fase2", "no_network")
@@ -283,7 +277,7 @@ async def test_editing_and_removing_people(chat: Chat) -> None:
 
 
 async def test_back_skip_and_pause_resume_in_phase_2(chat: Chat) -> None:
-    await start_case(chat)
+    await onboard(chat)
     await enter(chat, "fase2")
     await chat.press("Add a person")
     await chat.text("Tante Ria")
@@ -495,7 +489,7 @@ async def test_restart_mid_phase_resumes_the_same_step(settings: Settings) -> No
 
 
 async def test_each_phase_2_and_3_tip_is_shown_in_its_phase(chat: Chat) -> None:
-    await start_case(chat)
+    await onboard(chat)
     mark = len(chat.outcomes)
     await enter(chat, "fase2")
     await chat.press("The parent names no one")
@@ -529,7 +523,7 @@ async def test_each_phase_2_and_3_tip_is_shown_in_its_phase(chat: Chat) -> None:
 
 
 async def test_on_to_phase_3_and_phase_4_from_where_a_phase_ends(chat: Chat) -> None:
-    await start_case(chat)
+    await onboard(chat)
     await enter(chat, "fase2")
     await add_person(chat, "oma")
     assert chat.last.text.startswith("Oma ")  # a name that starts a sentence: a capital
@@ -554,7 +548,7 @@ async def test_on_to_phase_3_and_phase_4_from_where_a_phase_ends(chat: Chat) -> 
 async def test_the_goal_can_start_from_phase_2_and_recording_again_keeps_one_set(
     chat: Chat,
 ) -> None:
-    await start_case(chat)
+    await onboard(chat)
     await enter(chat, "fase2")
     await add_person(chat, "Oma", meaning="Haalt de kinderen op woensdag")
     await enter(chat, "fase3")
@@ -699,7 +693,7 @@ async def test_agreements_open_at_the_list_again(chat: Chat) -> None:
 
 
 async def test_preparation_is_listed_under_its_own_heading(chat: Chat) -> None:
-    await start_case(chat)
+    await onboard(chat)
     await chat.send("/voorbereiden")
     await chat.press("Done ✓")
     await chat.press("Use the example")
@@ -719,7 +713,7 @@ async def test_preparation_is_listed_under_its_own_heading(chat: Chat) -> None:
 async def test_agreements_list_only_the_active_family(engine: Turns) -> None:
     alice, bob = Chat(engine, "test:alice"), Chat(engine, "test:bob")
     await map_with(alice, ("Oma", YES))
-    await start_case(bob, "Fam. B")
+    await onboard(bob, "Fam. B")
     await bob.send("/afspraken")
     assert bob.has(ag.NONE_YET)
     assert not any(label.startswith("1. ") for label in bob.labels)

@@ -28,6 +28,7 @@ from bot.store.models import Agreement, Practitioner, Reminder
 from bot.turns import Turns
 from tests.support.chat import Chat
 from tests.support.flows import enter
+from tests.support.onboarding import onboard
 from tests.test_phase2_3 import add_person, press_starting
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -45,14 +46,6 @@ def still(engine: Turns) -> Turns:
 @pytest.fixture
 def alice(still: Turns) -> Chat:
     return Chat(still, Identity("test:alice"))
-
-
-async def onboard(chat: Chat, label: str = "Fam. K") -> None:
-    await chat.send("/start")
-    await chat.press("Continue")
-    await chat.press("Understood")
-    await chat.text(label)
-    assert (await chat.where()).flow == "menu"
 
 
 async def reminders_of(chat: Chat) -> list[Reminder]:

@@ -17,6 +17,7 @@ from bot.store.models import Agreement, Case, Person
 from bot.turns import Turns
 from tests.support.chat import Chat
 from tests.support.data import seed_case
+from tests.support.onboarding import onboard
 
 DAY = timedelta(days=1)
 
@@ -41,13 +42,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-async def onboard(chat: Chat, label: str) -> None:
-    await chat.send("/start")
-    await chat.press("Continue")
-    await chat.press("Understood")
-    await chat.text(label)
 
 
 async def close_active(chat: Chat) -> None:

@@ -21,8 +21,8 @@ import pytest
 from bot import logsetup
 from bot.config import Settings
 from bot.engine.render import SKIP_LABEL
-from tests.e2e.test_telegram_foundation import onboard
 from tests.e2e.test_telegram_phases import Walk
+from tests.support.onboarding import onboard_user
 from tests.support.stub_bot_api import SimUser, StubBotAPI
 from tests.support.telegram import TOKEN, Texts, bot_against
 
@@ -98,7 +98,7 @@ def production_logging(
 
 async def walk_everything(user: SimUser, txt: Texts) -> None:
     """Onboarding, /gezin (rename), /voorbereiden and fase 1 to 4, typing TYPED."""
-    await onboard(user, txt, LABEL)
+    await onboard_user(user, txt, LABEL)
     walk = Walk(user, txt)
     skip = txt.t(SKIP_LABEL)
 

@@ -21,8 +21,8 @@ from bot.config import Settings
 from bot.retention import REMIND_DAYS, Pass, RetentionJob
 from bot.store.db import make_engine, make_sessionmaker
 from bot.store.models import Case
-from tests.e2e.test_telegram_foundation import onboard
 from tests.support.data import holding, stored_rows
+from tests.support.onboarding import onboard_user
 from tests.support.stub_bot_api import BOT_USERNAME, StubBotAPI
 from tests.support.telegram import Texts, bot_against, bot_settings
 
@@ -72,7 +72,7 @@ async def test_a_stranger_gets_one_polite_refusal_then_silence_and_nothing_is_st
 
 async def test_an_allowed_user_gets_in(closed: StubBotAPI, txt: Texts) -> None:
     user = closed.user(ALLOWED)
-    menu = await onboard(user, txt, "Gezin B.")
+    menu = await onboard_user(user, txt, "Gezin B.")
     assert "Gezin B." in menu.text
 
 
@@ -99,7 +99,7 @@ async def test_a_revoked_practitioner_is_refused(
     closed: StubBotAPI, closed_settings: Settings, txt: Texts
 ) -> None:
     user = closed.user(ALLOWED)
-    await onboard(user, txt)
+    await onboard_user(user, txt, "Gezin B.")
     [row] = await admin.practitioners(closed_settings)
     assert row.account == str(ALLOWED) and row.cases == 1
     assert await admin.revoke(closed_settings, row.id) is not None
@@ -110,7 +110,7 @@ async def test_a_revoked_practitioner_is_refused(
 
 async def test_export_sends_a_json_document(closed: StubBotAPI, txt: Texts) -> None:
     user = closed.user(ALLOWED)
-    await onboard(user, txt, "Gezin Ünal")
+    await onboard_user(user, txt, "Gezin Ünal")
     await user.send("/export")
     await user.reply()
     await user.press(txt.button("export", "info", "send"))
@@ -129,7 +129,7 @@ async def test_vergeet_everything_then_start_begins_afresh(
     closed: StubBotAPI, closed_settings: Settings, txt: Texts
 ) -> None:
     user = closed.user(ALLOWED)
-    await onboard(user, txt)
+    await onboard_user(user, txt, "Gezin B.")
     await user.send("/vergeet")
     await user.reply()
     await user.press(txt.button("vergeet", "choose", "all"))
@@ -150,7 +150,7 @@ async def test_the_retention_reminder_reaches_the_practitioner(
 ) -> None:
     async with bot_against(stub, closed_settings) as app:
         user = stub.user(ALLOWED)
-        await onboard(user, txt, "Gezin R.")
+        await onboard_user(user, txt, "Gezin R.")
         await user.send("/gezin")
         await user.reply()
         await user.press(txt.button("cases", "overview", "close"))

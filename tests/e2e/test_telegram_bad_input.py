@@ -31,31 +31,14 @@ from bot.engine.messages import (
 from bot.engine.render import SKIP_LABEL
 from bot.store.db import make_engine, make_sessionmaker
 from bot.store.models import Case, Practitioner
+from tests.support.onboarding import at_label_step, onboard_user
 from tests.support.snapshot import differences, snapshot
-from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI
+from tests.support.stub_bot_api import SimUser, StubBotAPI
 from tests.support.telegram import Texts, bot_against
 
 pytestmark = pytest.mark.e2e
 
 Send = Callable[[], Awaitable[object]]
-
-
-async def at_label_step(user: SimUser, txt: Texts, language: str = "nl") -> BotOutput:
-    """/start and two presses: the question for the first family's label."""
-    await user.send("/start")
-    await user.reply()
-    await user.press(txt.button("onboarding", "welcome", "next", language))
-    await user.reply()
-    await user.press(txt.button("onboarding", "privacy", "ok", language))
-    ask = await user.reply()
-    assert txt.first_line("onboarding", "first_case", language) in ask.text
-    return ask
-
-
-async def onboarded(user: SimUser, txt: Texts, label: str = "Gezin A") -> BotOutput:
-    await at_label_step(user, txt)
-    await user.send(label)
-    return await user.reply()
 
 
 async def answered_without_change(
@@ -133,7 +116,7 @@ async def test_text_with_markup_where_buttons_are_expected_changes_nothing(
     running: StubBotAPI, txt: Texts, settings: Settings
 ) -> None:
     user = running.user(3002)
-    await onboarded(user, txt)
+    await onboard_user(user, txt)
     cases: list[tuple[str, Send, str]] = [
         ("html", lambda: user.send("<b>vet</b> <a href='http://x'>link</a> &amp;"), ""),
         ("markdown", lambda: user.send("*bold* _x_ [a](http://x) `code`"), ""),
@@ -167,7 +150,7 @@ async def test_labels_with_markup_emoji_and_other_scripts_are_kept_and_shown_lit
     running: StubBotAPI, txt: Texts, settings: Settings
 ) -> None:
     user = running.user(3004)
-    await onboarded(user, txt, "Gezin A")
+    await onboard_user(user, txt, "Gezin A")
     labels = [
         ("*bold* _x_ [a](http://x)", "*bold* _x_ [a](http://x)"),
         ("<i>K</i> & <a href='x'>co</a>", "<i>K</i> & <a href='x'>co</a>"),
@@ -260,7 +243,7 @@ async def test_the_same_button_pressed_twice_at_once_applies_once(
 ) -> None:
     user = stub.user(3008)
     async with bot_against(stub, settings):
-        await onboarded(user, txt)
+        await onboard_user(user, txt)
         await user.send("/fase")
         phases = await user.reply()
         title = txt.t(txt.flows["fase2"].title)

@@ -17,6 +17,7 @@ import pytest
 from bot.config import Settings
 from bot.engine.render import SKIP_LABEL
 from tests.e2e.test_telegram_process import bot_process
+from tests.support.onboarding import onboard_user
 from tests.support.snapshot import snapshot
 from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI
 from tests.support.telegram import Texts
@@ -46,14 +47,7 @@ async def test_kill_9_in_fase_2_after_a_person_was_added_then_restart(
     monkeypatch.setenv("BOT_CHAT_RATE", "50")  # the process reads its environment; 1/s is slow
     user = stub.user(4444, language_code="nl")
     async with bot_process(stub, settings) as first:
-        await user.send("/start")
-        await user.reply(timeout=START_TIMEOUT)
-        await user.press(txt.button("onboarding", "welcome", "next"))
-        await user.reply()
-        await user.press(txt.button("onboarding", "privacy", "ok"))
-        await user.reply()
-        await user.send("Gezin K")
-        await user.reply()
+        await onboard_user(user, txt, "Gezin K", first_reply_within=START_TIMEOUT)
         await user.send("/fase")
         phases = await user.reply()
         title = txt.t(txt.flows["fase2"].title)

@@ -17,7 +17,8 @@ from sqlalchemy.engine import make_url
 from bot.config import Settings
 from bot.store.db import is_sqlite
 from bot.turns.service import UNAVAILABLE
-from tests.e2e.test_telegram_bad_input import at_label_step, labels_of
+from tests.e2e.test_telegram_bad_input import labels_of
+from tests.support.onboarding import at_label_step
 from tests.support.snapshot import Snapshot, differences, snapshot
 from tests.support.stub_bot_api import StubBotAPI
 from tests.support.tcp_proxy import TcpProxy

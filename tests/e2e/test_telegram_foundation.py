@@ -10,23 +10,11 @@ import pytest
 from bot.actions import language
 from bot.config import Settings
 from bot.engine import messages as engine_messages
-from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI
+from tests.support.onboarding import onboard_user
+from tests.support.stub_bot_api import StubBotAPI
 from tests.support.telegram import Texts, bot_against, engine_of
 
 pytestmark = pytest.mark.e2e
-
-
-async def onboard(user: SimUser, txt: Texts, label: str = "Gezin B.") -> BotOutput:
-    """/start, two presses and a label: the practitioner ends in the menu."""
-    await user.send("/start")
-    welcome = await user.reply()
-    assert txt.first_line("onboarding", "welcome") in welcome.text
-    await user.press(txt.button("onboarding", "welcome", "next"))
-    await user.reply()
-    await user.press(txt.button("onboarding", "privacy", "ok"))
-    await user.reply()
-    await user.send(label)
-    return await user.reply()
 
 
 async def test_start_answers_in_dutch_and_registers_only_working_commands(
@@ -75,7 +63,7 @@ async def test_onboarding_edits_in_place_and_ends_in_the_menu(
 
 async def test_families_create_switch_rename_close(running: StubBotAPI, txt: Texts) -> None:
     user = running.user(1003)
-    await onboard(user, txt, "Gezin A")
+    await onboard_user(user, txt, "Gezin A")
     await user.send("/gezin")
     overview = await user.reply()
     assert "Gezin A" in overview.text
@@ -152,7 +140,7 @@ async def test_english_telegram_user_gets_english(running: StubBotAPI, txt: Text
 
 async def test_cancel_leaves_the_step_and_saves_nothing(running: StubBotAPI, txt: Texts) -> None:
     user = running.user(1007)
-    await onboard(user, txt, "Gezin A")
+    await onboard_user(user, txt, "Gezin A")
     await user.send("/gezin")
     await user.reply()
     await user.press(txt.button("cases", "overview", "new"))
@@ -259,7 +247,7 @@ async def test_group_chats_get_one_polite_refusal(running: StubBotAPI, txt: Text
 
 async def test_edited_message_is_not_read_again(running: StubBotAPI, txt: Texts) -> None:
     user = running.user(1201)
-    await onboard(user, txt, "Gezin E")
+    await onboard_user(user, txt, "Gezin E")
     message_id = await user.send("/tips")
     await user.reply()
     await user.edit(message_id, "/gezin")

@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.reminders.when import PROBLEMS
 from bot.store.db import make_engine, make_sessionmaker
 from bot.store.models import Practitioner, Reminder
-from tests.e2e.test_telegram_foundation import onboard
+from tests.support.onboarding import onboard_user
 from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI
 from tests.support.telegram import Texts, bot_against, engine_of
 
@@ -62,7 +62,7 @@ async def test_add_move_and_cancel_reminders_over_telegram(
     async with bot_against(stub, settings) as app:
         engine_of(app).clock = lambda: NOW
         user = stub.user(3001)
-        await onboard(user, txt, "Gezin R.")
+        await onboard_user(user, txt, "Gezin R.")
         t = txt.t
 
         await shows(user, user.send("/herinneringen"), t("Reminders"), t(manage.NONE_YET))

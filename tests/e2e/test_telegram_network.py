@@ -20,7 +20,6 @@ from bot.config import Settings
 from bot.engine.render import fill
 from bot.i18n.fmt import date_long
 from bot.render import fonts
-from tests.e2e.test_telegram_foundation import onboard
 from tests.support.network import (
     APPROACHED_NL,
     NOTED_EN,
@@ -32,6 +31,7 @@ from tests.support.network import (
     pdf_text,
     seed_network,
 )
+from tests.support.onboarding import onboard_user
 from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI
 from tests.support.telegram import Texts
 
@@ -106,7 +106,7 @@ async def test_picture_and_plan_of_a_family_in_dutch(
     running: StubBotAPI, txt: Texts, settings: Settings
 ) -> None:
     user = running.user(5001)
-    await onboard(user, txt, "Gezin B.")
+    await onboard_user(user, txt, "Gezin B.")
     await seed_network(settings.database_url, key(user), FAMILY, PLAN)
 
     sent = await photo(user)
@@ -142,7 +142,7 @@ async def test_an_empty_network_still_gives_a_picture_and_a_plan(
     running: StubBotAPI, txt: Texts
 ) -> None:
     user = running.user(5002)
-    await onboard(user, txt, "Gezin Leeg")
+    await onboard_user(user, txt, "Gezin Leeg")
 
     width, described = png(await photo(user))
     assert width == 1080
@@ -159,7 +159,7 @@ async def test_forty_people_with_long_names_in_many_scripts_and_100_agreements(
     running: StubBotAPI, txt: Texts, settings: Settings
 ) -> None:
     user = running.user(5003)
-    await onboard(user, txt, "Gezin Veel")
+    await onboard_user(user, txt, "Gezin Veel")
     people, agreements = many_people(40), many_agreements(100)
     await seed_network(settings.database_url, key(user), people, agreements)
 
@@ -181,14 +181,7 @@ async def test_an_english_practitioner_gets_everything_in_english(
     running: StubBotAPI, txt: Texts, settings: Settings
 ) -> None:
     user = running.user(5004, language_code="en")
-    await user.send("/start")
-    await user.reply()
-    await user.press(txt.button("onboarding", "welcome", "next", "en"))
-    await user.reply()
-    await user.press(txt.button("onboarding", "privacy", "ok", "en"))
-    await user.reply()
-    await user.send("Family B.")
-    await user.reply()
+    await onboard_user(user, txt, "Family B.", "en")
     await seed_network(settings.database_url, key(user), FAMILY, PLAN)
 
     _width, described = png(await photo(user))
@@ -229,7 +222,7 @@ async def test_fase2_walked_through_the_bot_shows_in_the_picture(
     running: StubBotAPI, txt: Texts
 ) -> None:
     user = running.user(5005)
-    await onboard(user, txt, "Gezin W.")
+    await onboard_user(user, txt, "Gezin W.")
     await user.send("/fase")
     choose = await user.reply()
     title = txt.t(txt.flows["fase2"].title)

@@ -19,7 +19,7 @@ from bot.engine.messages import EMPTY
 from bot.engine.render import SKIP_LABEL
 from bot.store.db import make_engine, make_sessionmaker
 from bot.store.models import Agreement, Case, Person, Practitioner
-from tests.e2e.test_telegram_foundation import onboard
+from tests.support.onboarding import onboard_user
 from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI
 from tests.support.telegram import Texts
 
@@ -88,7 +88,7 @@ async def test_one_case_through_all_phases_shows_every_tip_in_its_phase(
     running: StubBotAPI, txt: Texts, settings: Settings
 ) -> None:
     user = running.user(2001)
-    await onboard(user, txt, "Gezin P.")
+    await onboard_user(user, txt, "Gezin P.")
     walk = Walk(user, txt)
     skip = txt.t(SKIP_LABEL)
 

@@ -41,10 +41,10 @@ from bot.store.crypto import configure_data_key
 from bot.store.db import is_sqlite, make_engine, make_sessionmaker
 from bot.store.models import AuditEntry, Case, Conversation, Practitioner, Reminder, utcnow
 from bot.store.repo import Repo
-from tests.e2e.test_telegram_foundation import onboard
 from tests.support.bot_process import CALLBACK_SECRET, until
 from tests.support.bot_process import BotProcess as SharedBotProcess
 from tests.support.db_locks import holding
+from tests.support.onboarding import onboard_user
 from tests.support.snapshot import snapshot
 from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI
 from tests.support.telegram import TOKEN, Texts, bot_against, engine_of
@@ -127,7 +127,7 @@ async def test_a_due_reminder_arrives_with_its_buttons_done_snooze_and_open_work
     t = txt.t
     user = stub.user(5101, language_code="nl")
     async with bot_against(stub, settings):
-        await onboard(user, txt, "Gezin A")
+        await onboard_user(user, txt, "Gezin A")
         await user.send("/gezin")
         await user.reply()
         await user.press(txt.button("cases", "overview", "new"))
@@ -281,14 +281,7 @@ async def test_a_reminder_due_while_the_bot_was_killed_comes_at_restart_late_and
     second = BotProcess("second", stub, settings, tmp_path)
     try:
         await first.start()
-        await user.send("/start")
-        await user.reply(timeout=START_TIMEOUT)
-        await user.press(txt.button("onboarding", "welcome", "next"))
-        await user.reply()
-        await user.press(txt.button("onboarding", "privacy", "ok"))
-        await user.reply()
-        await user.send("Gezin K")
-        await user.reply()
+        await onboard_user(user, txt, "Gezin K", first_reply_within=START_TIMEOUT)
         await user.send("/herinneringen")
         await user.reply()
         await user.press(t("New reminder"))

@@ -59,6 +59,7 @@ from bot.store.migrate import upgrade_async
 from bot.store.models import Agreement, Case, Person, Practitioner
 from tests.perf.procstat import children, cpu_seconds, machine, memory_mb
 from tests.perf.scripts import PRESS, PRESS_HAVING, SEND, Action, Netwerkcoach, questionnaire_script
+from tests.support.databases import create_database, reset_schema
 from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI, _Chat
 from tests.support.telegram import TOKEN, Texts
 from tests.support.webhook import free_port, post_update
@@ -535,13 +536,7 @@ async def fresh_database(url: str | None, work: Path, name: str) -> str:
     """A new SQLite file, or the PostgreSQL database emptied (its public schema dropped)."""
     if url is None:
         return f"sqlite:///{work / f'{name}.db'}"
-    engine = make_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
+    await reset_schema(url)
     return url
 
 
@@ -556,19 +551,9 @@ async def ensure_postgres_database(url: str) -> None:
             f"--database-url: the benchmark wipes its database; use one whose name has "
             f"'bench' in it (e.g. netwerkcoach_bench), not {name!r}"
         )
-    admin = make_engine(
-        parsed.set(database="postgres").render_as_string(hide_password=False),
-        isolation_level="AUTOCOMMIT",
+    await create_database(
+        url, via=parsed.set(database="postgres").render_as_string(hide_password=False)
     )
-    try:
-        async with admin.connect() as conn:
-            exists = await conn.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
-            )
-            if not exists:
-                await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        await admin.dispose()
 
 
 async def seed(url: str, cases: int, per_practitioner: int) -> int:

@@ -45,7 +45,8 @@ from bot.runtime import open_runtime
 from bot.store.db import is_sqlite
 from bot.store.models import Practitioner, utcnow
 from bot.store.repo import Repo
-from tests.conftest import _empty_tables, make_settings
+from tests.conftest import make_settings
+from tests.support.databases import empty_tables
 from tests.support.stub_bot_api import StubBotAPI
 from tests.support.telegram import TOKEN
 
@@ -110,7 +111,7 @@ class Commits:
 async def measure(url: str, reminders: int, busy: int) -> tuple[list[float], list[float]]:
     """The gaps, in milliseconds, from Telegram's answer to the commit sent and done."""
     if not is_sqlite(url):
-        await _empty_tables(url)
+        await empty_tables(url)
     async with StubBotAPI() as stub, open_runtime(make_settings(url)) as runtime:
         engine = runtime.turns
         due = utcnow() - timedelta(minutes=1)
