@@ -3,7 +3,7 @@ cannot break it unannounced and the version pin can stay wide (pyproject.toml).
 
 Two rules, checked on the source of `bot/`: no module imports from `telegram._*` (PTB's
 private modules), and a module that uses `telegram` reads no `_`-prefixed attribute other
-than ones the bot itself defines (`self._session`, `Engine._bump`, ...), so neither
+than ones the bot itself defines (`self._session`, `Turns._apply`, ...), so neither
 `bot._post` nor a private attribute inherited from a PTB class can come back.
 """
 
