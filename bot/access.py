@@ -12,7 +12,8 @@ A practitioner row is made only for someone the operator let in:
 
 A revoked practitioner (`python -m bot admin revoke`) is refused, also when still on the
 allow-list, until they redeem a new invite. Registered practitioners keep access: the
-engine asks here only when it finds no row, so nothing is added to a practitioner's turn.
+unit of work (`bot.turns`) asks here only when it finds no row, so nothing is added to a
+practitioner's turn.
 
 Anyone else gets one polite refusal and nothing about them is written. A refused id is
 remembered in memory only, so that a stranger gets at most one answer a minute.
@@ -177,7 +178,7 @@ class RefusalLimiter:
 
 
 class Access:
-    """The gate the engine consults before it makes a practitioner row."""
+    """The gate `bot.turns` consults before it makes a practitioner row."""
 
     def __init__(
         self,

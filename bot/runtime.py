@@ -43,19 +43,27 @@ class Runtime:
 
 @asynccontextmanager
 async def open_runtime(
-    settings: Settings, *, migrate: bool = True, check_translations: bool = True
+    settings: Settings,
+    *,
+    migrate: bool = True,
+    check_translations: bool = True,
+    content: tuple[FlowSet, Catalogs] | None = None,
 ) -> AsyncIterator[Runtime]:
     """Migrate the database, load and validate the flows, start the turns; close the
-    database on the way out. `check_translations=False` skips the Dutch-catalog check."""
+    database on the way out. `check_translations=False` skips the Dutch-catalog check.
+    `content` is flows and catalogs loaded before with `load_content` (they are read-only
+    data): the test suite loads them once instead of for each of its hundreds of tests."""
     configure_data_key(settings)  # first: production without BOT_DATA_KEY stops here
-    flows, catalogs = load_content(settings, check_translations=check_translations)
+    if content is None:
+        content = load_content(settings, check_translations=check_translations)
+    flows, catalogs = content
     if migrate:
         await upgrade_async(settings.database_url)
     db = make_engine(settings.database_url)
     try:
         turns = Turns(flows, registry, catalogs, make_sessionmaker(db), settings)
         await turns.start()
-        log.info("engine ready: %d flows, %d tips", len(flows.flows), len(flows.tips()))
+        log.info("ready: %d flows, %d tips", len(flows.flows), len(flows.tips()))
         yield Runtime(settings, db, turns)
     finally:
         await db.dispose()

@@ -25,7 +25,9 @@ import pytest
 
 from bot.config import Settings
 from bot.engine.events import Identity
-from bot.runtime import Runtime, open_runtime
+from bot.engine.spec import FlowSet
+from bot.i18n import Catalogs
+from bot.runtime import Runtime, load_content, open_runtime
 from bot.store.db import is_sqlite
 from bot.store.migrate import upgrade
 from bot.turns import Turns
@@ -93,6 +95,22 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _in_thread(migrated_sqlite_template, tmp_path_factory.mktemp("template"))
 
 
+LONGEST = ("test_kill_9_at_random_moments", "test_bench_smoke")
+"""Tests of a minute or more (20 kill rounds; the benchmark's three bots), started first."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that start processes (marked `slow`) run first, the longest first of all: with
+    two xdist workers, a minute-long test picked up last would run alone at the end while
+    the other worker idles. The order of the rest is kept."""
+    items.sort(
+        key=lambda item: (
+            not item.name.startswith(LONGEST),
+            item.get_closest_marker("slow") is None,
+        )
+    )
+
+
 # --- per test ------------------------------------------------------------------------------
 
 
@@ -127,18 +145,37 @@ def settings(database_url: str) -> Settings:
     return make_settings(database_url)
 
 
+@pytest.fixture(scope="session")
+def checked_content() -> tuple[FlowSet, Catalogs]:
+    """This checkout's flows and catalogs, with the Dutch-catalog check, loaded once per run
+    (about 0.2 s each time; they are read-only data)."""
+    return load_content(make_settings("sqlite://"))
+
+
+@pytest.fixture(scope="session")
+def unchecked_content() -> tuple[FlowSet, Catalogs]:
+    """The same without the Dutch-catalog check, loaded once per run."""
+    return load_content(make_settings("sqlite://"), check_translations=False)
+
+
 @pytest.fixture
-async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+async def runtime(
+    settings: Settings, checked_content: tuple[FlowSet, Catalogs]
+) -> AsyncIterator[Runtime]:
     """The runtime exactly as the bot opens it, including the Dutch-catalog check."""
-    async with open_runtime(settings) as rt:
+    async with open_runtime(settings, content=checked_content) as rt:
         yield rt
 
 
 @pytest.fixture
-async def engine_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+async def engine_runtime(
+    settings: Settings, unchecked_content: tuple[FlowSet, Catalogs]
+) -> AsyncIterator[Runtime]:
     """The runtime without the Dutch-catalog check: for tests of engine logic, which must
     run while a catalog is being filled (tests/test_i18n.py checks completeness)."""
-    async with open_runtime(settings, migrate=False, check_translations=False) as rt:
+    async with open_runtime(
+        settings, migrate=False, check_translations=False, content=unchecked_content
+    ) as rt:
         yield rt
 
 
