@@ -19,35 +19,12 @@ from bot.render.model import (
     GROUP_ORDER,
     Column,
     MapPerson,
-    MapTexts,
     PlanDocument,
     Section,
     Table,
 )
+from tests.support.network import MAP_TEXTS as TEXTS
 from tests.support.network import SCRIPTS, many_agreements, many_people, pdf_text
-
-TEXTS = MapTexts(
-    title="Netwerkkaart · Gezin B.",
-    date="14 september 2026",
-    family="Gezin B.",
-    groups={
-        "household": "Huishouden / familie",
-        "friends": "Vrienden en kennissen",
-        "community": "Buurt, school, werk, club",
-        "professional": "Professionals",
-    },
-    rings={"close": "Dichtbij", "middle": "Ertussenin", "far": "Verder weg"},
-    decisions={
-        "yes": "mag benaderd worden",
-        "no": "niet benaderen (keuze van de ouder)",
-        "open": "nog niet besproken",
-    },
-    legend_title="Contact, zoals de ouder besliste",
-    approached="benaderd (fase 3)",
-    empty="Nog niemand op de kaart.",
-    empty_hint="Vul de kaart samen met de ouder in, als die eraan toe is.",
-    key_title="Namen bij de nummers",
-)
 
 
 def overlapping(boxes: list[Box]) -> list[tuple[Box, Box]]:

@@ -31,6 +31,7 @@ from bot.render.model import (
     Section,
     Table,
 )
+from tests.support.network import MAP_TEXTS
 
 TARGET = 0.5
 LATIN = (
@@ -55,28 +56,7 @@ class Timing:
 
 
 def _texts() -> MapTexts:
-    return MapTexts(
-        title="Netwerkkaart · Gezin B.",
-        date="14 september 2026",
-        family="Gezin B.",
-        groups={
-            "household": "Huishouden / familie",
-            "friends": "Vrienden en kennissen",
-            "community": "Buurt, school, werk, club",
-            "professional": "Professionals",
-        },
-        rings={"close": "Dichtbij", "middle": "Ertussenin", "far": "Verder weg"},
-        decisions={
-            "yes": "mag benaderd worden",
-            "no": "niet benaderen (keuze van de ouder)",
-            "open": "nog niet besproken",
-        },
-        legend_title="Contact, zoals de ouder besliste",
-        approached="benaderd (fase 3)",
-        empty="Nog niemand op de kaart.",
-        empty_hint="Vul de kaart samen met de ouder in, als die eraan toe is.",
-        key_title="Namen bij de nummers",
-    )
+    return MAP_TEXTS
 
 
 def family(names: tuple[str, ...], people: int = 40) -> list[MapPerson]:

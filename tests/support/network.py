@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.render.model import CLOSENESS_ORDER, GROUP_ORDER
+from bot.render.model import CLOSENESS_ORDER, GROUP_ORDER, MapTexts
 from bot.store.db import make_engine, make_sessionmaker
 from bot.store.models import Case, Practitioner
 from bot.store.repo import Repo
@@ -128,3 +128,27 @@ def pdf_text(content: bytes) -> str:
     reader = PdfReader(io.BytesIO(content))
     pages = ((page.extract_text() or "").replace("\x00", "") for page in reader.pages)
     return " ".join(" ".join(text.split()) for text in pages)
+
+
+MAP_TEXTS = MapTexts(
+    title="Netwerkkaart · Gezin B.",
+    date="14 september 2026",
+    family="Gezin B.",
+    groups={
+        "household": "Huishouden / familie",
+        "friends": "Vrienden en kennissen",
+        "community": "Buurt, school, werk, club",
+        "professional": "Professionals",
+    },
+    rings={"close": "Dichtbij", "middle": "Ertussenin", "far": "Verder weg"},
+    decisions={
+        "yes": "mag benaderd worden",
+        "no": "niet benaderen (keuze van de ouder)",
+        "open": "nog niet besproken",
+    },
+    legend_title="Contact, zoals de ouder besliste",
+    approached="benaderd (fase 3)",
+    empty="Nog niemand op de kaart.",
+    empty_hint="Vul de kaart samen met de ouder in, als die eraan toe is.",
+    key_title="Namen bij de nummers",
+)
