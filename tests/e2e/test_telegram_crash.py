@@ -70,6 +70,10 @@ async def test_kill_9_in_fase_2_after_a_person_was_added_then_restart(
         await user.send("buurvrouw")
         group = await expect(user, txt, "fase2", "group")
         rows = await snapshot(settings.database_url)
+        # Killed once Telegram forgot the last update: else it is handed over again after
+        # the restart and answered with the step once more (tested in
+        # test_telegram_polling_crash.py), before the reply this test waits for.
+        await stub.wait_confirmed()
 
         os.kill(first.pid, signal.SIGKILL)
         await first.wait()

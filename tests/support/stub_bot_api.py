@@ -1299,6 +1299,21 @@ class StubBotAPI:
                 f"{len(self._updates)} updates still queued after {timeout}s; is the bot polling?"
             ) from None
 
+    async def wait_confirmed(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - test API
+        """Wait until a getUpdates offset confirmed every queued update: Telegram has then
+        forgotten them, so a bot killed now is not handed any of them again."""
+        if not self._updates:
+            return
+        confirmed = asyncio.Event()
+        self.on_confirm(self._updates[-1]["update_id"], confirmed.set)
+        try:
+            async with asyncio.timeout(timeout):
+                await confirmed.wait()
+        except TimeoutError:
+            raise AssertionError(
+                f"{len(self._updates)} updates still unconfirmed after {timeout}s"
+            ) from None
+
     # -- request handling ------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
