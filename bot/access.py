@@ -29,8 +29,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.config import Settings
-from bot.engine.errors import NotAdmitted
 from bot.engine.events import Command, Event, Identity
+from bot.errors import NetwerkcoachError
 from bot.i18n import N_
 from bot.store.models import utcnow
 from bot.store.repo import Repo
@@ -130,6 +130,18 @@ async def startup_warning(repo: Repo, settings: Settings) -> str | None:
             "Make one with `python -m bot invite`."
         )
     return None
+
+
+class NotAdmitted(NetwerkcoachError):  # noqa: N818 - a verdict, like Reject
+    """Someone who may not use the bot; nothing of the turn is kept.
+
+    `msgid` is the refusal to show (how to get access); `bot.turns` answers it in the
+    language their app reports, at most once a minute.
+    """
+
+    def __init__(self, msgid: str) -> None:
+        self.msgid = msgid
+        super().__init__(msgid)
 
 
 class RefusalLimiter:

@@ -36,15 +36,3 @@ class Reject(NetwerkcoachError):  # noqa: N818 - it is a verdict, not a crash
         self.msgid = msgid
         self.values = values
         super().__init__(msgid)
-
-
-class NotAdmitted(NetwerkcoachError):  # noqa: N818 - a verdict, like Reject
-    """Someone who may not use the bot; nothing of the turn is kept.
-
-    `msgid` is the refusal to show (how to get access); the engine answers it in the
-    language their app reports, at most once a minute.
-    """
-
-    def __init__(self, msgid: str) -> None:
-        self.msgid = msgid
-        super().__init__(msgid)

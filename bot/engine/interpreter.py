@@ -4,7 +4,8 @@ The interpreter enters flows, presses buttons, reads typed text, fires the flow'
 moves, goes back and finishes. It works on the rows it is given through a `Repo`, inside a
 transaction someone else opened: it never opens a session, commits, claims an event id,
 caches a turn or decides who may use the bot. That is `bot.turns`, one layer up, which
-calls `apply` (or `refuse`, `show`) once per event.
+calls `apply` for an event; after an action's `Reject` it rolls back and calls `refuse`,
+and for an event applied before it calls `show`.
 """
 
 from __future__ import annotations

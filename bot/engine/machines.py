@@ -56,7 +56,7 @@ def _guard(registry: Registry, name: str) -> Callable[[Any], Coroutine[Any, Any,
 
 def _take(registry: Registry, branch: Branch) -> Callable[[Any], Coroutine[Any, Any, None]]:
     """Runs before the step changes: record the branch, its fixed values, then its actions.
-    An action that raises `Reject` stops the transition; the engine then rolls back."""
+    An action that raises `Reject` stops the transition; `bot.turns` then rolls back."""
     actions = [registry.actions[name] for name in branch.run]
 
     async def before(event: Any) -> None:

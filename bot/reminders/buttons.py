@@ -9,19 +9,16 @@ nothing and says so.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.engine.buttons import ButtonAnswer, ButtonPress, Opening
 from bot.engine.events import Reply
 from bot.engine.registry import registry
 from bot.engine.render import escape, fill
-from bot.engine.spec import FlowSet
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from bot.reminders import message
 from bot.reminders.when import days_later, say_when
-from bot.store.models import Practitioner
 from bot.store.reminders import OPEN
-from bot.store.repo import Repo
 from bot.store.status import CaseStatus
 
 SNOOZE_HOUR = timedelta(hours=1)
@@ -42,34 +39,14 @@ async def on_reminder_button(pressed: ButtonPress) -> ButtonAnswer | None:
     if parsed is None:
         return None
     action, reminder_id = parsed
-    return await press(
-        pressed.repo,
-        pressed.practitioner,
-        action,
-        reminder_id,
-        now=pressed.now,
-        t=pressed.translator,
-        flows=pressed.flows,
-    )
-
-
-async def press(
-    repo: Repo,
-    p: Practitioner,
-    action: str,
-    reminder_id: int,
-    *,
-    now: datetime,
-    t: Translator,
-    flows: FlowSet,
-) -> ButtonAnswer:
+    repo, p, t, now = pressed.repo, pressed.practitioner, pressed.translator, pressed.now
     reminder = await repo.reminder(p, reminder_id)
     if reminder is None:
         return ButtonAnswer(Reply(t.gettext(UNKNOWN)), t.gettext(UNKNOWN))
     case = await repo.case(p, reminder.case_id)
     label = None if case is None else case.label
     shown = message.Shown(reminder, label, p.language, p.timezone)
-    body = message.text(shown, t, flows, late_for=None)
+    body = message.text(shown, t, pressed.flows, late_for=None)
 
     def answer(line: str, notice: str) -> ButtonAnswer:
         return ButtonAnswer(Reply(f"{body}\n\n{line}"), notice)
@@ -90,7 +67,7 @@ async def press(
         line = fill(t.gettext(AGAIN), {"when": say_when(until, p.language, p.timezone)})
         return answer(line, line)
     assert action == message.OPEN
-    if reminder.open_flow is None or reminder.open_flow not in flows.flows:
+    if reminder.open_flow is None or reminder.open_flow not in pressed.flows.flows:
         return ButtonAnswer(None, t.gettext(UNKNOWN))
     if case is not None and case.status != CaseStatus.OPEN:
         return ButtonAnswer(None, t.gettext(CLOSED))

@@ -61,12 +61,6 @@ def reminder_data(signer: Signer, owner_key: str, action: str, reminder_id: int)
     return signer.sign(owner_key, f"{PREFIX}:{action}:{reminder_id}")
 
 
-def parse_reminder_data(signer: Signer, owner_key: str, data: str) -> tuple[str, int] | None:
-    """(action, reminder id) of a reminder button made for `owner_key`, else None."""
-    payload = signer.verify(owner_key, data)
-    return None if payload is None else parse_reminder_payload(payload)
-
-
 def parse_reminder_payload(payload: str) -> tuple[str, int] | None:
     """(action, reminder id) of a reminder button's signed payload, else None."""
     prefix, _, rest = payload.partition(":")

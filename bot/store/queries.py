@@ -117,7 +117,7 @@ class Queries:
             result = await self.session.execute(owned.by_id, values)
             found = result.scalar_one_or_none()
             if found is not None:
-                self._loaded[(owned.model, row_id, owner.id)] = found
+                self._remember(found, owner.id)
         return found
 
     async def _add(self, row: R, *, owner_id: int | None = None) -> R:

@@ -14,9 +14,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.access import Access, startup_warning
+from bot.access import Access, NotAdmitted, startup_warning
 from bot.config import Settings
-from bot.engine.errors import NotAdmitted, Reject
+from bot.engine.errors import Reject
 from bot.engine.events import Event, Identity, Outcome, Reply
 from bot.engine.interpreter import Interpreter
 from bot.engine.registry import Registry
@@ -60,7 +60,8 @@ async def _claim(
 
 class Turns:
     """The one door for events: holds the database, the access gate, the caches and the
-    interpreter; keeps nothing of a practitioner's conversation between events."""
+    interpreter. Between events it keeps only caches: each practitioner's last turn's rows
+    (`last_turns`, checked before use) and the language they were last answered in."""
 
     def __init__(
         self,

@@ -86,7 +86,7 @@ def reminder_of(out: BotOutput, signer: Signer, owner_key: str) -> int:
     """The id of the reminder a message is about, read from its signed buttons (all of
     them must name the same one)."""
     parsed = [
-        message.parse_reminder_data(signer, owner_key, data)
+        message.parse_reminder_payload(signer.verify(owner_key, data) or "")
         for row in out.callback_data
         for data in row
     ]
