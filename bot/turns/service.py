@@ -77,7 +77,9 @@ class Turns:
         self.catalogs = catalogs
         self.sessions = sessions
         self.settings = settings
-        self._clock = clock
+        self.clock = clock
+        """What "now" is for the actions (reminder times); tests move it instead of sleeping.
+        The interpreter asks through `now`, so a new clock counts from the next turn."""
         self.access = Access(settings)
         """Who may get a practitioner row; asked only when there is none (`_practitioner`)."""
         self.locks = KeyedLock()
@@ -96,7 +98,7 @@ class Turns:
             async with self.sessions() as session, session.begin():
                 key = await Repo(session).installation_secret(CALLBACK_KEY)
         self._interpreter = Interpreter(
-            self.flows, self.registry, self.catalogs, Signer(key), self.settings, self._clock
+            self.flows, self.registry, self.catalogs, Signer(key), self.settings, self.now
         )
 
     @property
@@ -109,16 +111,8 @@ class Turns:
     def renderer(self) -> Renderer:
         return self.interpreter.renderer
 
-    @property
-    def clock(self) -> Callable[[], datetime]:
-        """What "now" is for the actions (reminder times); tests move it instead of sleeping."""
-        return self._clock
-
-    @clock.setter
-    def clock(self, clock: Callable[[], datetime]) -> None:
-        self._clock = clock
-        if self._interpreter is not None:
-            self._interpreter.clock = clock
+    def now(self) -> datetime:
+        return self.clock()
 
     async def access_warning(self) -> str | None:
         """What an operator should hear at start-up about who can get in, if anything."""
