@@ -19,6 +19,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the bot with its dev tools
 
+# The Matrix tests' homeserver: Synapse in an environment of its own (its pins are its own).
+SYNAPSE_VENV := .venv-synapse
+SYNAPSE_STAMP := $(SYNAPSE_VENV)/.installed
+
+$(SYNAPSE_STAMP): tests/synapse-requirements.txt
+	$(PYTHON) -m venv $(SYNAPSE_VENV)
+	$(SYNAPSE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SYNAPSE_VENV)/bin/python -m pip install --quiet -r tests/synapse-requirements.txt
+	touch $(SYNAPSE_STAMP)
+
 $(VENV)/.installed-bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	touch $@
@@ -44,7 +54,7 @@ typecheck: $(STAMP) ## mypy --strict on bot/
 
 PYTEST_WORKERS ?= auto
 
-pytest: $(STAMP) ## The test suite (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)
+pytest: $(STAMP) $(SYNAPSE_STAMP) ## The test suite (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 i18n: $(STAMP) ## Extract msgids, update and compile the nl and en catalogs
@@ -67,4 +77,4 @@ up: ## Production-like: the bot and PostgreSQL 16 in Docker
 	docker compose up --build
 
 clean: ## Remove the virtual environment and caches
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(SYNAPSE_VENV) .mypy_cache .pytest_cache .ruff_cache

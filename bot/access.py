@@ -36,6 +36,7 @@ from bot.store.models import utcnow
 from bot.store.repo import Repo
 
 TELEGRAM = "telegram"
+MATRIX = "matrix"
 CONSOLE_KEY = "console:local"
 START = "start"  # the command that carries an invite code (the engine's /start)
 INVITE_BYTES = 16
@@ -69,6 +70,37 @@ def telegram_id(key: str) -> int | None:
     return int(rest) if channel == TELEGRAM and rest.isdigit() else None
 
 
+def matrix_key(user_id: str) -> str:
+    """The practitioner key of a Matrix user (`@els:gemeente.nl`): one practitioner per
+    Matrix account, whichever room they write from."""
+    return f"{MATRIX}:{user_id}"
+
+
+def matrix_user(key: str) -> str | None:
+    """The Matrix user id in a practitioner key, or None for another channel."""
+    channel, _, rest = key.partition(":")
+    return rest if channel == MATRIX and rest.startswith("@") else None
+
+
+def server_of(user_id: str) -> str:
+    """`gemeente.nl` of `@els:gemeente.nl` (a port, if any, is part of the name)."""
+    return user_id.partition(":")[2].lower()
+
+
+def matrix_allowed(settings: Settings, user_id: str) -> bool:
+    """On `MATRIX_ALLOWED_USERS`, or from a server on `MATRIX_ALLOWED_SERVERS`."""
+    return (
+        user_id in settings.matrix_allowed_users
+        or server_of(user_id) in settings.matrix_allowed_servers
+    )
+
+
+def has_allow_list(settings: Settings) -> bool:
+    return bool(
+        settings.allowed_users or settings.matrix_allowed_users or settings.matrix_allowed_servers
+    )
+
+
 def new_invite_code() -> str:
     return secrets.token_urlsafe(INVITE_BYTES)
 
@@ -99,7 +131,7 @@ async def is_open(repo: Repo, settings: Settings) -> bool:
     """Development without an allow-list and without any invite: everyone may start."""
     return (
         settings.env == "development"
-        and not settings.allowed_users
+        and not has_allow_list(settings)
         and not await repo.any_invites()
     )
 
@@ -113,20 +145,37 @@ async def allowed_without_invite(repo: Repo, settings: Settings, key: str) -> bo
     user_id = telegram_id(key)
     if user_id is not None and user_id in settings.allowed_users:
         return True
+    matrix_id = matrix_user(key)
+    if matrix_id is not None and matrix_allowed(settings, matrix_id):
+        return True
     return await is_open(repo, settings)
+
+
+async def may_invite(repo: Repo, settings: Settings, key: str, now: datetime) -> bool:
+    """Whether the bot accepts an invite to a chat from `key` (Matrix): a practitioner,
+    someone it would admit without an invite, or anyone while an unused invite code is
+    waiting, since that person can only send the code once the bot is in the chat (the
+    gate then decides on their first message, and the channel leaves when it refuses)."""
+    if await repo.practitioner(key, lock=False) is not None:
+        return True
+    if await allowed_without_invite(repo, settings, key):
+        return True
+    return await repo.valid_invites(now) > 0
 
 
 async def startup_warning(repo: Repo, settings: Settings) -> str | None:
     """A line for the operator when access is not what production needs."""
     if await is_open(repo, settings):
         return (
-            "ACCESS IS OPEN: BOT_ENV=development without BOT_ALLOWED_USERS and without any "
-            "invite, so EVERY Telegram user who finds this bot can use it. Set "
-            "BOT_ALLOWED_USERS or make an invite (python -m bot invite) to close it."
+            "ACCESS IS OPEN: BOT_ENV=development without an allow-list (BOT_ALLOWED_USERS, "
+            "MATRIX_ALLOWED_USERS, MATRIX_ALLOWED_SERVERS) and without any invite, so EVERY "
+            "user who finds this bot can use it. Set an allow-list or make an invite "
+            "(python -m bot invite) to close it."
         )
-    if not settings.allowed_users and not await repo.any_invites():
+    if not has_allow_list(settings) and not await repo.any_invites():
         return (
-            "Nobody new can start: BOT_ALLOWED_USERS is empty and no invite was made yet. "
+            "Nobody new can start: no allow-list (BOT_ALLOWED_USERS, MATRIX_ALLOWED_USERS, "
+            "MATRIX_ALLOWED_SERVERS) is set and no invite was made yet. "
             "Make one with `python -m bot invite`."
         )
     return None
@@ -221,6 +270,10 @@ class Access:
             self.limiter.forget(who.key)
             return
         raise NotAdmitted(BAD_INVITE if code is not None else NO_ACCESS)
+
+    async def may_invite(self, repo: Repo, who: Identity) -> bool:
+        """See `may_invite`: whether the bot joins a chat `who` invites it to."""
+        return await may_invite(repo, self.settings, who.key, self.clock())
 
     def may_answer(self, who: Identity) -> bool:
         """Whether this refusal is sent (at most one a minute per stranger)."""

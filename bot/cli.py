@@ -28,6 +28,7 @@ from bot.diagram import mermaid
 from bot.engine.errors import FlowError, FlowErrors
 from bot.engine.loader import load_flows
 from bot.engine.registry import registry
+from bot.errors import SettingError, StartupError
 from bot.i18n import Catalogs
 from bot.logsetup import configure_logging
 from bot.retention import Pass
@@ -158,25 +159,50 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
-    if settings.telegram_bot_token is None and settings.env == "production":
-        # In a container the console would exit at once and be restarted forever.
-        print("Netwerkcoach: BOT_ENV=production needs TELEGRAM_BOT_TOKEN", file=sys.stderr)
-        return 2
-    if settings.telegram_bot_token is None:
-        announce("console chat (no TELEGRAM_BOT_TOKEN set)", settings)
-        return chat(settings)
-    announce("Telegram bot", settings)
-    # Only this mode needs PTB loaded.
-    from bot.channels.telegram.app import run_telegram, webhook_secret
+    """Every configured messenger in one process; the console when none is."""
+    from bot.serve import channels
 
-    if settings.webhook_url is not None:
-        try:
-            webhook_secret(settings)
-        except ValueError as exc:  # no secret, or one Telegram would refuse
-            print(f"Netwerkcoach: {exc}", file=sys.stderr)
-            return 2
-    run_telegram(settings)
+    running = channels(settings)
+    if not running and settings.env == "production":
+        # In a container the console would exit at once and be restarted forever.
+        print(
+            "Netwerkcoach: BOT_ENV=production needs a messenger: set TELEGRAM_BOT_TOKEN, "
+            "or MATRIX_HOMESERVER with MATRIX_USER_ID",
+            file=sys.stderr,
+        )
+        return 2
+    if not running:
+        announce("console chat (no TELEGRAM_BOT_TOKEN or MATRIX_HOMESERVER set)", settings)
+        return chat(settings)
+    try:
+        check_channels(settings)
+    except SettingError as exc:  # a missing or wrong setting, named
+        print(f"Netwerkcoach: {exc}", file=sys.stderr)
+        return 2
+    announce(" and ".join(CHANNEL_NAMES[name] for name in running), settings)
+    from bot.serve import run
+
+    try:
+        run(settings)
+    except (SettingError, StartupError) as exc:  # e.g. a refused Matrix password
+        print(f"Netwerkcoach: {exc}", file=sys.stderr)
+        return 2
     return 0
+
+
+CHANNEL_NAMES = {"telegram": "Telegram bot", "matrix": "Matrix bot"}
+
+
+def check_channels(settings: Settings) -> None:
+    """What can be checked before anything starts; raises `SettingError`."""
+    if settings.webhook_url is not None and settings.telegram_bot_token is not None:
+        from bot.channels.telegram.app import webhook_secret
+
+        webhook_secret(settings)
+    if settings.matrix_homeserver is not None:
+        from bot.channels.matrix.client import check
+
+        check(settings)
 
 
 def cmd_chat(settings: Settings, _args: argparse.Namespace) -> int:

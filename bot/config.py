@@ -6,14 +6,20 @@ Everything an operator can change lives here, so the README's settings table and
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import SettingError
+
+MATRIX_ID = re.compile(r"@[a-z0-9._=/+-]+:[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+"""A Matrix user id: `@localpart:server` (lower-case localpart, as the spec requires)."""
+SERVER_NAME = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The checkout (or image) root: `flows/` and `locales/` live beside the package."""
@@ -65,6 +71,29 @@ class Settings(BaseSettings):
     reminder_lease: float = Field(default=300.0, ge=1, le=3600, alias="BOT_REMINDER_LEASE")
     """Seconds a process holds a reminder it claimed before another may send it (a process
     that died between claiming and sending); longer than a send with its retries."""
+    matrix_homeserver: str | None = Field(default=None, alias="MATRIX_HOMESERVER")
+    """The organisation's Matrix server (`https://matrix.gemeente.nl`); set: the Matrix
+    channel runs (see `bot.channels.matrix`)."""
+    matrix_user_id: str | None = Field(default=None, alias="MATRIX_USER_ID")
+    """The bot's own account, `@netwerkcoach:gemeente.nl`."""
+    matrix_password: SecretStr | None = Field(default=None, alias="MATRIX_PASSWORD")
+    """For the first login only: afterwards the bot keeps its access token (sealed)."""
+    matrix_access_token: SecretStr | None = Field(default=None, alias="MATRIX_ACCESS_TOKEN")
+    matrix_device_id: str | None = Field(default=None, alias="MATRIX_DEVICE_ID")
+    matrix_store_dir: Path = Field(
+        default=PROJECT_ROOT / "data" / "matrix", alias="MATRIX_STORE_DIR"
+    )
+    """Where the bot's end-to-end encryption keys live (keep it with the database)."""
+    matrix_allowed_users: Annotated[frozenset[str], NoDecode] = Field(
+        default=frozenset(), alias="MATRIX_ALLOWED_USERS"
+    )
+    """Matrix ids (`@els:gemeente.nl`) that may use the bot without an invite."""
+    matrix_allowed_servers: Annotated[frozenset[str], NoDecode] = Field(
+        default=frozenset(), alias="MATRIX_ALLOWED_SERVERS"
+    )
+    """Server names (`gemeente.nl`) whose users may use the bot without an invite."""
+    matrix_lease_seconds: float = Field(default=30.0, ge=1, le=600, alias="MATRIX_LEASE_SECONDS")
+    """Seconds after which a second process takes over syncing from one that died."""
     flows_dir: Path = Field(default=PROJECT_ROOT / "flows", alias="BOT_FLOWS_DIR")
     locales_dir: Path = Field(default=PROJECT_ROOT / "locales", alias="BOT_LOCALES_DIR")
 
@@ -78,19 +107,75 @@ class Settings(BaseSettings):
     @classmethod
     def _comma_separated_ids(cls, value: object) -> object:
         """`BOT_ALLOWED_USERS=123, 456`: Telegram user ids, separated by commas or spaces."""
-        if not isinstance(value, str):
-            return value
-        ids = set()
-        for part in value.replace(",", " ").split():
-            if not part.isdigit() or int(part) <= 0:
-                raise SettingError(f"not a Telegram user id: {part!r} (use digits, e.g. 123456789)")
-            ids.add(int(part))
-        return frozenset(ids)
+        return _listed(
+            value,
+            lambda part: part.isdigit() and int(part) > 0,
+            int,
+            "not a Telegram user id: {!r} (use digits, e.g. 123456789)",
+        )
+
+    @field_validator("matrix_allowed_users", mode="before")
+    @classmethod
+    def _matrix_ids(cls, value: object) -> object:
+        """`MATRIX_ALLOWED_USERS=@els:gemeente.nl, @piet:gemeente.nl`."""
+        return _listed(
+            value,
+            lambda part: MATRIX_ID.fullmatch(part) is not None,
+            str,
+            "not a Matrix id: {!r} (use e.g. @els:gemeente.nl)",
+        )
+
+    @field_validator("matrix_allowed_servers", mode="before")
+    @classmethod
+    def _server_names(cls, value: object) -> object:
+        """`MATRIX_ALLOWED_SERVERS=gemeente.nl, jeugdhulp.example`."""
+        return _listed(
+            value,
+            lambda part: SERVER_NAME.fullmatch(part) is not None,
+            str.lower,
+            "not a Matrix server name: {!r} (use e.g. gemeente.nl)",
+        )
+
+    @field_validator("matrix_user_id", mode="before")
+    @classmethod
+    def _bot_matrix_id(cls, value: object) -> object:
+        if value in ("", None):
+            return None
+        if not isinstance(value, str) or not MATRIX_ID.fullmatch(value):
+            raise SettingError(
+                f"MATRIX_USER_ID is not a Matrix id: {value!r} (use e.g. @netwerkcoach:gemeente.nl)"
+            )
+        return value
+
+    @field_validator("matrix_homeserver", mode="before")
+    @classmethod
+    def _homeserver_url(cls, value: object) -> object:
+        if value in ("", None):
+            return None
+        if not isinstance(value, str) or not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise SettingError(
+                f"MATRIX_HOMESERVER is not an address: {value!r} (use e.g. https://matrix.gemeente.nl)"
+            )
+        return value.rstrip("/")
 
     @field_validator("telegram_api_base_url", "webhook_url", mode="before")
     @classmethod
     def _empty_url_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
+
+
+def _listed(
+    value: object, valid: Callable[[str], bool], read: Callable[[str], Any], problem: str
+) -> object:
+    """A setting that lists values separated by commas or spaces, each checked."""
+    if not isinstance(value, str):
+        return value
+    items = set()
+    for part in value.replace(",", " ").split():
+        if not valid(part):
+            raise SettingError(problem.format(part))
+        items.add(read(part))
+    return frozenset(items)
 
 
 @lru_cache(maxsize=1)

@@ -20,3 +20,15 @@ class Notifier(Protocol):
         Telegram down) so that the caller can try again later.
         """
         ...
+
+
+class ByChannel:
+    """One `Notifier` for a process that runs several channels: a practitioner's key
+    (`telegram:…`, `matrix:…`) names their channel, and that channel's notifier sends."""
+
+    def __init__(self, notifiers: dict[str, Notifier]) -> None:
+        self.notifiers = notifiers
+
+    async def notify(self, practitioner_key: str, message: Reply) -> bool:
+        notifier = self.notifiers.get(practitioner_key.partition(":")[0])
+        return False if notifier is None else await notifier.notify(practitioner_key, message)

@@ -73,9 +73,9 @@ async def test_onboarding_in_the_console(tmp_path: Path, locales: Path) -> None:
     ask_label = shown.index(first_line(locales, "onboarding", "first_case"))
     menu = shown.index(first_line(locales, "menu", "main"), ask_label)
     assert welcome < privacy < ask_label < menu
-    assert "  [1] " in shown[welcome:privacy]
+    assert "\n  1. " in shown[welcome:privacy]
     # The empty line showed the privacy step's choices again, without a new message.
-    assert shown[privacy:ask_label].count("  [1] ") == 2
+    assert shown[privacy:ask_label].count("\n  1. ") == 2
     # The label typed at the label step is the active family in the menu, shown literally.
     assert LABEL in shown[menu:]
     assert "&lt;" not in shown

@@ -2,16 +2,15 @@
 Telegram token, and for demos on a laptop.
 
 One fixed practitioner talks here, so what you do in the console is what a second start
-of the console resumes. Buttons become numbered choices; typing the number presses it.
+of the console resumes. Buttons become numbered choices (`bot.channels.choices`, as on
+Matrix); typing the number or the start of a label presses it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import os
-import re
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.access import CONSOLE_KEY
+from bot.channels.choices import flatten, numbered_lines, pick
+from bot.channels.plain import to_terminal
 from bot.config import PROJECT_ROOT, Settings
 from bot.engine.events import (
     Attachment,
@@ -41,40 +42,18 @@ LOCAL = Identity(CONSOLE_KEY, "nl")
 GOODBYE = {"nl": "Tot ziens!", "en": "Goodbye!"}
 PROMPT = "› "
 
-_TAG = re.compile(r"<(/?)([a-zA-Z]+)[^>]*>")
-_ANSI = {"b": ("\x1b[1m", "\x1b[22m"), "i": ("\x1b[3m", "\x1b[23m")}
-
-Row = tuple[ReplyButton, ...]
-
-
-def to_terminal(text: str, *, ansi: bool) -> str:
-    """HTML-lite as the engine writes it, for a terminal. Tags go first and entities are
-    unescaped last, so a label typed as `<b>x</b>` (escaped by the turns) shows literally."""
-
-    def tag(match: re.Match[str]) -> str:
-        codes = _ANSI.get(match.group(2).lower())
-        if not ansi or codes is None:
-            return ""
-        return codes[1] if match.group(1) else codes[0]
-
-    return html.unescape(_TAG.sub(tag, text))
-
-
-def choices_line(row: Row, first: int) -> str:
-    """`  [1] Families   [2] Tips`: one line per button row, numbered across rows."""
-    return "  " + "   ".join(f"[{first + i}] {b.label}" for i, b in enumerate(row))
-
 
 def parse(line: str, choices: list[ReplyButton]) -> Event | None:
     """What a typed line means; None for an empty line (show the choices again)."""
     text = line.strip()
     if not text:
         return None
-    if text.isascii() and text.isdigit() and 1 <= int(text) <= len(choices):
-        return Press(choices[int(text) - 1].data)
     if text.startswith("/"):
         name, _, arg = text[1:].partition(" ")
         return Command(name.lower(), arg.strip())
+    chosen = pick(text, choices)
+    if chosen is not None:
+        return Press(chosen.data)
     return Text(text)
 
 
@@ -118,7 +97,6 @@ class Screen:
 
     out: TextIO
     ansi: bool
-    rows: tuple[Row, ...] = ()
     language: str = LOCAL.language_code or "nl"
     choices: list[ReplyButton] = field(default_factory=list)
 
@@ -136,15 +114,12 @@ class Screen:
         for reply in outcome.replies:
             self.write(to_terminal(reply.text, ansi=self.ansi))
         if outcome.replies:
-            self.rows = outcome.replies[-1].buttons
-            self.choices = [button for row in self.rows for button in row]
+            self.choices = flatten(outcome.replies[-1].buttons)
         self.show_choices()
 
     def show_choices(self) -> None:
-        number = 1
-        for row in self.rows:
-            self.write(choices_line(row, number))
-            number += len(row)
+        for line in numbered_lines(self.choices):
+            self.write("  " + line)
 
     def prompt(self) -> None:
         if self.ansi:

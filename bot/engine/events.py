@@ -93,3 +93,5 @@ class Outcome:
     again when not acknowledged (Telegram webhooks) may leave it to that instead."""
     duplicate: bool = False
     """The event's id was applied before: nothing changed, the current step is shown."""
+    refused: bool = False
+    """The sender is not admitted (see `bot.access`): nothing about them was written."""

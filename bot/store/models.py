@@ -26,6 +26,9 @@ from bot.store.status import (
 )
 from bot.store.types import SensitiveJSON, SensitiveString, SensitiveText, UTCDateTime
 
+KEY_LENGTH = 300
+"""Room for `matrix:` and a Matrix id, which may be 255 characters long."""
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -51,7 +54,7 @@ class Practitioner(Base):
     __tablename__ = "practitioners"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    external_key: Mapped[str] = mapped_column(String(64), unique=True)
+    external_key: Mapped[str] = mapped_column(String(KEY_LENGTH), unique=True)
     language: Mapped[str] = mapped_column(String(8))
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam")
     settings: Mapped[dict[str, Any]] = mapped_column(SensitiveJSON, default=dict)
@@ -227,7 +230,7 @@ class Revocation(Base):
 
     __tablename__ = "revocations"
 
-    external_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    external_key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
     revoked_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -284,3 +287,31 @@ class ProcessedUpdate(Base):
     processed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_processed_updates_processed_at", "processed_at"),)
+
+
+class Lease(Base):
+    """Who does a job that only one process may do at a time (syncing the Matrix account),
+    and until when: the holder renews it while alive; when it stops renewing (it died),
+    another process may take it over once `expires_at` has passed (`bot.store.leases`)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
+
+
+class MatrixRoom(Base):
+    """A Matrix direct chat of an admitted practitioner, and what the channel must know of
+    it between events: the question whose numbered choices a number or reaction answers,
+    and whether the practitioner was told that the chat is not encrypted. The choices'
+    labels may name family members, so they are sealed like family data."""
+
+    __tablename__ = "matrix_rooms"
+
+    room_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    practitioner_key: Mapped[str] = mapped_column(String(KEY_LENGTH), index=True)
+    question_event_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    choices: Mapped[dict[str, Any]] = mapped_column(SensitiveJSON, default=dict)
+    warned_unencrypted: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

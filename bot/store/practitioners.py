@@ -15,6 +15,7 @@ from bot.store.models import (
     AuditEntry,
     Case,
     Conversation,
+    MatrixRoom,
     Person,
     Practitioner,
     Reminder,
@@ -137,7 +138,8 @@ class PractitionerQueries(Queries):
 
     async def delete_practitioner(self, practitioner_id: int) -> None:
         """Delete a practitioner and everything of theirs: cases with their people and
-        agreements, reminders, conversations, audit entries, and the practitioner row itself."""
+        agreements, reminders, conversations, audit entries, the Matrix chats the channel
+        remembers (their last choices may name family members), and the practitioner row."""
         self._forget(unload=True)  # the statements below leave loaded objects in the session
         await self.session.flush()  # pending changes first: no UPDATE of a deleted row later
         owned = select(Case.id).where(Case.owner_id == practitioner_id)
@@ -148,6 +150,12 @@ class PractitionerQueries(Queries):
             delete(AuditEntry).where(AuditEntry.practitioner_id == practitioner_id),
             delete(Conversation).where(Conversation.practitioner_id == practitioner_id),
             delete(Case).where(Case.owner_id == practitioner_id),
+            delete(MatrixRoom).where(
+                MatrixRoom.practitioner_key
+                == select(Practitioner.external_key)
+                .where(Practitioner.id == practitioner_id)
+                .scalar_subquery()
+            ),
             delete(Practitioner).where(Practitioner.id == practitioner_id),
         ):
             await self.session.execute(statement, execution_options={"synchronize_session": False})

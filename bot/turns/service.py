@@ -119,6 +119,12 @@ class Turns:
         async with self.sessions() as session:
             return await startup_warning(Repo(session), self.settings)
 
+    async def may_invite(self, who: Identity) -> bool:
+        """Whether a messenger where people invite the bot into a chat (Matrix) should
+        join `who`'s; read only, nothing about them is written."""
+        async with self.sessions() as session:
+            return await self.access.may_invite(Repo(session), who)
+
     def language_of(self, who: Identity) -> str:
         """The practitioner's language as last seen, for answers that cannot wait for the
         database (it may be the reason for the failure)."""
@@ -218,7 +224,9 @@ class Turns:
         """One polite refusal a minute, in the language their app reports; else silence."""
         language = language_for(who.language_code, self.settings.default_language)
         if refused is None or not self.access.may_answer(who):
-            return Outcome((), language=language)
+            return Outcome((), language=language, refused=True)
         return Outcome(
-            (Reply(self.catalogs.get(language).gettext(refused.msgid)),), language=language
+            (Reply(self.catalogs.get(language).gettext(refused.msgid)),),
+            language=language,
+            refused=True,
         )

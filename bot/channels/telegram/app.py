@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import gc
 import logging
 import os
 import re
-import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -30,12 +27,8 @@ from bot.config import Settings
 from bot.engine.spec import FlowSet
 from bot.errors import SettingError
 from bot.i18n import N_, Catalogs
-from bot.reminders.delivery import for_turns as reminder_job
-from bot.reminders.delivery import run_periodically as deliver_reminders
-from bot.render import worker as render_worker
-from bot.retention import RetentionJob, run_periodically
+from bot.jobs import running_jobs
 from bot.runtime import Runtime, open_runtime
-from bot.store.dedup import prune_periodically
 from bot.turns import Turns
 
 # python-telegram-bot 22 warns on every RetryAfter unless durations are timedeltas; that is
@@ -130,42 +123,37 @@ async def warn_about_access(runtime: Runtime) -> None:
 
 @asynccontextmanager
 async def running_bot(settings: Settings) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    """Open the runtime (migrations, flows), build the application and take updates
-    (`receiving`) until the block ends; the retention, prune and reminder jobs run beside
-    it.
-    Production and the end-to-end tests both start the bot through here."""
+    """Open the runtime (migrations, flows), start the Telegram channel and the jobs
+    beside it (retention, prune, reminders) until the block ends. The end-to-end tests
+    start the bot through here; `bot.serve` does the same with every configured channel."""
     if settings.webhook_url is not None:
         webhook_secret(settings)  # refuse before anything starts
     async with open_runtime(settings) as runtime:
         await warn_about_access(runtime)
-        channel = TelegramChannel(runtime.turns)
-        ledger = Ledger()
-        app = build_application(settings, channel, ledger)
-        turns = runtime.turns
-        retention = RetentionJob(
-            turns.sessions, turns.catalogs, settings, TelegramNotifier(app.bot)
-        )
-        async with app:  # initialize ... shutdown
-            await publish_commands(app, runtime.turns)
-            await app.start()
-            reminders = reminder_job(turns, TelegramNotifier(app.bot))
-            delivering = asyncio.create_task(deliver_reminders(reminders), name="reminders")
-            jobs = [
-                asyncio.create_task(run_periodically(retention), name="retention"),
-                asyncio.create_task(prune_periodically(turns.sessions), name="prune-updates"),
-                delivering,
-            ]
-            try:
-                async with receiving(app, runtime, ledger):
-                    yield app
-            finally:
-                reminders.stopping.set()  # the reminder on its way is sent and marked
-                await asyncio.wait([delivering], timeout=DRAIN_TIMEOUT)
-                for job in jobs:
-                    job.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await job
-                await app.stop()
+        async with (
+            running_telegram(runtime) as app,
+            running_jobs(runtime.turns, TelegramNotifier(app.bot)),
+        ):
+            yield app
+
+
+@asynccontextmanager
+async def running_telegram(runtime: Runtime) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """Build the application and take updates (`receiving`) until the block ends."""
+    settings = runtime.settings
+    if settings.webhook_url is not None:
+        webhook_secret(settings)
+    channel = TelegramChannel(runtime.turns)
+    ledger = Ledger()
+    app = build_application(settings, channel, ledger)
+    async with app:  # initialize ... shutdown
+        await publish_commands(app, runtime.turns)
+        await app.start()
+        try:
+            async with receiving(app, runtime, ledger):
+                yield app
+        finally:
+            await app.stop()
 
 
 @asynccontextmanager
@@ -236,33 +224,3 @@ def webhook_secret(settings: Settings) -> str:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
         raise SettingError(WEBHOOK_BAD_SECRET)
     return secret
-
-
-async def serve(settings: Settings) -> None:
-    """Run until SIGINT or SIGTERM, then finish the updates in hand and stop."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    async with running_bot(settings):
-        # What start-up made (modules, flows, machines, catalogs) lives as long as the
-        # process: keep it out of the collector's full passes, which otherwise stall every
-        # reply for up to 100 ms now and then (seen in `make bench`).
-        gc.collect()
-        gc.freeze()
-        warming = asyncio.create_task(render_worker.warm_up(), name="render worker")
-        await stop.wait()
-        await warming
-    render_worker.shut_down()
-    log.info("telegram bot stopped")
-
-
-def run_telegram(settings: Settings) -> None:
-    """On uvloop where it exists (not on Windows): the loop's own work and the sockets
-    cost a good part of each update's CPU under asyncio's loop (`make bench`)."""
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - Windows, where uvloop is not installed
-        asyncio.run(serve(settings))
-        return
-    uvloop.run(serve(settings))

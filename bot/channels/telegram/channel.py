@@ -17,6 +17,7 @@ from telegram.ext import ContextTypes
 
 from bot import metrics
 from bot.access import telegram_id, telegram_key
+from bot.channels.messages import FAILED
 from bot.channels.telegram.delivery import give_back
 from bot.channels.telegram.send import edit_reply, send_reply
 from bot.engine.events import (
@@ -36,7 +37,6 @@ from bot.turns import Turns
 log = logging.getLogger(__name__)
 
 PRIVATE_ONLY = N_("I only work in a private chat. Please send me a direct message.")
-FAILED = N_("Something went wrong on my side. Please try again in a moment.")
 
 _KINDS = (
     "photo",

@@ -1,0 +1,316 @@
+"""One sync's events, read as the engine's events, applied through `bot.turns`, answered.
+
+Nothing here decides anything about the conversation. What stays here is Matrix's own
+etiquette: join a direct chat an admitted practitioner invites the bot to and decline the
+rest, leave a room with more than two members, say once that a chat is unencrypted,
+number the choices and react with keycaps, and never log what people wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+from nio import (
+    AsyncClient,
+    InviteMemberEvent,
+    MegolmEvent,
+    ReactionEvent,
+    RoomMessage,
+    RoomMessageText,
+    RoomSendResponse,
+    SyncResponse,
+    UploadResponse,
+)
+from nio.rooms import MatrixRoom
+
+from bot.access import matrix_key
+from bot.channels.choices import flatten
+from bot.channels.matrix.events import event_number, text_event, unreadable
+from bot.channels.matrix.render import KEYCAPS, keycap_number, message_content
+from bot.channels.messages import DIRECT_ONLY, FAILED, NOT_ENCRYPTED, UNREADABLE
+from bot.engine.events import (
+    Attachment,
+    Event,
+    Identity,
+    Outcome,
+    Press,
+    Reply,
+    ReplyButton,
+    Unsupported,
+)
+from bot.errors import NetwerkcoachError
+from bot.store import matrix as rooms
+from bot.turns import Turns
+
+log = logging.getLogger(__name__)
+
+DIRECT = 2
+"""Members of a direct chat: the practitioner and the bot."""
+
+
+class SendError(NetwerkcoachError):
+    """The homeserver refused a message (the error type is logged, never the content)."""
+
+
+def identity(user_id: str) -> Identity:
+    """Matrix reports no language: a new practitioner starts in the default language."""
+    return Identity(matrix_key(user_id))
+
+
+def inviter(invite_state: Sequence[Any], me: str) -> str | None:
+    """Who invited the bot, from the invite's stripped state."""
+    for event in invite_state:
+        if (
+            isinstance(event, InviteMemberEvent)
+            and event.state_key == me
+            and event.membership == "invite"
+        ):
+            return str(event.sender)
+    return None
+
+
+def is_edit(event: RoomMessage) -> bool:
+    relates = event.source.get("content", {}).get("m.relates_to") or {}
+    return bool(relates.get("rel_type") == "m.replace")
+
+
+class MatrixChannel:
+    """Reads what one sync delivered and answers it; `commands` are the names `!name` and
+    the bare word may stand for (every flow's command, `start` and `annuleer`)."""
+
+    def __init__(self, client: AsyncClient, turns: Turns) -> None:
+        self.client = client
+        self.turns = turns
+        self.commands = frozenset(
+            {"start", "annuleer"} | {flow.command for flow in turns.flows if flow.command}
+        )
+
+    # --- one sync ------------------------------------------------------------------------
+
+    async def apply(self, response: SyncResponse) -> None:
+        """Every invite and every room's new events, rooms side by side and each room's
+        events in order; returns once all are applied and answered, so the caller may
+        then move the sync position past them."""
+        await self.apply_invites(response)
+        await asyncio.gather(
+            *(
+                self.on_room_events(room_id, info.timeline.events)
+                for room_id, info in response.rooms.join.items()
+            )
+        )
+
+    async def apply_invites(self, response: SyncResponse) -> None:
+        me = self.client.user_id
+        for room_id, info in response.rooms.invite.items():
+            await self.on_invite(room_id, inviter(info.invite_state, me))
+
+    async def on_invite(self, room_id: str, sender: str | None) -> None:
+        """Join a chat an admitted practitioner (or someone with a waiting invite code)
+        starts; decline the rest without a word and without keeping anything."""
+        if sender is not None and await self.turns.may_invite(identity(sender)):
+            await self.client.join(room_id)
+            log.info("joined a direct chat")
+            return
+        await self.client.room_leave(room_id)
+        log.info("declined an invite")
+
+    async def on_room_events(self, room_id: str, events: Sequence[Any]) -> None:
+        room = self.client.rooms.get(room_id)
+        if room is None:
+            return
+        if room.member_count > DIRECT:
+            await self.leave_group(room)
+            return
+        for event in events:
+            if getattr(event, "sender", None) == self.client.user_id:
+                continue
+            try:
+                await self.on_event(room, event)
+            except Exception as error:  # one event's failure must not stop the others
+                self.log_failure(error)
+                await self.tell_failure(room, str(event.sender))
+
+    async def on_event(self, room: MatrixRoom, event: Any) -> None:
+        sender = str(event.sender)
+        if isinstance(event, ReactionEvent):
+            await self.on_reaction(room, sender, event)
+        elif isinstance(event, MegolmEvent):  # not decryptable (keys missing)
+            await self.say(room, sender, UNREADABLE)
+        elif isinstance(event, RoomMessageText) and not is_edit(event):
+            known = await rooms.room(self.turns.sessions, room.room_id)
+            question = known.question if known else None
+            choices = (
+                [ReplyButton(label, data) for label, data in question.choices] if question else []
+            )
+            await self.turn(
+                room, sender, event.event_id, text_event(event.body, choices, self.commands)
+            )
+        elif isinstance(event, RoomMessage):
+            kind = (
+                "edited" if is_edit(event) else event.source.get("content", {}).get("msgtype", "")
+            )
+            happened = Unsupported("edited") if kind == "edited" else unreadable(str(kind))
+            await self.turn(room, sender, event.event_id, happened)
+
+    async def on_reaction(self, room: MatrixRoom, sender: str, event: ReactionEvent) -> None:
+        """A keycap under one of the bot's questions presses that choice; under an older
+        question it is refused as an old button is. Other emoji are just emoji."""
+        number = keycap_number(event.key)
+        known = await rooms.room(self.turns.sessions, room.room_id)
+        question = known.asked(event.reacts_to) if known and number else None
+        if question is None or number is None or number > len(question.choices):
+            return
+        await self.turn(room, sender, event.event_id, Press(question.choices[number - 1][1]))
+
+    async def turn(self, room: MatrixRoom, sender: str, event_id: str, event: Event) -> None:
+        """Apply the event once (its id is claimed with the turn) and send the outcome."""
+        who = identity(sender)
+        outcome = await self.turns.handle(who, event, event_id=event_number(event_id))
+        if outcome.refused:
+            await self.send_outcome(room.room_id, outcome, event_id)
+            if not await self.turns.may_invite(who):  # no invite code left to send here
+                await self.client.room_leave(room.room_id)
+            return
+        known = await rooms.seen(self.turns.sessions, room.room_id, who.key)
+        if not room.encrypted and not known.warned_unencrypted:
+            await self.send(
+                room.room_id, self.notice(outcome.language, NOT_ENCRYPTED), f"{event_id}-w"
+            )
+            await rooms.warned(self.turns.sessions, room.room_id)
+        await self.send_outcome(room.room_id, outcome, event_id)
+
+    async def say(self, room: MatrixRoom, sender: str, msgid: str) -> None:
+        language = self.turns.language_of(identity(sender))
+        await self.send(room.room_id, self.notice(language, msgid), None)
+
+    async def leave_group(self, room: MatrixRoom) -> None:
+        """One short line, then out: a group chat would show family matters to others."""
+        language = self.turns.settings.default_language
+        await self.send(room.room_id, self.notice(language, DIRECT_ONLY), None)
+        await self.client.room_leave(room.room_id)
+        await rooms.forget_room(self.turns.sessions, room.room_id)
+        log.info("left a room with more than two members")
+
+    # --- sending -------------------------------------------------------------------------
+
+    def notice(self, language: str, msgid: str) -> dict[str, Any]:
+        text = self.turns.catalogs.get(language).gettext(msgid)
+        return message_content(text, (), self.commands)
+
+    async def send_outcome(self, room_id: str, outcome: Outcome, event_id: str | None) -> None:
+        """Files first, then the replies; the last reply's choices become the room's
+        current question. `event_id` makes the transaction ids, so a redelivered event
+        (after a crash between sending and moving the sync position) finds its answers
+        already sent: the homeserver returns the earlier ones instead of posting again."""
+        base = event_id or None
+        for index, attachment in enumerate(outcome.attachments):
+            await self.send_file(room_id, attachment, f"{base}-f{index}" if base else None)
+        for index, reply in enumerate(outcome.replies):
+            last = index == len(outcome.replies) - 1
+            await self.send_reply(room_id, reply, f"{base}-{index}" if base else None, current=last)
+
+    async def send_reply(
+        self, room_id: str, reply: Reply, tx_id: str | None, *, current: bool = True
+    ) -> None:
+        """A reply with its numbered choices; if it is the current question, it is
+        remembered for the numbers and, with at most five choices, gets keycap reactions."""
+        choices = flatten(reply.buttons)
+        sent = await self.send(room_id, message_content(reply.text, choices, self.commands), tx_id)
+        if not current:
+            return
+        question = (
+            rooms.Question(sent, tuple((b.label, b.data) for b in choices)) if choices else None
+        )
+        await rooms.ask(self.turns.sessions, room_id, question)
+        if choices and len(choices) <= len(KEYCAPS):
+            for number, keycap in enumerate(KEYCAPS[: len(choices)], start=1):
+                reaction = {
+                    "m.relates_to": {"rel_type": "m.annotation", "event_id": sent, "key": keycap}
+                }
+                await self.send(
+                    room_id, reaction, f"{tx_id}-r{number}" if tx_id else None, "m.reaction"
+                )
+
+    async def send(
+        self, room_id: str, content: dict[str, Any], tx_id: str | None, kind: str = "m.room.message"
+    ) -> str:
+        """Post one event (encrypted in an encrypted room); returns its event id."""
+        response = await self.client.room_send(
+            room_id, kind, content, tx_id=tx_id, ignore_unverified_devices=True
+        )
+        if not isinstance(response, RoomSendResponse):
+            raise SendError(type(response).__name__)
+        return str(response.event_id)
+
+    async def send_file(self, room_id: str, attachment: Attachment, tx_id: str | None) -> None:
+        """The network picture as an image, the plan as a file; encrypted (the keys travel
+        inside the encrypted message) when the room is."""
+        room = self.client.rooms.get(room_id)
+        encrypted = bool(room and room.encrypted)
+        mimetype = "image/png" if attachment.kind == "photo" else mime_of(attachment.filename)
+        uploaded, keys = await self.client.upload(
+            io.BytesIO(attachment.content),
+            content_type=mimetype,
+            filename=attachment.filename,
+            encrypt=encrypted,
+            filesize=len(attachment.content),
+        )
+        if not isinstance(uploaded, UploadResponse):
+            raise SendError(type(uploaded).__name__)
+        content: dict[str, Any] = {
+            "msgtype": "m.image" if attachment.kind == "photo" else "m.file",
+            "body": attachment.filename,
+            "filename": attachment.filename,
+            "info": {"mimetype": mimetype, "size": len(attachment.content)},
+        }
+        if encrypted and keys is not None:
+            content["file"] = {"url": uploaded.content_uri, "mimetype": mimetype, **keys}
+        else:
+            content["url"] = uploaded.content_uri
+        await self.send(room_id, content, tx_id)
+
+    # --- failures ------------------------------------------------------------------------
+
+    def log_failure(self, error: BaseException) -> None:
+        """Where it failed, never what was written (see the Telegram channel's `on_error`)."""
+        frames = traceback.extract_tb(error.__traceback__)
+        where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in frames[-6:])
+        log.error("matrix event failed: %s at %s", type(error).__name__, where)
+
+    async def tell_failure(self, room: MatrixRoom, sender: str) -> None:
+        try:
+            await self.say(room, sender, FAILED)
+        except Exception as error:
+            log.warning("could not tell the practitioner about a failure: %s", type(error).__name__)
+
+
+def mime_of(filename: str) -> str:
+    return {"pdf": "application/pdf", "json": "application/json", "png": "image/png"}.get(
+        filename.rsplit(".", 1)[-1].lower(), "application/octet-stream"
+    )
+
+
+class MatrixNotifier:
+    """The Matrix channel's `Notifier`: reminders go to the direct chat the practitioner
+    wrote from last."""
+
+    def __init__(self, channel: MatrixChannel) -> None:
+        self.channel = channel
+
+    async def notify(self, practitioner_key: str, message: Reply) -> bool:
+        if not practitioner_key.startswith("matrix:"):
+            return False
+        room_id = await rooms.room_of(self.channel.turns.sessions, practitioner_key)
+        if room_id is None or room_id not in self.channel.client.rooms:
+            return False
+        try:
+            await self.channel.send_reply(room_id, message, None)
+        except SendError as error:
+            log.warning("notification not delivered: %s", error)
+            return False
+        return True

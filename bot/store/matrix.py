@@ -1,0 +1,140 @@
+"""What the Matrix channel keeps between events, beside the conversation itself.
+
+Per direct chat (`MatrixRoom`): whose it is, the question whose numbered choices a number
+or a reaction answers (and the few before it, so that a tap on an older one gets the same
+polite "that belongs to an earlier step" as an old Telegram button), and whether the
+practitioner heard that the chat is unencrypted.
+Per installation (in `meta`, sealed): the bot's access token and device id, and how far it
+has synced. The channel writes these after a turn, never inside one: they describe what
+was shown, and losing one costs at most a polite "that belongs to an earlier step".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.store.models import MatrixRoom, Meta, utcnow
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+@dataclass(frozen=True)
+class Question:
+    """The last message with choices in a room: its event id and (label, data) per choice."""
+
+    event_id: str
+    choices: tuple[tuple[str, str], ...]
+
+
+KEEP_QUESTIONS = 5
+"""Earlier questions remembered per room, for reactions to them."""
+
+
+@dataclass(frozen=True)
+class Room:
+    room_id: str
+    practitioner_key: str
+    question: Question | None
+    """The current question: what a typed number answers."""
+    questions: tuple[Question, ...]
+    """The latest questions, newest first (the current one among them)."""
+    warned_unencrypted: bool
+
+    def asked(self, event_id: str) -> Question | None:
+        return next((q for q in self.questions if q.event_id == event_id), None)
+
+
+def _questions(stored: dict[str, Any]) -> tuple[Question, ...]:
+    return tuple(
+        Question(str(q["event"]), tuple((str(label), str(data)) for label, data in q["choices"]))
+        for q in stored.get("questions", [])
+    )
+
+
+def _room(row: MatrixRoom) -> Room:
+    questions = _questions(row.choices)
+    current = next((q for q in questions if q.event_id == row.question_event_id), None)
+    return Room(row.room_id, row.practitioner_key, current, questions, row.warned_unencrypted)
+
+
+async def room(sessions: Sessions, room_id: str) -> Room | None:
+    async with sessions() as session:
+        row = await session.get(MatrixRoom, room_id)
+        return None if row is None else _room(row)
+
+
+async def room_of(sessions: Sessions, practitioner_key: str) -> str | None:
+    """The direct chat the practitioner wrote from last: where reminders go."""
+    async with sessions() as session:
+        return (
+            await session.execute(
+                select(MatrixRoom.room_id)
+                .where(MatrixRoom.practitioner_key == practitioner_key)
+                .order_by(MatrixRoom.updated_at.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+
+
+async def seen(sessions: Sessions, room_id: str, practitioner_key: str) -> Room:
+    """The room as the practitioner's chat, made if new; it becomes where reminders go."""
+    async with sessions() as session, session.begin():
+        row = await session.get(MatrixRoom, room_id)
+        if row is None:
+            row = MatrixRoom(room_id=room_id, practitioner_key=practitioner_key, choices={})
+            session.add(row)
+        row.practitioner_key = practitioner_key
+        row.updated_at = utcnow()
+        await session.flush()
+        return _room(row)
+
+
+async def ask(sessions: Sessions, room_id: str, question: Question | None) -> None:
+    """Remember the room's current question (None: the last message had no choices)."""
+    async with sessions() as session, session.begin():
+        row = await session.get(MatrixRoom, room_id)
+        if row is None:
+            return
+        questions = list(_questions(row.choices))
+        if question is not None:
+            questions = [question, *questions][:KEEP_QUESTIONS]
+        row.question_event_id = question.event_id if question else None
+        row.choices = {
+            "questions": [
+                {"event": q.event_id, "choices": [list(pair) for pair in q.choices]}
+                for q in questions
+            ]
+        }
+
+
+async def warned(sessions: Sessions, room_id: str) -> None:
+    async with sessions() as session, session.begin():
+        row = await session.get(MatrixRoom, room_id)
+        if row is not None:
+            row.warned_unencrypted = True
+
+
+async def forget_room(sessions: Sessions, room_id: str) -> None:
+    async with sessions() as session, session.begin():
+        await session.execute(delete(MatrixRoom).where(MatrixRoom.room_id == room_id))
+
+
+async def value(sessions: Sessions, key: str) -> str | None:
+    """A sealed installation value (`meta`), opened; None when not stored."""
+    async with sessions() as session:
+        row = await session.get(Meta, key)
+        return None if row is None else row.value
+
+
+async def keep(sessions: Sessions, key: str, stored: str) -> None:
+    """Store (or replace) a sealed installation value."""
+    async with sessions() as session, session.begin():
+        row = await session.get(Meta, key)
+        if row is None:
+            session.add(Meta(key=key, value=stored))
+        else:
+            row.value = stored
