@@ -335,8 +335,13 @@ def cmd_invite(settings: Settings, args: argparse.Namespace) -> int:
     print(f"Invite code: {code}")
     if username:
         print(f"Link:        https://t.me/{username}?start={code}")
-    else:
+    elif settings.telegram_bot_token is not None or settings.matrix_user_id is None:
         print(f"Or send the bot: /start {code}")
+    if settings.matrix_user_id is not None:
+        print(
+            f"On Matrix:   start a direct chat with {settings.matrix_user_id} and send: "
+            f"!start {code}"
+        )
     print(
         f"Valid once, until {expires:%Y-%m-%d %H:%M} UTC. Give it to one practitioner; "
         "it is not stored and cannot be shown again."

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.channels.matrix.app import running_matrix
+from bot.channels.matrix.channel import MatrixNotifier
 from bot.config import Settings
 from bot.engine.spec import FlowSet
 from bot.i18n import Catalogs
@@ -57,12 +58,13 @@ class MatrixBot:
     content: tuple[FlowSet, Catalogs]
     stack: AsyncExitStack
     runtime: Runtime | None = None
+    notifier: MatrixNotifier | None = None
 
     async def start(self) -> Runtime:
         runtime = await self.stack.enter_async_context(
             open_runtime(self.settings, content=self.content)
         )
-        await self.stack.enter_async_context(running_matrix(runtime))
+        self.notifier = await self.stack.enter_async_context(running_matrix(runtime))
         self.runtime = runtime
         return runtime
 

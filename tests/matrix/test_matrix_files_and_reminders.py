@@ -1,0 +1,96 @@
+"""The network picture, the plan and reminders on Matrix: files encrypted in an
+encrypted chat, a reminder in the practitioner's direct chat exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from bot.access import matrix_key
+from bot.actions import plan
+from bot.channels.plain import plain
+from bot.config import Settings
+from bot.reminders.delivery import for_turns as reminder_job
+from bot.store.models import Reminder, utcnow
+from bot.store.repo import Repo
+from bot.store.status import ReminderStatus
+from tests.matrix.conftest import MatrixBot
+from tests.support.element import ElementUser
+from tests.support.network import NewAgreement, NewPerson, pdf_text, seed_network
+from tests.support.telegram import texts
+
+Bot = Callable[..., Awaitable[MatrixBot]]
+User = Callable[..., Awaitable[ElementUser]]
+
+PEOPLE = [
+    NewPerson("Oma", "household", "close", "yes", "Haalt de kinderen op woensdag", True),
+    NewPerson("Buurman Piet", "community", "middle", "no"),
+]
+AGREEMENTS = [NewAgreement(3, "Oma haalt de kinderen op woensdag", "approach", "Oma")]
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+async def onboarded(matrix_bot: Bot, element: User, label: str) -> tuple[MatrixBot, ElementUser]:
+    bot = await matrix_bot()
+    els = await element()
+    await els.open_direct_chat(bot.user_id)
+    await els.joined(bot.user_id)
+    await els.answer("!start")
+    await els.answer("1")
+    await els.answer("1")
+    await els.answer(label)
+    return bot, els
+
+
+async def test_picture_and_plan_arrive_encrypted_and_open_on_the_phone(
+    matrix_bot: Bot, element: User, settings: Settings
+) -> None:
+    bot, els = await onboarded(matrix_bot, element, "Gezin B.")
+    await seed_network(bot.settings.database_url, matrix_key(els.user_id), PEOPLE, AGREEMENTS)
+
+    start = len(els.seen)
+    await els.say("!netwerkkaart")
+    picture = await els.wait_for(lambda s: s.content.get("msgtype") == "m.image", start)
+    assert picture.encrypted and "file" in picture.content and "url" not in picture.content
+    assert (await els.download(picture)).startswith(PNG)
+
+    start = len(els.seen)
+    await els.say("plan")
+    document = await els.wait_for(lambda s: s.content.get("msgtype") == "m.file", start)
+    assert document.encrypted and document.content["info"]["mimetype"] == "application/pdf"
+    text = pdf_text(await els.download(document))
+    assert "Gezin B." in text and "Oma haalt de kinderen op woensdag" in text
+    summary = await els.next_message(els.seen.index(document) + 1)
+    assert plain(texts(settings).t(plan.TITLE)).split("{")[0] in summary.body
+
+
+async def test_a_due_reminder_arrives_once_and_its_choice_works(
+    matrix_bot: Bot, element: User, settings: Settings
+) -> None:
+    bot, els = await onboarded(matrix_bot, element, "Gezin R.")
+    assert bot.runtime is not None and bot.notifier is not None
+    turns = bot.runtime.turns
+    async with turns.sessions() as session, session.begin():
+        repo = Repo(session)
+        owner = await repo.practitioner(matrix_key(els.user_id))
+        assert owner is not None
+        case = await repo.case(owner, None)
+        reminder = await repo.add_reminder(
+            owner, case=case, kind="free", due_at=utcnow() - timedelta(minutes=1), about="oma"
+        )
+        reminder_id = reminder.id
+
+    start = len(els.seen)
+    job = reminder_job(turns, bot.notifier)
+    await job.run_once()
+    arrived = await els.next_message(start)
+    assert "oma" in arrived.body and "\n1. " in arrived.body
+    await job.run_once()  # nothing due any more: no second copy
+    async with turns.sessions() as session:
+        stored = await session.get(Reminder, reminder_id)
+        assert stored is not None and stored.status == ReminderStatus.SENT
+
+    # Its first choice, by number, is taken like a button under the reminder.
+    answer = await els.answer("1")
+    assert answer.body != arrived.body
+    assert [s for s in els.seen[start:] if s.body == arrived.body] == [arrived]
