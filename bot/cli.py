@@ -54,7 +54,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     token = settings.telegram_bot_token
     try:
-        configure_logging(settings.log_level, token.get_secret_value() if token else None)
+        matrix_secrets = tuple(
+            secret.get_secret_value()
+            for secret in (settings.matrix_password, settings.matrix_access_token)
+            if secret is not None
+        )
+        configure_logging(
+            settings.log_level, token.get_secret_value() if token else None, matrix_secrets
+        )
     except ValueError as exc:
         print(f"BOT_LOG_LEVEL: {exc}", file=sys.stderr)
         return 2

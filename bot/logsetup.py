@@ -17,6 +17,10 @@ import sys
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 REDACTED = "bot<redacted>"
 TOKEN_IN_URL = re.compile(r"bot\d+:[A-Za-z0-9_-]{30,}")
+MATRIX_TOKEN = re.compile(r"\b(syt|syr|mat|mct)_[A-Za-z0-9_-]{10,}")
+"""Access and refresh tokens as Synapse (and MAS) make them."""
+MATRIX_USER = re.compile(r"(?<![\w/:.])@[a-z0-9._=/+-]+:(?=[A-Za-z0-9.-]+)")
+"""A Matrix id's own part (`@els.devries:`), which often is a practitioner's name."""
 
 QUIET = {
     # python-telegram-bot logs every Bot API call with its parameters and its answer (the
@@ -35,6 +39,10 @@ QUIET = {
     "transitions": logging.CRITICAL,
     "aiosqlite": logging.WARNING,
     "asyncio": logging.WARNING,
+    # matrix-nio logs user ids (often names), rooms and sessions at INFO; its warnings
+    # (undecryptable events) are worth keeping, and the filter blanks the ids in them.
+    "nio": logging.WARNING,
+    "peewee": logging.WARNING,
     # uvicorn (the webhook server) logs each request's client and path at INFO (access
     # log, switched off anyway) and an unhandled error's traceback, whose message may quote
     # what was posted: the route catches its errors itself (channels/telegram/http.py).
@@ -51,14 +59,19 @@ class RedactFilter(logging.Filter):
     HTTP error's message often quotes the URL it failed on.
     """
 
-    def __init__(self, token: str | None = None) -> None:
+    def __init__(self, token: str | None = None, secrets: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.token = token or None
+        self.secrets = tuple(secret for secret in secrets if secret)
         self._tracebacks = logging.Formatter()
 
     def redact(self, text: str) -> str:
         if self.token:
             text = text.replace(f"bot{self.token}", REDACTED).replace(self.token, "<redacted>")
+        for secret in self.secrets:
+            text = text.replace(secret, "<redacted>")
+        text = MATRIX_TOKEN.sub("<redacted>", text)
+        text = MATRIX_USER.sub("@<redacted>:", text)
         return TOKEN_IN_URL.sub(REDACTED, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -73,16 +86,18 @@ class RedactFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str, token: str | None = None) -> None:
+def configure_logging(level: str, token: str | None = None, secrets: tuple[str, ...] = ()) -> None:
     """Set up the root logger once per process; calling it again replaces our handler
-    (tests and the CLI may both call it) instead of printing every line twice."""
+    (tests and the CLI may both call it) instead of printing every line twice. `token` is
+    the Telegram bot token, `secrets` any other value never to be printed (the Matrix
+    password and access token)."""
     global _installed  # noqa: PLW0603 - one root handler per process, by design
     root = logging.getLogger()
     if _installed is not None:
         root.removeHandler(_installed)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(FORMAT))
-    handler.addFilter(RedactFilter(token))
+    handler.addFilter(RedactFilter(token, secrets))
     root.addHandler(handler)
     root.setLevel(level.upper())
     _installed = handler

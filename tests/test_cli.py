@@ -147,6 +147,18 @@ def test_redact_filter_hides_the_token_in_messages_and_tracebacks() -> None:
     assert RedactFilter().redact(f"url {other}/send") == f"url {REDACTED}/send"
 
 
+def test_redact_filter_hides_matrix_secrets_tokens_and_user_ids() -> None:
+    redact = RedactFilter(None, ("geheim-wachtwoord",))
+    line = (
+        "Creating Inbound session for @els.devries:gemeente.nl with syt_ZWxz_abcdefghij_0123; "
+        "login geheim-wachtwoord; db postgresql://postgres@127.0.0.1:5432/x"
+    )
+    assert redact.redact(line) == (
+        "Creating Inbound session for @<redacted>:gemeente.nl with <redacted>; "
+        "login <redacted>; db postgresql://postgres@127.0.0.1:5432/x"
+    )
+
+
 def test_fill_en_gives_empty_and_fuzzy_entries_their_msgid(tmp_path: Path) -> None:
     po = tmp_path / "messages.po"
     po.write_text(
