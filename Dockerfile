@@ -41,8 +41,9 @@ COPY locales ./locales
 # For maintainers who run Alembic by hand; the bot migrates from code at start-up and in
 # `python -m bot db upgrade` (bot/store/migrate.py), with the migrations inside the package.
 COPY alembic.ini ./
-# Only place the bot may write: the SQLite file when no DATABASE_URL is given.
-RUN mkdir /app/data && chown netwerkcoach:netwerkcoach /app/data
+# Only place the bot may write: the SQLite file when no DATABASE_URL is given, and the
+# Matrix device's keys (made here so that a volume mounted on it belongs to the bot).
+RUN mkdir -p /app/data/matrix && chown -R netwerkcoach:netwerkcoach /app/data
 
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
@@ -50,6 +51,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     BOT_FLOWS_DIR=/app/flows \
     BOT_LOCALES_DIR=/app/locales \
     DATABASE_URL=sqlite:////app/data/netwerkcoach.db \
+    MATRIX_STORE_DIR=/app/data/matrix \
     MPLCONFIGDIR=/tmp/matplotlib
 # MPLCONFIGDIR: matplotlib (the network picture) keeps its font list there; the bot's home
 # is read-only, and without it matplotlib warns at every start.
