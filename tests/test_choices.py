@@ -75,6 +75,14 @@ def test_matrix_text_reads_as_command_choice_or_text(body: str, event: object) -
     assert text_event(body, CHOICES, COMMANDS) == event
 
 
+def test_the_quote_of_a_reply_is_left_out() -> None:
+    reply = "> <@netwerkcoach:gemeente.nl> Hoe noem je dit gezin?\n> 1. Pauze\n\nGezin A"
+    assert text_event(reply, CHOICES, COMMANDS) == Text("Gezin A")
+    assert text_event("> geen citaat maar tekst", CHOICES, COMMANDS) == Text(
+        "> geen citaat maar tekst"
+    )
+
+
 def test_files_and_the_like_are_unsupported() -> None:
     assert unreadable("m.image") == Unsupported("photo")
     assert unreadable("m.something") == Unsupported("other")

@@ -67,17 +67,19 @@ async def room(sessions: Sessions, room_id: str) -> Room | None:
         return None if row is None else _room(row)
 
 
-async def room_of(sessions: Sessions, practitioner_key: str) -> str | None:
-    """The direct chat the practitioner wrote from last: where reminders go."""
+async def rooms_of(sessions: Sessions, practitioner_key: str) -> list[str]:
+    """The practitioner's direct chats, the one they wrote from last first: where
+    reminders go (the first the bot is still in)."""
     async with sessions() as session:
-        return (
-            await session.execute(
-                select(MatrixRoom.room_id)
-                .where(MatrixRoom.practitioner_key == practitioner_key)
-                .order_by(MatrixRoom.updated_at.desc())
-                .limit(1)
-            )
-        ).scalar_one_or_none()
+        return list(
+            (
+                await session.execute(
+                    select(MatrixRoom.room_id)
+                    .where(MatrixRoom.practitioner_key == practitioner_key)
+                    .order_by(MatrixRoom.updated_at.desc())
+                )
+            ).scalars()
+        )
 
 
 async def seen(sessions: Sessions, room_id: str, practitioner_key: str) -> Room:

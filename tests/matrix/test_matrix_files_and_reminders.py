@@ -3,6 +3,7 @@ encrypted chat, a reminder in the practitioner's direct chat exactly once."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -10,7 +11,9 @@ from bot.access import matrix_key
 from bot.actions import plan
 from bot.channels.plain import plain
 from bot.config import Settings
+from bot.engine.events import Reply, ReplyButton
 from bot.reminders.delivery import for_turns as reminder_job
+from bot.store import matrix as matrix_rooms
 from bot.store.models import Reminder, utcnow
 from bot.store.repo import Repo
 from bot.store.status import ReminderStatus
@@ -94,3 +97,39 @@ async def test_a_due_reminder_arrives_once_and_its_choice_works(
     answer = await els.answer("1")
     assert answer.body != arrived.body
     assert [s for s in els.seen[start:] if s.body == arrived.body] == [arrived]
+
+
+async def test_a_reminder_goes_to_a_chat_the_practitioner_is_still_in(
+    matrix_bot: Bot, element: User
+) -> None:
+    bot, els = await onboarded(matrix_bot, element, "Gezin S.")
+    assert bot.runtime is not None and bot.notifier is not None
+    first = els.room_id
+    second = await els.open_direct_chat(bot.user_id)
+    await els.joined(bot.user_id, second)
+    await els.answer("!menu")  # the second chat is now the one written from last
+    await els.client.room_leave(second)
+    await left_room(els, bot, second)
+
+    start = len(els.seen)
+    reply = Reply("Herinnering: bel oma", ((ReplyButton("Klaar", "x"),),))
+    assert await bot.notifier.notify(matrix_key(els.user_id), reply)
+    arrived = await els.next_message(start)
+    assert arrived.body.startswith("Herinnering: bel oma")
+    assert arrived.room_id == first
+    assert [s.body for s in els.seen[start:]] == [arrived.body]
+
+
+async def left_room(els: ElementUser, bot: MatrixBot, room_id: str) -> None:
+    """Until the bot has left the chat the practitioner left, and forgot it."""
+    assert bot.runtime is not None
+    sessions = bot.runtime.turns.sessions
+
+    async def forgotten() -> bool:
+        return await matrix_rooms.room(sessions, room_id) is None
+
+    for _ in range(100):
+        if await forgotten():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the bot kept the chat the practitioner left")

@@ -45,6 +45,7 @@ class Seen:
     body: str
     content: dict[str, Any]
     encrypted: bool
+    room_id: str
 
 
 @dataclass
@@ -97,7 +98,14 @@ class ElementUser:
         else:
             content = event.source.get("content", {})
             self.seen.append(
-                Seen(event.event_id, event.sender, content.get("body", ""), content, room.encrypted)
+                Seen(
+                    event.event_id,
+                    event.sender,
+                    content.get("body", ""),
+                    content,
+                    room.encrypted,
+                    room.room_id,
+                )
             )
         self._changed.set()
 

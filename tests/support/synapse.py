@@ -55,6 +55,7 @@ form_secret: "tests-form"
 signing_key_path: "{folder}/signing.key"
 trusted_key_servers: []
 suppress_key_server_warning: true
+bcrypt_rounds: 4
 federation_domain_whitelist: []
 presence:
   enabled: false

@@ -126,6 +126,10 @@ class MatrixChannel:
         if room.member_count > DIRECT:
             await self.leave_group(room)
             return
+        if room.member_count < DIRECT:  # the practitioner left: the chat is over
+            await self.client.room_leave(room.room_id)
+            await rooms.forget_room(self.turns.sessions, room.room_id)
+            return
         for event in events:
             if getattr(event, "sender", None) == self.client.user_id:
                 continue
@@ -297,7 +301,7 @@ def mime_of(filename: str) -> str:
 
 class MatrixNotifier:
     """The Matrix channel's `Notifier`: reminders go to the direct chat the practitioner
-    wrote from last."""
+    wrote from last, or the one before if they left that one."""
 
     def __init__(self, channel: MatrixChannel) -> None:
         self.channel = channel
@@ -305,8 +309,10 @@ class MatrixNotifier:
     async def notify(self, practitioner_key: str, message: Reply) -> bool:
         if not practitioner_key.startswith("matrix:"):
             return False
-        room_id = await rooms.room_of(self.channel.turns.sessions, practitioner_key)
-        if room_id is None or room_id not in self.channel.client.rooms:
+        joined = self.channel.client.rooms
+        candidates = await rooms.rooms_of(self.channel.turns.sessions, practitioner_key)
+        room_id = next((room for room in candidates if room in joined), None)
+        if room_id is None:
             return False
         try:
             await self.channel.send_reply(room_id, message, None)

@@ -37,9 +37,23 @@ def event_number(event_id: str) -> int:
     return EVENT_NUMBER_BASE + (int.from_bytes(digest[:8], "big") >> 2)
 
 
+def without_quote(body: str) -> str:
+    """A reply's own text: clients that answer "in reply to" a message may put the quoted
+    message first, each line starting with `> `, then an empty line (the reply fallback)."""
+    if not body.startswith("> "):
+        return body
+    lines = body.split("\n")
+    for index, line in enumerate(lines):
+        if not line.startswith(">"):
+            return "\n".join(lines[index:]).strip() if line == "" else body
+    return body
+
+
 def text_event(body: str, choices: Sequence[ReplyButton], commands: Collection[str]) -> Event:
     """A typed message, read in this order: a command (`!menu`, `/menu`, or `menu`
-    alone), a choice of the current question, then text."""
+    alone), a choice of the current question, then text. A quoted message in front (a
+    reply) is left out."""
+    body = without_quote(body)
     text = body.strip()
     if text[:1] in COMMAND_PREFIXES and len(text) > 1:
         head, _, arg = text[1:].partition(" ")
