@@ -61,6 +61,7 @@ def offenders(package: str, forbidden: tuple[str, ...]) -> list[str]:
                 "bot.store.turns",
                 "sqlalchemy.ext.asyncio",
                 "telegram",
+                "nio",
             ),
             id="the interpreter knows no session, access, reminders or messenger",
         ),
@@ -73,6 +74,21 @@ def offenders(package: str, forbidden: tuple[str, ...]) -> list[str]:
                 "bot.store.turns",
             ),
             id="channels go through bot.turns",
+        ),
+        pytest.param(
+            "bot.store",
+            ("bot.channels", "bot.turns", "bot.reminders", "bot.access", "telegram", "nio"),
+            id="the store knows no upper layer and no messenger",
+        ),
+        pytest.param(
+            "bot.channels.matrix",
+            ("telegram", "bot.channels.telegram"),
+            id="Matrix knows nothing of Telegram",
+        ),
+        pytest.param(
+            "bot.channels.telegram",
+            ("nio", "bot.channels.matrix"),
+            id="Telegram knows nothing of Matrix",
         ),
     ],
 )
