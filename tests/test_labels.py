@@ -61,6 +61,9 @@ def test_contact_details_are_recognised(text: str, kind: str) -> None:
     "text",
     [
         "Gezin B.",
+        "Gezin C2",
+        "Gezin AB",
+        "Gezin 7",
         "Fam. K",
         "oma",
         "buurvrouw Ans",

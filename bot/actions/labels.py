@@ -134,6 +134,8 @@ COMMON_WORDS = _words(_COMMON)
 PARTICLES = _words("van de der den ter ten te 't la le el al von")
 # A word after these is a place, not a surname: "tante Ria uit Utrecht".
 PLACE_WORDS = _words("uit in bij naar aan")
+_INITIALS = 3
+"""Up to this many capitals in a row read as initials ("Gezin AB"), not a name."""
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*")
 
 
@@ -179,11 +181,14 @@ def _after_place_word(words: list[str], index: int) -> bool:
 
 
 def _name_like(word: str) -> bool:
-    """A capitalised word of two letters or more that is not a role or an everyday word."""
+    """A capitalised word of two letters or more that is not a role or an everyday word,
+    a code with digits ("C2") or initials in capitals ("AB")."""
     folded = word.casefold()
     return (
         word[0].isupper()
         and len(word) > 1
+        and not any(char.isdigit() for char in word)
+        and not (word.isupper() and len(word) <= _INITIALS)
         and folded not in ROLE_WORDS
         and folded not in SURNAME_MARKERS
         and folded not in COMMON_WORDS
