@@ -185,3 +185,21 @@ def test_killed_console_resumes_at_the_same_step(
     assert privacy not in second.output
     assert second.proc.returncode == 0
     assert second.output.rstrip().endswith(GOODBYE["nl"])
+
+
+async def test_forgetting_everything_deletes_the_exported_files(
+    tmp_path: Path, locales: Path
+) -> None:
+    """/export writes a file the terminal can point at; /vergeet "everything" removes it,
+    so nothing of the practitioner stays on disk."""
+    settings = make_settings(f"sqlite:///{tmp_path / 'c.db'}", BOT_LOCALES_DIR=locales)
+    exports = tmp_path / "exports"
+    export = io.StringIO(f"1\n\n1\n{LABEL}\n/export\n1\n")
+    await run_console(settings, stdin=export, stdout=io.StringIO(), exports=exports)
+    assert [path.suffix for path in exports.iterdir()] == [".json"]
+
+    forget = io.StringIO("/vergeet\n2\n1\n")
+    shown = io.StringIO()
+    await run_console(settings, stdin=forget, stdout=shown, exports=exports)
+    assert "📎" not in shown.getvalue()
+    assert list(exports.iterdir()) == []

@@ -57,13 +57,24 @@ def parse(line: str, choices: list[ReplyButton]) -> Event | None:
     return Text(text)
 
 
-def save_attachment(attachment: Attachment) -> Path:
+EXPORTS = PROJECT_ROOT / "data" / "exports"
+
+
+def save_attachment(attachment: Attachment, folder: Path = EXPORTS) -> Path:
     """A terminal cannot show a file: it is written under data/exports and its path shown."""
-    folder = PROJECT_ROOT / "data" / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / Path(attachment.filename).name
     path.write_bytes(attachment.content)
     return path
+
+
+def delete_exports(folder: Path = EXPORTS) -> None:
+    """After /vergeet nothing of the practitioner may stay on disk: the console's one
+    practitioner owns every file it wrote there."""
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.is_file():
+                path.unlink()
 
 
 async def readline(stdin: TextIO) -> str:
@@ -99,6 +110,7 @@ class Screen:
     ansi: bool
     language: str = LOCAL.language_code or "nl"
     choices: list[ReplyButton] = field(default_factory=list)
+    exports: Path = EXPORTS
 
     def write(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -106,11 +118,13 @@ class Screen:
 
     def show(self, outcome: Outcome) -> None:
         self.language = outcome.language
+        if outcome.erased:
+            delete_exports(self.exports)
         self.write("")
         if outcome.notice:
             self.write(outcome.notice)
         for attachment in outcome.attachments:
-            self.write(f"📎 {save_attachment(attachment)}")
+            self.write(f"📎 {save_attachment(attachment, self.exports)}")
         for reply in outcome.replies:
             self.write(to_terminal(reply.text, ansi=self.ansi))
         if outcome.replies:
@@ -163,14 +177,18 @@ async def converse(turns: Turns, stdin: TextIO, screen: Screen) -> None:
 
 
 async def run_console(
-    settings: Settings, *, stdin: TextIO | None = None, stdout: TextIO | None = None
+    settings: Settings,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    exports: Path = EXPORTS,
 ) -> None:
     """Run until end of input (Ctrl-D) or Ctrl-C; everything is committed per line, so
     stopping at any moment loses nothing that was answered."""
     stdin = sys.stdin if stdin is None else stdin
     stdout = sys.stdout if stdout is None else stdout
     ansi = stdout.isatty() and "NO_COLOR" not in os.environ
-    screen = Screen(stdout, ansi)
+    screen = Screen(stdout, ansi, exports=exports)
     async with open_runtime(settings) as runtime:
         turns = runtime.turns
         # The Telegram bot does this every hour; the console once, when it starts.

@@ -95,3 +95,6 @@ class Outcome:
     """The event's id was applied before: nothing changed, the current step is shown."""
     refused: bool = False
     """The sender is not admitted (see `bot.access`): nothing about them was written."""
+    erased: bool = False
+    """Everything of the practitioner was deleted (/vergeet): a channel deletes what it
+    keeps of them too (the console its exported files)."""

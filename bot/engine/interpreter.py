@@ -138,7 +138,7 @@ class Interpreter:
         if result.erased:
             await repo.delete_practitioner(p.id)
             farewell = Reply("\n\n".join(result.flash))
-            return Outcome((farewell,), edit=result.edit, language=p.language)
+            return Outcome((farewell,), edit=result.edit, language=p.language, erased=True)
         if result.changed:
             _bump(p, before, turn.conversation)
         reply = await self._render(turn, result.flash)
