@@ -141,3 +141,22 @@ def test_dates_in_dutch_and_english_in_the_practitioners_zone() -> None:
     assert date_long(noon, "en", "Europe/Amsterdam") == "September 14, 2026"
     assert date_long(late, "nl", "Europe/Amsterdam") == "15 september 2026"
     assert date_long(late, "nl", "UTC") == "14 september 2026"
+
+
+def test_english_texts_name_the_english_commands() -> None:
+    """An English text says /help, /prepare, /cancel, never the Dutch /hulp, ... (both
+    work, but an English practitioner reads English)."""
+    parsed = (parse_flow(path)[0] for path in sorted((PROJECT_ROOT / "flows").glob("*.yaml")))
+    dutch_only = {
+        flow.command
+        for flow in parsed
+        if flow is not None and flow.command_en and flow.command_en != flow.command
+    } | {"annuleer"}
+    named = re.compile(r"(?<![\w/<.:])/(" + "|".join(sorted(dutch_only)) + r")\b")
+    problems = [
+        f"{msgid(message)!r} says /{found}"
+        for message in entries(po("en"))
+        for text in strings(message)
+        for found in named.findall(text)
+    ]
+    assert problems == []

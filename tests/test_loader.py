@@ -447,6 +447,48 @@ CASES: dict[str, tuple[dict[str, str], list[tuple[str, int, str]]]] = {
         },
         [("b.yaml", 1, "command /hallo also used by flow 'main'")],
     ),
+    "English command taken by another flow": (
+        {
+            "a.yaml": """
+                flow: main
+                title: Main
+                command: hallo
+                description: Say hello
+                start: last
+                steps:
+                  last:
+                    end: main
+            """,
+            "b.yaml": """
+                flow: other
+                title: Other
+                command: groet
+                command_en: hallo
+                description: Say hello too
+                start: last
+                steps:
+                  last:
+                    end: main
+            """,
+        },
+        [("b.yaml", 1, "command /hallo also used by flow 'main'")],
+    ),
+    "command named like the engine's own": (
+        {
+            "a.yaml": """
+                flow: main
+                title: Main
+                command: stop
+                command_en: cancel
+                description: Stop
+                start: last
+                steps:
+                  last:
+                    end: main
+            """,
+        },
+        [("a.yaml", 1, "command /cancel is the engine's own")],
+    ),
     "end names an unknown flow": (
         {
             "a.yaml": """

@@ -36,7 +36,7 @@ from bot.engine.messages import (
 from bot.engine.registry import Registry
 from bot.engine.render import Renderer, fill, seq_of
 from bot.engine.signing import Signer
-from bot.engine.spec import Flow, FlowSet, Step
+from bot.engine.spec import CANCEL, CANCEL_EN, START, Flow, FlowSet, Step
 from bot.engine.turn import Turn
 from bot.engine.typed import clean_text, problem_with
 from bot.i18n import Catalogs
@@ -45,7 +45,6 @@ from bot.store.repo import NO_SCOPE, Repo, case_scope
 from bot.store.status import CaseStatus, ConversationStatus
 
 MENU, ONBOARDING, CASES = "menu", "onboarding", "cases"
-START, CANCEL = "start", "annuleer"
 
 
 def _bump(p: Practitioner, before: Conversation | None, now: Conversation) -> None:
@@ -306,7 +305,7 @@ class Interpreter:
             if conv is not None and conv.flow == ONBOARDING:
                 return self._turn(repo, p, self.flows[ONBOARDING], conv)  # resume
             return await self._enter(repo, p, MENU if p.onboarded else ONBOARDING, result)
-        if event.name in (CANCEL, "cancel"):
+        if event.name in (CANCEL, CANCEL_EN):
             if conv is None or conv.flow == MENU:
                 result.flash.append(self._t(p, NOTHING_TO_CANCEL))
             else:

@@ -19,7 +19,7 @@ from bot.engine.errors import FlowError, FlowErrors
 from bot.engine.registry import Registry
 from bot.engine.schema.messages import shape_problems
 from bot.engine.schema.shapes import FlowShape
-from bot.engine.spec import Flow, FlowSet, Tip, flow_msgids
+from bot.engine.spec import ENGINE_COMMANDS, Flow, FlowSet, Tip, flow_msgids
 from bot.engine.yamlsource import YamlSyntaxError, load_yaml
 
 
@@ -153,11 +153,14 @@ def load_flows(
             if tip.id in tips:
                 errors.append(FlowError(flow.path, tip.line, f"duplicate tip id {tip.id!r}"))
             tips[tip.id] = tip
-        if flow.command:
-            if flow.command in commands:
-                msg = f"command /{flow.command} also used by flow {commands[flow.command].id!r}"
+        for name in set(flow.command_names()):
+            if name in ENGINE_COMMANDS:
+                msg = f"command /{name} is the engine's own"
                 errors.append(FlowError(flow.path, flow.line, msg))
-            commands[flow.command] = flow
+            elif name in commands:
+                msg = f"command /{name} also used by flow {commands[name].id!r}"
+                errors.append(FlowError(flow.path, flow.line, msg))
+            commands[name] = flow
     for flow in flows.values():
         for line, message in _check_flow(flow, flows.keys() | unread, registry, tips):
             errors.append(FlowError(flow.path, line, message))

@@ -133,6 +133,9 @@ class Flow:
     start: str
     steps: dict[str, Step]
     command: str | None = None
+    """The command in Dutch (`hulp`), and in every language that has no name of its own."""
+    command_en: str | None = None
+    """The command in English (`help`). Either name works in either language."""
     description: str | None = None
     scope: Scope = "practitioner"
     phase: int | None = None
@@ -149,9 +152,28 @@ class Flow:
     def step(self, name: str) -> Step:
         return self.steps[name]
 
+    def command_in(self, language: str) -> str | None:
+        """The name to show a practitioner who speaks `language`."""
+        return self.command_en if language == "en" and self.command_en else self.command
+
+    def command_names(self) -> tuple[str, ...]:
+        """Every name the command answers to, Dutch first."""
+        return tuple(name for name in (self.command, self.command_en) if name)
+
     def numbered_steps(self) -> list[str]:
         """Steps that count in "step 3 of 7": in file order, without end steps."""
         return [n for n in self.order if self.steps[n].counted and not self.steps[n].is_end]
+
+
+START = "start"
+CANCEL = "annuleer"
+CANCEL_EN = "cancel"
+ENGINE_COMMANDS = frozenset({START, CANCEL, CANCEL_EN})
+"""Commands the engine answers itself, in every language; no flow may take their names."""
+
+
+def cancel_in(language: str) -> str:
+    return CANCEL_EN if language == "en" else CANCEL
 
 
 @dataclass(frozen=True)
@@ -167,7 +189,12 @@ class FlowSet:
         return iter(sorted(self.flows.values(), key=lambda f: (f.rank, f.id)))
 
     def by_command(self, command: str) -> Flow | None:
-        return next((f for f in self if f.command == command), None)
+        """The flow a command starts, by its name in any language."""
+        return next((f for f in self if command in f.command_names()), None)
+
+    def command_names(self) -> frozenset[str]:
+        """Every command in every language: the flows' and the engine's own."""
+        return ENGINE_COMMANDS | {name for flow in self for name in flow.command_names()}
 
     def tips(self) -> dict[str, tuple[Flow, Tip]]:
         """Every tip by id, with its flow. Built once: every rendered step asks for it."""

@@ -81,14 +81,12 @@ def is_edit(event: RoomMessage) -> bool:
 
 class MatrixChannel:
     """Reads what one sync delivered and answers it; `commands` are the names `!name` and
-    the bare word may stand for (every flow's command, `start` and `annuleer`)."""
+    the bare word may stand for (every command in every language)."""
 
     def __init__(self, client: AsyncClient, turns: Turns) -> None:
         self.client = client
         self.turns = turns
-        self.commands = frozenset(
-            {"start", "annuleer"} | {flow.command for flow in turns.flows if flow.command}
-        )
+        self.commands = turns.flows.command_names()
 
     # --- one sync ------------------------------------------------------------------------
 

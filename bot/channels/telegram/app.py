@@ -24,7 +24,7 @@ from bot.channels.telegram.processor import PerPractitionerProcessor
 from bot.channels.telegram.ratelimit import ChatRateLimiter
 from bot.channels.telegram.transport import BotApiRequest
 from bot.config import Settings
-from bot.engine.spec import FlowSet
+from bot.engine.spec import START, FlowSet, cancel_in
 from bot.errors import SettingError
 from bot.i18n import N_, Catalogs
 from bot.jobs import running_jobs
@@ -50,15 +50,16 @@ def api_base_url(url: str) -> str:
 
 
 def bot_commands(flows: FlowSet, catalogs: Catalogs, language: str) -> list[BotCommand]:
-    """Only commands that work: /start, every flow with a command, and /annuleer."""
+    """Only commands that work: /start, every flow with a command, and /annuleer, each
+    by its name in `language` (the other language's names work too, unlisted)."""
     t = catalogs.get(language).gettext
-    commands = [BotCommand("start", t(START_DESCRIPTION))]
+    commands = [BotCommand(START, t(START_DESCRIPTION))]
     commands += [
-        BotCommand(flow.command, t(flow.description or flow.title))
+        BotCommand(name, t(flow.description or flow.title))
         for flow in flows
-        if flow.command
+        if (name := flow.command_in(language))
     ]
-    commands.append(BotCommand("annuleer", t(CANCEL_DESCRIPTION)))
+    commands.append(BotCommand(cancel_in(language), t(CANCEL_DESCRIPTION)))
     return commands
 
 

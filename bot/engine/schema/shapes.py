@@ -203,6 +203,10 @@ class FlowShape(Shape):
         Annotated[str, StringConstraints(pattern=COMMAND)] | None,
         Says("'command' must be lower case letters, digits or _"),
     ] = None
+    command_en: Annotated[
+        Annotated[str, StringConstraints(pattern=COMMAND)] | None,
+        Says("'command_en' must be lower case letters, digits or _"),
+    ] = None
     description: Text | None = None
     scope: Annotated[
         Literal["practitioner", "case"], Says("'scope' must be practitioner or case")
@@ -232,6 +236,8 @@ class FlowShape(Shape):
         found: list[tuple[Place, str]] = []
         if self.command is not None and self.description is None:
             found.append((("description",), "missing 'description'"))
+        if self.command_en is not None and self.command is None:
+            found.append((("command_en",), "'command_en' needs 'command' (the Dutch name)"))
         if self.pause is not None:
             found += [
                 (("steps", name, "buttons", i), f"duplicate or reserved button id {PAUSE!r}")
