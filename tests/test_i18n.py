@@ -160,3 +160,15 @@ def test_english_texts_name_the_english_commands() -> None:
         for found in named.findall(text)
     ]
     assert problems == []
+
+
+def test_english_texts_have_no_dutch_examples() -> None:
+    """English examples are English: "grandma", "Family B.", not "oma", "Gezin B."."""
+    dutch = re.compile(r"\b(oma|opa|tante|buurvrouw|buurman|juf|gezin|fam\.|netwerkplan)", re.I)
+    problems = [
+        f"{msgid(message)!r}: {found}"
+        for message in entries(po("en"))
+        for text in strings(message)
+        for found in dutch.findall(text)
+    ]
+    assert problems == []

@@ -121,7 +121,7 @@ async def test_netwerkkaart_sends_a_photo_and_returns_to_the_menu(
     outcome = await chat.send("/netwerkkaart")
 
     [photo] = outcome.attachments
-    assert (photo.kind, photo.filename) == ("photo", network.MAP_FILE)
+    assert (photo.kind, photo.filename) == ("photo", network.MAP_FILES["nl"])
     with Image.open(io.BytesIO(photo.content)) as image:
         assert image.format == "PNG" and image.width == 1080
         described = image.text["Description"]  # type: ignore[attr-defined]
@@ -152,7 +152,7 @@ async def test_plan_sends_a_pdf_with_everything_and_a_summary(
     outcome = await chat.send("/plan")
 
     [document] = outcome.attachments
-    assert (document.kind, document.filename) == ("document", plan.PLAN_FILE)
+    assert (document.kind, document.filename) == ("document", plan.PLAN_FILES["nl"])
     assert document.content.startswith(b"%PDF")
     text = pdf_text(document.content)
     for expected in ("Gezin K.", "Oma", "Buurman Piet", "Juf A.", NOTED_NL, APPROACHED_NL):

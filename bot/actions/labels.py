@@ -122,7 +122,7 @@ _ROLES = """
 """
 ROLE_WORDS = _words(_ROLES)
 # Words that come before a surname: "Gezin Bakker", "mevrouw Jansen".
-SURNAME_MARKERS = _words("gezin familie fam family mevrouw meneer mevr mw dhr mr mrs")
+SURNAME_MARKERS = _words("gezin familie fam family mevrouw meneer mevr mw dhr mr mrs ms miss")
 # Everyday words people capitalise in a label that are not names: "juf Petra (Groep 5)".
 _COMMON = """
     groep klas school kerk moskee club team werk sport voetbal buurt wijk hiernaast overkant

@@ -49,7 +49,8 @@ LEGEND_TITLE = N_("The parent's decision on contact")
 APPROACHED_LEGEND = N_("approached (phase 3)")
 EMPTY_HINT = N_("Fill it in together with the parent, whenever they are ready.")
 KEY_TITLE = N_("Names by number")
-MAP_FILE = "netwerkkaart.png"
+MAP_FILES = {"nl": "netwerkkaart.png", "en": "network-map.png"}
+"""The picture's name in the practitioner's language."""
 HISTORY_LINE = N_("{date}: {decision}")
 NO_HISTORY = N_("no change recorded")
 
@@ -191,5 +192,6 @@ async def send_network_map(turn: Turn) -> None:
     picture = await network_picture(turn, case, now)
     title = escape(turn.t(MAP_TITLE).replace("{case}", case.label))
     caption = f"<b>{title}</b>\n{date_long(now, turn.language, turn.practitioner.timezone)}"
-    turn.attachments.append(Attachment("photo", MAP_FILE, picture.png, caption))
+    name = MAP_FILES.get(turn.practitioner.language, MAP_FILES["nl"])
+    turn.attachments.append(Attachment("photo", name, picture.png, caption))
     turn.record("network.map", "picture", None, case_id=case.id)

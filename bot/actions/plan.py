@@ -53,7 +53,8 @@ SPECIAL = (
     ("check_in", N_("Check-ins")),
 )
 """Phase 4's plans for after the help stops: each its own section, after the phases."""
-PLAN_FILE = "netwerkplan.pdf"
+PLAN_FILES = {"nl": "netwerkplan.pdf", "en": "network-plan.pdf"}
+"""The file's name in the practitioner's language: it is what the family sees too."""
 
 SUMMARY = N_("<b>Network plan · {case}</b> (the PDF is above)")
 SUMMARY_PEOPLE = N_(
@@ -213,6 +214,7 @@ async def send_plan(turn: Turn) -> None:
     document = plan_document(turn, case, people, agreements, picture.png, now)
     content = await off_loop(pdf.render, document)
     caption = f"<b>{escape(document.title)}</b>\n{document.subtitle}"
-    turn.attachments.append(Attachment("document", PLAN_FILE, content, caption))
+    name = PLAN_FILES.get(turn.practitioner.language, PLAN_FILES["nl"])
+    turn.attachments.append(Attachment("document", name, content, caption))
     turn.flash.append(summary(turn, case, people, agreements))
     turn.record("plan.pdf", "plan", None, case_id=case.id)

@@ -68,12 +68,12 @@ async def photo(user: SimUser, command: str = "/netwerkkaart") -> BotOutput:
     return out
 
 
-async def document(user: SimUser) -> tuple[BotOutput, BotOutput]:
-    """/plan: the PDF, then the summary above the menu."""
+async def document(user: SimUser, filename: str = "netwerkplan.pdf") -> tuple[BotOutput, BotOutput]:
+    """/plan: the PDF (named in the practitioner's language), then the summary."""
     await user.send("/plan")
     out = await user.reply(timeout=FILE_WAIT)
     assert out.method == "sendDocument", out.describe()
-    assert out.file is not None and out.file.filename == "netwerkplan.pdf"
+    assert out.file is not None and out.file.filename == filename
     summary = await user.reply()
     assert summary.method == "sendMessage"
     return out, summary
@@ -199,7 +199,7 @@ async def test_an_english_practitioner_gets_everything_in_english(
     assert "Netwerkkaart" not in described and "Dichtbij" not in described
     await user.reply()
 
-    out, summary = await document(user)
+    out, summary = await document(user, "network-plan.pdf")
     text = pdf(out)
     for english in (
         "Network plan · Family B.",
