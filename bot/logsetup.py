@@ -86,6 +86,16 @@ class RedactFilter(logging.Filter):
         return True
 
 
+def hide(secret: str | None) -> None:
+    """Blank `secret` in every log line from now on: a value learned while running (the
+    Matrix access token kept in the database) rather than read from the settings."""
+    if not secret or _installed is None:
+        return
+    for found in _installed.filters:
+        if isinstance(found, RedactFilter) and secret not in found.secrets:
+            found.secrets = (*found.secrets, secret)
+
+
 def configure_logging(level: str, token: str | None = None, secrets: tuple[str, ...] = ()) -> None:
     """Set up the root logger once per process; calling it again replaces our handler
     (tests and the CLI may both call it) instead of printing every line twice. `token` is

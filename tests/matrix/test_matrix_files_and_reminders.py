@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.access import matrix_key
 from bot.actions import plan
@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.engine.events import Reply, ReplyButton
 from bot.reminders.delivery import for_turns as reminder_job
 from bot.store import matrix as matrix_rooms
-from bot.store.models import Reminder, utcnow
+from bot.store.models import Reminder
 from bot.store.repo import Repo
 from bot.store.status import ReminderStatus
 from tests.matrix.conftest import MatrixBot
@@ -73,19 +73,24 @@ async def test_a_due_reminder_arrives_once_and_its_choice_works(
     bot, els = await onboarded(matrix_bot, element, "Gezin R.")
     assert bot.runtime is not None and bot.notifier is not None
     turns = bot.runtime.turns
+    late = datetime(2026, 12, 8, 22, 0, tzinfo=UTC)  # 23:00 in Amsterdam: quiet hours
     async with turns.sessions() as session, session.begin():
         repo = Repo(session)
         owner = await repo.practitioner(matrix_key(els.user_id))
         assert owner is not None
         case = await repo.case(owner, None)
         reminder = await repo.add_reminder(
-            owner, case=case, kind="free", due_at=utcnow() - timedelta(minutes=1), about="oma"
+            owner, case=case, kind="free", due_at=late - timedelta(minutes=1), about="oma"
         )
         reminder_id = reminder.id
 
     start = len(els.seen)
+    turns.clock = lambda: late
     job = reminder_job(turns, bot.notifier)
-    await job.run_once()
+    assert (await job.run_once()).deferred == 1  # the same quiet hours as on Telegram
+    turns.clock = lambda: late + timedelta(hours=11)  # 10:00 the next morning
+    job = reminder_job(turns, bot.notifier)
+    assert (await job.run_once()).sent == 1
     arrived = await els.next_message(start)
     assert "oma" in arrived.body and "\n1. " in arrived.body
     await job.run_once()  # nothing due any more: no second copy

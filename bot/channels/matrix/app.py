@@ -8,9 +8,9 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from bot.channels.matrix.channel import MatrixChannel, MatrixNotifier
+from bot.channels.matrix.channel import MatrixNotifier
 from bot.channels.matrix.client import open_client
-from bot.channels.matrix.sync import MatrixSync
+from bot.channels.matrix.sync import MatrixService
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -18,24 +18,19 @@ log = logging.getLogger(__name__)
 
 @asynccontextmanager
 async def running_matrix(runtime: Runtime) -> AsyncIterator[MatrixNotifier]:
-    """Sync until the block ends; yields the notifier that sends reminders on Matrix. A
-    sync that fails for good (the lease lost to another process) is logged and ends the
-    channel; the rest of the process goes on."""
+    """Sync until the block ends; yields the notifier that sends reminders on Matrix.
+
+    The login is tried once before anything starts, so a wrong setting or a refused
+    password stops the start with its name; the key store is then opened again only by
+    the process that holds the sync lease (`MatrixService`)."""
     settings = runtime.settings
-    turns = runtime.turns
-    client = await open_client(settings, turns.sessions)
+    await (await open_client(settings, runtime.turns.sessions)).close()
+    service = MatrixService(runtime.turns, lease_seconds=settings.matrix_lease_seconds)
+    task = asyncio.create_task(service.run(), name="matrix")
     try:
-        channel = MatrixChannel(client, turns)
-        sync = MatrixSync(
-            client, channel, turns.sessions, lease_seconds=settings.matrix_lease_seconds
-        )
-        task = asyncio.create_task(sync.run(), name="matrix")
-        try:
-            yield MatrixNotifier(channel)
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        yield MatrixNotifier(service)
     finally:
-        await client.close()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     log.info("matrix bot stopped")

@@ -13,7 +13,7 @@ import io
 import logging
 import traceback
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from nio import (
     AsyncClient,
@@ -31,8 +31,9 @@ from nio.rooms import MatrixRoom
 from bot.access import matrix_key
 from bot.channels.choices import flatten
 from bot.channels.matrix.events import event_number, text_event, unreadable
-from bot.channels.matrix.render import KEYCAPS, keycap_number, message_content
+from bot.channels.matrix.render import KEYCAPS, keycap_number, message_content, notice_content
 from bot.channels.messages import DIRECT_ONLY, FAILED, NOT_ENCRYPTED, UNREADABLE
+from bot.channels.plain import plain
 from bot.engine.events import (
     Attachment,
     Event,
@@ -105,7 +106,10 @@ class MatrixChannel:
     async def apply_invites(self, response: SyncResponse) -> None:
         me = self.client.user_id
         for room_id, info in response.rooms.invite.items():
-            await self.on_invite(room_id, inviter(info.invite_state, me))
+            try:
+                await self.on_invite(room_id, inviter(info.invite_state, me))
+            except Exception as error:  # one invite must not stop the others
+                self.log_failure(error)
 
     async def on_invite(self, room_id: str, sender: str | None) -> None:
         """Join a chat an admitted practitioner (or someone with a waiting invite code)
@@ -118,6 +122,15 @@ class MatrixChannel:
         log.info("declined an invite")
 
     async def on_room_events(self, room_id: str, events: Sequence[Any]) -> None:
+        """One room's events in order. A failure in one room is logged and the room's other
+        events and the other rooms go on (its events are not tried again: a room that
+        always fails would otherwise stop the channel at every sync)."""
+        try:
+            await self._on_room_events(room_id, events)
+        except Exception as error:
+            self.log_failure(error)
+
+    async def _on_room_events(self, room_id: str, events: Sequence[Any]) -> None:
         room = self.client.rooms.get(room_id)
         if room is None:
             return
@@ -209,9 +222,14 @@ class MatrixChannel:
         current question. `event_id` makes the transaction ids, so a redelivered event
         (after a crash between sending and moving the sync position) finds its answers
         already sent: the homeserver returns the earlier ones instead of posting again."""
-        base = event_id or None
+        base = event_id
         for index, attachment in enumerate(outcome.attachments):
             await self.send_file(room_id, attachment, f"{base}-f{index}" if base else None)
+        if outcome.notice and not outcome.replies:
+            # Telegram shows it on the pressed button (an old one, a double tap): here a
+            # short line, and the chat stays as it is.
+            notice = notice_content(outcome.notice, self.commands)
+            await self.send(room_id, notice, f"{base}-n" if base else None)
         for index, reply in enumerate(outcome.replies):
             last = index == len(outcome.replies) - 1
             await self.send_reply(room_id, reply, f"{base}-{index}" if base else None, current=last)
@@ -266,10 +284,14 @@ class MatrixChannel:
             raise SendError(type(uploaded).__name__)
         content: dict[str, Any] = {
             "msgtype": "m.image" if attachment.kind == "photo" else "m.file",
-            "body": attachment.filename,
+            # A caption is the body beside its own `filename` (Matrix spec 1.10).
+            "body": plain(attachment.caption) if attachment.caption else attachment.filename,
             "filename": attachment.filename,
             "info": {"mimetype": mimetype, "size": len(attachment.content)},
         }
+        if attachment.caption:
+            content["format"] = "org.matrix.custom.html"
+            content["formatted_body"] = attachment.caption.replace("\n", "<br>")
         if encrypted and keys is not None:
             content["file"] = {"url": uploaded.content_uri, "mimetype": mimetype, **keys}
         else:
@@ -297,24 +319,37 @@ def mime_of(filename: str) -> str:
     )
 
 
+class NotSyncing(NetwerkcoachError):  # noqa: N818 - a state, reported to the job
+    """This process does not sync the account now (it waits for the lease, or starts):
+    the reminder is tried again later, by whichever process does."""
+
+
+class Syncing(Protocol):
+    """What the notifier needs of the service that syncs (`sync.MatrixService`)."""
+
+    channel: MatrixChannel | None
+    ready: asyncio.Event
+
+
 class MatrixNotifier:
     """The Matrix channel's `Notifier`: reminders go to the direct chat the practitioner
-    wrote from last, or the one before if they left that one."""
+    wrote from last, or the one before if they left that one. It raises (the reminder is
+    tried again later) while this process does not sync, or when a send fails; it says
+    "never" (False) only when the practitioner has no chat with the bot any more."""
 
-    def __init__(self, channel: MatrixChannel) -> None:
-        self.channel = channel
+    def __init__(self, service: Syncing) -> None:
+        self.service = service
 
     async def notify(self, practitioner_key: str, message: Reply) -> bool:
         if not practitioner_key.startswith("matrix:"):
             return False
-        joined = self.channel.client.rooms
-        candidates = await rooms.rooms_of(self.channel.turns.sessions, practitioner_key)
+        channel = self.service.channel
+        if channel is None or not self.service.ready.is_set():
+            raise NotSyncing("this process does not sync the Matrix account now")
+        joined = channel.client.rooms
+        candidates = await rooms.rooms_of(channel.turns.sessions, practitioner_key)
         room_id = next((room for room in candidates if room in joined), None)
         if room_id is None:
             return False
-        try:
-            await self.channel.send_reply(room_id, message, None)
-        except SendError as error:
-            log.warning("notification not delivered: %s", error)
-            return False
+        await channel.send_reply(room_id, message, None)
         return True

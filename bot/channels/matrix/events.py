@@ -22,7 +22,6 @@ _KINDS = {
     "m.audio": "audio",
     "m.file": "document",
     "m.location": "location",
-    "m.sticker": "sticker",
 }
 
 EVENT_NUMBER_BASE = 1 << 62

@@ -10,7 +10,9 @@ the same transaction ids as the first time, so the homeserver does not post them
 
 Two processes syncing one account would each answer every message, so syncing takes a
 lease in the database (`bot.store.leases`): a second process waits, and takes over when
-the first stops renewing it (it died) or gives it up (it stopped).
+the first stops renewing it (it died) or gives it up (it stopped). Only the holder opens
+the device's key store: a waiting process would otherwise hold keys that the syncing one
+has since moved on from (one-time keys used, sessions made).
 """
 
 from __future__ import annotations
@@ -23,11 +25,14 @@ import socket
 from datetime import timedelta
 
 from nio import AsyncClient, SyncResponse
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.matrix.channel import MatrixChannel
+from bot.channels.matrix.client import open_client
+from bot.errors import NetwerkcoachError
+from bot.logsetup import hide
 from bot.store import leases
 from bot.store import matrix as stored
+from bot.turns import Turns
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +41,18 @@ SINCE_KEY = "matrix_since"
 LEASE = "matrix-sync"
 POLL_MS = 30_000
 """How long the homeserver may hold a sync open when nothing happens."""
+TIMELINE_LIMIT = 200
+"""Events per room one sync may carry. After a long stop the homeserver sends at most
+this many of a room's newest events (a "limited" timeline) and skips older ones; a
+practitioner would have to send more than this to the stopped bot for any to be lost."""
 RETRY_AFTER = (1.0, 2.0, 5.0, 10.0, 30.0)
 """Seconds between tries while the homeserver cannot be reached."""
+RESTART_AFTER = 10.0
+"""Seconds before the channel starts again after a failure (the database away, a bug)."""
+
+
+class LeaseLost(NetwerkcoachError):  # noqa: N818 - a verdict, like Reject
+    """Another process holds the sync lease now: stop syncing, wait for it again."""
 
 
 def holder_name() -> str:
@@ -45,43 +60,44 @@ def holder_name() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}"
 
 
-class MatrixSync:
-    def __init__(
-        self,
-        client: AsyncClient,
-        channel: MatrixChannel,
-        sessions: async_sessionmaker[AsyncSession],
-        *,
-        lease_seconds: float = 30.0,
-        poll_ms: int = POLL_MS,
-    ) -> None:
-        self.client = client
-        self.channel = channel
-        self.sessions = sessions
+def sync_filter(bot_id: str) -> dict[str, object]:
+    """Room timelines of up to `TIMELINE_LIMIT` events, without the bot's own (its replies
+    and reactions would otherwise take most of the room)."""
+    return {"room": {"timeline": {"limit": TIMELINE_LIMIT, "not_senders": [bot_id]}}}
+
+
+class MatrixService:
+    """The Matrix channel of one process: waits for the lease, then logs in, syncs and
+    answers until the lease is lost or the process stops. A failure is logged and the
+    channel starts again after `RESTART_AFTER`, so one bad room or a database outage never
+    silences it for good. `channel` is the live channel while this process syncs."""
+
+    def __init__(self, turns: Turns, *, lease_seconds: float = 30.0, poll_ms: int = POLL_MS):
+        self.turns = turns
+        self.sessions = turns.sessions
         self.period = timedelta(seconds=lease_seconds)
         self.poll_ms = poll_ms
         self.holder = holder_name()
+        self.channel: MatrixChannel | None = None
         self.ready = asyncio.Event()
-        """Set once the lease is held and the first sync is applied (for tests and the
-        start-up log)."""
+        """Set while this process syncs and its first sync is applied."""
 
     async def run(self) -> None:
-        """Wait for the lease, then sync until cancelled; the lease is renewed beside the
-        syncs, and losing it (the database said another process holds it) stops them."""
-        await self.wait_for_lease()
-        syncing = asyncio.create_task(self.sync_forever(), name="matrix-sync")
-        renewing = asyncio.create_task(self.keep_lease(), name="matrix-lease")
-        try:
-            done, _ = await asyncio.wait({syncing, renewing}, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                task.result()  # a lost lease or a failure surfaces here
-        finally:
-            for task in (syncing, renewing):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            with contextlib.suppress(Exception):
-                await leases.release(self.sessions, LEASE, self.holder)
+        while True:
+            try:
+                await self.wait_for_lease()
+                await self.hold()
+            except LeaseLost:
+                log.error("matrix: the sync lease was taken over; waiting to take it back")
+            except (asyncio.CancelledError, KeyboardInterrupt):
+                raise
+            except Exception as error:
+                log.error(
+                    "matrix: the channel failed (%s); it starts again in %.0f s",
+                    type(error).__name__,
+                    RESTART_AFTER,
+                )
+                await asyncio.sleep(RESTART_AFTER)
 
     async def wait_for_lease(self) -> None:
         announced = False
@@ -92,23 +108,49 @@ class MatrixSync:
             await asyncio.sleep(self.period.total_seconds() / 3)
         log.info("matrix: this process syncs the account")
 
+    async def hold(self) -> None:
+        """Log in and sync while the lease is renewed beside it; give the lease up on the
+        way out (a clean stop), so a waiting process need not wait it out."""
+        client = await open_client(self.turns.settings, self.sessions)
+        hide(client.access_token)
+        channel = MatrixChannel(client, self.turns)
+        syncing = asyncio.create_task(self.sync_forever(client, channel), name="matrix-sync")
+        renewing = asyncio.create_task(self.keep_lease(), name="matrix-lease")
+        try:
+            done, _ = await asyncio.wait({syncing, renewing}, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # a lost lease or a failure surfaces here
+        finally:
+            self.ready.clear()
+            self.channel = None
+            for task in (syncing, renewing):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await client.close()
+            with contextlib.suppress(Exception):
+                await leases.release(self.sessions, LEASE, self.holder)
+
     async def keep_lease(self) -> None:
         while True:
             await asyncio.sleep(self.period.total_seconds() / 3)
             if not await leases.take(self.sessions, LEASE, self.holder, self.period):
-                log.error("matrix: the sync lease was taken over; this process stops syncing")
-                return
+                raise LeaseLost
 
-    async def sync_forever(self) -> None:
+    async def sync_forever(self, client: AsyncClient, channel: MatrixChannel) -> None:
         since = await stored.value(self.sessions, SINCE_KEY)
         first = True
         failures = 0
+        wanted = sync_filter(client.user_id)
         while True:
             try:
                 # The first sync of a process asks for the full state of every room, so the
                 # client knows members and encryption again; with `since`, only new events.
-                response = await self.client.sync(
-                    timeout=0 if first else self.poll_ms, since=since, full_state=first
+                response = await client.sync(
+                    timeout=0 if first else self.poll_ms,
+                    sync_filter=wanted,
+                    since=since,
+                    full_state=first,
                 )
             except (OSError, TimeoutError) as error:
                 response = error
@@ -116,29 +158,37 @@ class MatrixSync:
                 wait = RETRY_AFTER[min(failures, len(RETRY_AFTER) - 1)]
                 failures += 1
                 log.warning(
-                    "matrix: sync failed (%s); again in %.0f s", type(response).__name__, wait
+                    "matrix: sync failed (%s); again in %.0f s",
+                    getattr(response, "status_code", None) or type(response).__name__,
+                    wait,
                 )
                 await asyncio.sleep(wait)
                 continue
             failures = 0
+            # Keys first: a device the practitioner added in this sync gets the room key
+            # of the replies below.
+            await share_keys(client)
             if since is not None:
-                await self.channel.apply(response)
+                await channel.apply(response)
             else:
                 # The very first sync: what is in the rooms' history was written before
                 # the bot ran, so only the invites waiting for it are answered.
-                await self.channel.apply_invites(response)
-            await self.share_keys()
+                await channel.apply_invites(response)
+            await share_keys(client)
             await stored.keep(self.sessions, SINCE_KEY, response.next_batch)
             since = response.next_batch
             if first:
                 first = False
+                self.channel = channel
                 self.ready.set()
                 log.info("matrix bot ready (syncing)")
 
-    async def share_keys(self) -> None:
-        """What matrix-nio's own `sync_forever` does between syncs for end-to-end
-        encryption: publish this device's keys, learn the others', send room keys."""
-        client = self.client
+
+async def share_keys(client: AsyncClient) -> None:
+    """What matrix-nio's own `sync_forever` does between syncs for end-to-end encryption:
+    publish this device's keys, learn the others', send room keys. A failure is logged
+    (by its type) and tried again after the next sync."""
+    try:
         if client.should_upload_keys:
             await client.keys_upload()
         if client.should_query_keys:
@@ -146,3 +196,7 @@ class MatrixSync:
         if client.should_claim_keys:
             await client.keys_claim(client.get_users_for_key_claiming())
         await client.send_to_device_messages()
+    except Exception as error:
+        log.warning(
+            "matrix: key exchange failed (%s); again after the next sync", type(error).__name__
+        )
