@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from nio import (
     AsyncClient,
+    BadEvent,
     InviteMemberEvent,
     MegolmEvent,
     ReactionEvent,
@@ -75,7 +76,7 @@ def inviter(invite_state: Sequence[Any], me: str) -> str | None:
     return None
 
 
-def is_edit(event: RoomMessage) -> bool:
+def is_edit(event: RoomMessage | BadEvent) -> bool:
     relates = event.source.get("content", {}).get("m.relates_to") or {}
     return bool(relates.get("rel_type") == "m.replace")
 
@@ -165,7 +166,11 @@ class MatrixChannel:
             await self.turn(
                 room, sender, event.event_id, text_event(event.body, choices, self.commands)
             )
-        elif isinstance(event, RoomMessage):
+        elif isinstance(event, RoomMessage) or (
+            isinstance(event, BadEvent) and event.type == "m.room.message"
+        ):
+            # A malformed message (a picture without its file, say) is still a message:
+            # it gets the same answer as a picture.
             kind = (
                 "edited" if is_edit(event) else event.source.get("content", {}).get("msgtype", "")
             )
