@@ -40,6 +40,30 @@ async def until(
         raise AssertionError(f"not within {seconds}s: {what()}") from None
 
 
+def group_alive(pgid: int) -> bool:
+    """Whether a process of group `pgid` still runs. A zombie does not: it has ended and
+    waits only for its parent to collect its exit status. The helpers of a killed bot are
+    orphans whose parent becomes the machine's init, and an init may collect them late
+    (about every 2 s on the 2-core development VM), which `kill(-pgid, 0)` would count as
+    alive. Where `/proc` is missing (not Linux), `kill(-pgid, 0)` is all there is."""
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            # "pid (name) state ppid pgrp ...": the name may hold spaces and parentheses.
+            state, _ppid, pgrp = stat.read_text().rpartition(")")[2].split()[:3]
+        except (OSError, ValueError):
+            continue  # ended while we looked
+        if int(pgrp) == pgid and state not in ("Z", "X"):
+            return True
+    return False
+
+
 class BotProcess:
     """The bot by long polling or (with `webhook`) on a webhook of its own port, so that
     two processes can run side by side without taking each other's `getUpdates`. It runs
@@ -133,11 +157,7 @@ class BotProcess:
         return self.process.pid
 
     async def _group_gone(self) -> bool:
-        try:
-            os.killpg(self.pid, 0)
-        except ProcessLookupError:
-            return True
-        return False
+        return not group_alive(self.pid)
 
     def text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
