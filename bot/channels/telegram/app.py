@@ -129,14 +129,17 @@ async def warn_about_access(runtime: Runtime) -> None:
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+async def running_bot(
+    settings: Settings, *, content: tuple[FlowSet, Catalogs] | None = None
+) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """Open the runtime (migrations, flows), build the application and take updates
     (`receiving`) until the block ends; the retention, prune and reminder jobs run beside
     it.
-    Production and the end-to-end tests both start the bot through here."""
+    Production and the end-to-end tests both start the bot through here; `content` is as
+    for `open_runtime` (the tests load the flows once, not for each of their bots)."""
     if settings.webhook_url is not None:
         webhook_secret(settings)  # refuse before anything starts
-    async with open_runtime(settings) as runtime:
+    async with open_runtime(settings, content=content) as runtime:
         await warn_about_access(runtime)
         channel = TelegramChannel(runtime.turns)
         ledger = Ledger()
