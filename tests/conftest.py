@@ -96,8 +96,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _in_thread(migrated_sqlite_template, tmp_path_factory.mktemp("template"))
 
 
-LONGEST = ("test_kill_9_at_random_moments", "test_bench_smoke")
-"""Tests of a minute or more (20 kill rounds; the benchmark's three bots), started first."""
+LONGEST = ("test_kill_9_at_every_moment", "test_bench_smoke")
+"""Tests of half a minute or more (7 kill rounds; the benchmark's three bots), started first."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

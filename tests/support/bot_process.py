@@ -27,15 +27,20 @@ READY_WITHIN = 60.0
 
 
 async def until(
-    predicate: Callable[[], Awaitable[bool]], seconds: float, what: Callable[[], str]
+    predicate: Callable[[], Awaitable[bool]],
+    seconds: float,
+    what: Callable[[], str],
+    *,
+    every: float = 0.05,
 ) -> None:
-    """Poll until `predicate()` holds; `seconds` is an upper bound, not a requirement."""
+    """Poll until `predicate()` holds, `every` seconds; `seconds` is an upper bound, not a
+    requirement."""
     try:
         async with asyncio.timeout(seconds):
             for _ in itertools.count():
                 if await predicate():
                     return
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(every)
     except TimeoutError:
         raise AssertionError(f"not within {seconds}s: {what()}") from None
 
