@@ -40,6 +40,7 @@ from tests.support.databases import (
     reset_schema,
     worker_url,
 )
+from tests.support.telegram import content
 
 POSTGRES_ENV = "TEST_DATABASE_URL"
 CALLBACK_SECRET = "test-secret"
@@ -95,8 +96,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _in_thread(migrated_sqlite_template, tmp_path_factory.mktemp("template"))
 
 
-LONGEST = ("test_kill_9_at_random_moments", "test_bench_smoke")
-"""Tests of a minute or more (20 kill rounds; the benchmark's three bots), started first."""
+LONGEST = ("test_kill_9_at_every_moment", "test_bench_smoke")
+"""Tests of half a minute or more (7 kill rounds; the benchmark's three bots), started first."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -148,8 +149,8 @@ def settings(database_url: str) -> Settings:
 @pytest.fixture(scope="session")
 def checked_content() -> tuple[FlowSet, Catalogs]:
     """This checkout's flows and catalogs, with the Dutch-catalog check, loaded once per run
-    (about 0.2 s each time; they are read-only data)."""
-    return load_content(make_settings("sqlite://"))
+    (they are read-only data), the same the end-to-end tests' bots run on."""
+    return content(make_settings("sqlite://"))
 
 
 @pytest.fixture(scope="session")

@@ -24,8 +24,21 @@ class LineList(list[Any]):
     item_lines: list[int]
 
 
+# libyaml's parser where PyYAML was built with it (its wheels are): the flows parse in half
+# the time, which every start of the bot and every `flows check` pays for. Its nodes carry
+# the same line marks. Without libyaml both loaders are the pure-Python one.
+try:
+    from yaml import CSafeLoader as _FastSafeLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _FastSafeLoader  # type: ignore[assignment]
+
+
 class _LineLoader(yaml.SafeLoader):
     """SafeLoader that builds `LineDict` / `LineList` instead of plain containers."""
+
+
+class _FastLineLoader(_FastSafeLoader):
+    """The same on libyaml's parser."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
@@ -53,8 +66,9 @@ def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineLis
     return result
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+for _loader in (_LineLoader, _FastLineLoader):
+    _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 class YamlSyntaxError(NetwerkcoachError):
@@ -72,6 +86,12 @@ def load_yaml(path: Path) -> Any:
     except UnicodeDecodeError as err:
         line = path.read_bytes()[: err.start].count(b"\n") + 1
         raise YamlSyntaxError(line, "not UTF-8 text") from err
+    try:
+        return yaml.load(text, Loader=_FastLineLoader)
+    except yaml.MarkedYAMLError:
+        pass
+    # A broken file is read again by the pure-Python parser, whose messages are the ones
+    # content authors know ("mapping values are not allowed here").
     try:
         return yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as err:

@@ -5,15 +5,15 @@ does. python-telegram-bot's `Updater` sent that offset as soon as it had queued 
 so a bot killed right after lost the batch: 45 of 48 answers on SQLite and 40 of 40 on
 PostgreSQL in the reliability probe. Here several practitioners answer at once, the
 bot is killed with SIGKILL the moment the stub sees an offset past their answers, and
-restarted: every answer must be applied, and once. Then the same at random moments,
-round after round.
+restarted: every answer must be applied, and once. Then the same at moments spread over
+the handling of a batch, round after round.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import os
-import random
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -39,10 +39,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 AT_ONCE = 8
 """Practitioners who answer in the same moment."""
-ROUNDS = 20
-"""Kills at random moments."""
-IN_ROUND = 4
-"""Practitioners who take a step in each of those rounds."""
+ANSWERED = (0.25, 0.5, 0.75, 1.0)
+"""Kill moments while a batch is applied: once this share of its steps was answered."""
 ONE_DATABASE = "postgresql" if os.environ.get(POSTGRES_ENV) else "sqlite"
 START_TIMEOUT = 30.0
 """A cold `python -m bot run` (imports, migrations) on a busy CI machine."""
@@ -136,56 +134,93 @@ async def test_answers_fetched_just_before_a_kill_are_applied_once_after_the_res
 
 
 @pytest.mark.parametrize("database_url", [ONE_DATABASE], indirect=True)
-async def test_kill_9_at_random_moments_loses_no_answer_and_applies_none_twice(
+async def test_kill_9_at_every_moment_of_a_batch_loses_no_answer_and_applies_none_twice(
     stub: StubBotAPI,
     settings: Settings,
     txt: Texts,
     sessions: async_sessionmaker[AsyncSession],
     tmp_path: Path,
 ) -> None:
-    """Round after round, `IN_ROUND` practitioners each take their next step at once and
-    the bot is killed a random moment later (before it fetched them, while applying them,
-    or after), then started again. Each step must get its answer after the restart; in the
-    end every practitioner is where a walk without crashes puts them. Each round restarts
-    the bot (about 3 s), so this runs on one database: PostgreSQL where the suite has it
-    (CI), else SQLite; the test above covers both."""
-    rng = random.Random(17)
+    """Round after round, one practitioner at every step of the walk takes their next step
+    at once, and the bot is killed at one moment of handling that batch: before it could
+    fetch it, once it fetched it, once a quarter, half, three quarters and all of the steps
+    were answered, and once it confirmed them. Then it is started again. Each step must get
+    its answer after the restart; in the end every practitioner is where a walk without
+    crashes puts them. So every step of the walk meets a kill at every moment. Each round
+    restarts the bot, so this runs on one database: PostgreSQL where the suite has it (CI),
+    else SQLite; the test above covers both."""
     walk = script(txt)
     bots = [BotProcess("bot-0", stub, settings, tmp_path)]
     await bots[0].start()
     try:
         expected = await walked(stub.user(7300, language_code="nl"), walk, sessions)
-
-        walking: list[tuple[SimUser, int]] = []
-        done: list[SimUser] = []
-        users = (stub.user(7301 + n, language_code="nl") for n in range(10_000))
         updates = len(walk)
-        for round_ in range(1, ROUNDS + 1):
-            walking += [(next(users), 0) for _ in range(IN_ROUND - len(walking))]
-            for user, at in walking:
+
+        users = (stub.user(7301 + n, language_code="nl") for n in range(10_000))
+        walking = [(next(users), at) for at in range(len(walk))]
+        # Without kills, each to their own step: one practitioner in flight at every step.
+        await asyncio.gather(*(walk_on(user, walk[:at]) for user, at in walking))
+        await stub.wait_confirmed()
+        updates += sum(at for _, at in walking)
+
+        done: list[SimUser] = []
+        moments: list[str | float] = ["unfetched", "fetched", *ANSWERED, "confirmed"]
+        for round_, moment in enumerate(moments, start=1):
+            in_round = [user for user, _ in walking]
+            for user in in_round:
                 user.drain()
-                await walk[at](user)
+            seen = [len(user.outputs) for user in in_round]
+            if moment == "unfetched":
+                with stub.holding_updates():
+                    for user, at in walking:
+                        await walk[at](user)
+                    await bots[-1].kill()
+            else:
+                for user, at in walking:
+                    await walk[at](user)
+                if moment == "fetched":
+                    await stub.wait_idle()
+                elif moment == "confirmed":
+                    await stub.wait_confirmed(START_TIMEOUT)
+                else:
+                    await answered_share(in_round, seen, float(moment), round_)
+                await bots[-1].kill()
             updates += len(walking)
-            await asyncio.sleep(rng.uniform(0, 0.08))
-            await bots[-1].kill()
             bots.append(BotProcess(f"bot-{round_}", stub, settings, tmp_path))
             await bots[-1].start()
-            await answered_after_restart([user for user, _ in walking], stub, round_)
+            await answered_after_restart(in_round, stub, round_)
             moved = [(user, at + 1) for user, at in walking]
             done += [user for user, at in moved if at == len(walk)]
             walking = [(user, at) for user, at in moved if at < len(walk)]
+            walking.append((next(users), 0))  # the step just left is taken by a new one
 
-        for user, at in walking:  # the rest of their walk, without kills
-            for action in walk[at:]:
-                await step(user, action)
-            updates += len(walk) - at
-            done.append(user)
+        # The rest of their walks, without kills.
+        await asyncio.gather(*(walk_on(user, walk[at:]) for user, at in walking))
+        updates += sum(len(walk) - at for _, at in walking)
+        done += [user for user, _ in walking]
         for user in done:
             assert await state(sessions, user.user_id) == expected, user
         assert await processed(sessions) == updates
     finally:
         for bot in bots:
             await bot.stop()
+
+
+async def walk_on(user: SimUser, actions: list[Action]) -> None:
+    for action in actions:
+        await step(user, action)
+
+
+async def answered_share(users: list[SimUser], seen: list[int], share: float, round_: int) -> None:
+    """Wait until at least `share` of `users` have an answer since they had `seen` outputs
+    (polled every millisecond, so that the kill comes while the rest are being applied)."""
+    wanted = math.ceil(share * len(users))
+
+    async def enough() -> bool:
+        got = sum(len(user.outputs) > n for user, n in zip(users, seen, strict=True))
+        return got >= wanted
+
+    await until(enough, START_TIMEOUT, lambda: f"round {round_}: {wanted} answers", every=0.001)
 
 
 async def answered_after_restart(users: list[SimUser], stub: StubBotAPI, round_: int) -> None:

@@ -26,7 +26,7 @@ from bot.store.migrate import head_revision
 from bot.turns import Turns
 from tests.support.snapshot import differences, snapshot
 from tests.support.stub_bot_api import StubBotAPI
-from tests.support.telegram import Texts, bot_settings, engine_of
+from tests.support.telegram import Texts, bot_settings, content, engine_of
 from tests.support.webhook import SECRET, free_port, post_update
 
 pytestmark = pytest.mark.e2e
@@ -52,7 +52,9 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 async def webhook_bot(stub: StubBotAPI, settings: Settings) -> AsyncIterator[tuple[int, Any]]:
     """The bot in webhook mode on a free port: (port, application)."""
     port = free_port()
-    async with running_bot(webhook_settings(settings, stub, port)) as app:
+    async with running_bot(
+        webhook_settings(settings, stub, port), content=content(settings)
+    ) as app:
         yield port, app
 
 
@@ -246,7 +248,7 @@ async def test_long_polling_serves_health_and_metrics_on_bot_http_port(
 ) -> None:
     port = free_port()
     polling = bot_settings(settings, stub).model_copy(update={"http_port": port})
-    async with running_bot(polling):
+    async with running_bot(polling, content=content(settings)):
         async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
             assert response.status == 200
         assert await post_update(http, port, {"update_id": 1}) == 404  # no webhook here

@@ -1,5 +1,5 @@
-"""`make bench` in miniature, so the benchmark cannot rot: three practitioners for a second
-or two against each bot. It checks the machinery (every bot started, answered the script
+"""`make bench` in miniature, so the benchmark cannot rot: three practitioners for half a
+second against each bot. It checks the machinery (every bot started, answered the script
 as expected, and the figures were printed), never the speed."""
 
 from __future__ import annotations

@@ -27,17 +27,46 @@ READY_WITHIN = 60.0
 
 
 async def until(
-    predicate: Callable[[], Awaitable[bool]], seconds: float, what: Callable[[], str]
+    predicate: Callable[[], Awaitable[bool]],
+    seconds: float,
+    what: Callable[[], str],
+    *,
+    every: float = 0.05,
 ) -> None:
-    """Poll until `predicate()` holds; `seconds` is an upper bound, not a requirement."""
+    """Poll until `predicate()` holds, `every` seconds; `seconds` is an upper bound, not a
+    requirement."""
     try:
         async with asyncio.timeout(seconds):
             for _ in itertools.count():
                 if await predicate():
                     return
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(every)
     except TimeoutError:
         raise AssertionError(f"not within {seconds}s: {what()}") from None
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether a process of group `pgid` still runs. A zombie does not: it has ended and
+    waits only for its parent to collect its exit status. The helpers of a killed bot are
+    orphans whose parent becomes the machine's init, and an init may collect them late
+    (about every 2 s on the 2-core development VM), which `kill(-pgid, 0)` would count as
+    alive. Where `/proc` is missing (not Linux), `kill(-pgid, 0)` is all there is."""
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            # "pid (name) state ppid pgrp ...": the name may hold spaces and parentheses.
+            state, _ppid, pgrp = stat.read_text().rpartition(")")[2].split()[:3]
+        except (OSError, ValueError):
+            continue  # ended while we looked
+        if int(pgrp) == pgid and state not in ("Z", "X"):
+            return True
+    return False
 
 
 class BotProcess:
@@ -133,11 +162,7 @@ class BotProcess:
         return self.process.pid
 
     async def _group_gone(self) -> bool:
-        try:
-            os.killpg(self.pid, 0)
-        except ProcessLookupError:
-            return True
-        return False
+        return not group_alive(self.pid)
 
     def text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from pydantic import SecretStr
 from telegram.ext import Application
@@ -57,14 +58,26 @@ class Texts:
         return self.t(button.label, language)
 
 
+_CONTENT: dict[tuple[Path, Path], tuple[FlowSet, Catalogs]] = {}
+
+
+def content(settings: Settings) -> tuple[FlowSet, Catalogs]:
+    """The flows and catalogs of `settings`' folders, checked as the bot checks them at
+    start-up, and loaded once per test process (0.1 s each time; read-only data): the
+    end-to-end tests start hundreds of bots on the same folders."""
+    folders = (settings.flows_dir, settings.locales_dir)
+    if folders not in _CONTENT:
+        _CONTENT[folders] = load_content(settings)
+    return _CONTENT[folders]
+
+
 def texts(settings: Settings) -> Texts:
-    flows, catalogs = load_content(settings)
-    return Texts(flows, catalogs)
+    return Texts(*content(settings))
 
 
 @asynccontextmanager
 async def bot_against(stub: StubBotAPI, settings: Settings) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    async with running_bot(bot_settings(settings, stub)) as app:
+    async with running_bot(bot_settings(settings, stub), content=content(settings)) as app:
         yield app
 
 

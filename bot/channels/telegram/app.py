@@ -123,13 +123,16 @@ async def warn_about_access(runtime: Runtime) -> None:
 
 
 @asynccontextmanager
-async def running_bot(settings: Settings) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+async def running_bot(
+    settings: Settings, *, content: tuple[FlowSet, Catalogs] | None = None
+) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """Open the runtime (migrations, flows), start the Telegram channel and the jobs
     beside it (retention, prune, reminders) until the block ends. The end-to-end tests
-    start the bot through here; `bot.serve` does the same with every configured channel."""
+    start the bot through here; `bot.serve` does the same with every configured channel.
+    `content` is as for `open_runtime` (the tests load the flows once, not for each bot)."""
     if settings.webhook_url is not None:
         webhook_secret(settings)  # refuse before anything starts
-    async with open_runtime(settings) as runtime:
+    async with open_runtime(settings, content=content) as runtime:
         await warn_about_access(runtime)
         async with (
             running_telegram(runtime) as app,
