@@ -12,16 +12,22 @@ room, decrypted), the database's rows, and the bot account's devices on Synapse.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from bot.access import matrix_key
+from bot.channels.matrix.channel import MatrixNotifier, NotSyncing
 from bot.channels.matrix.client import SESSION_KEY
+from bot.channels.matrix.sync import MatrixService
 from bot.channels.messages import UNREADABLE
 from bot.channels.plain import plain
 from bot.config import Settings
+from bot.engine.events import Reply
+from bot.runtime import Runtime
 from bot.store import matrix as stored
 from bot.store.crypto import configure_data_key
 from bot.store.db import make_engine, make_sessionmaker
@@ -31,6 +37,8 @@ from tests.support.matrix_process import (
     FIRST_LOGIN,
     KEPT_LOGIN,
     READY,
+    SYNCING,
+    WAITING,
     MatrixBotProcess,
 )
 from tests.support.matrix_proxy import MatrixProxy, Seen, sent_with, sync
@@ -267,3 +275,59 @@ async def test_kill_9_after_applying_and_before_moving_the_sync_position(
     assert_readable(els, txt)
     assert_keycaps_once(els)
     assert (await snapshot(settings.database_url))["cases"] == committed["cases"]
+
+
+@pytest.mark.slow
+async def test_a_second_process_waits_and_takes_over_after_kill_9(
+    start_bot: Callable[[str], MatrixBotProcess],
+    element: User,
+    settings: Settings,
+) -> None:
+    """Two processes, one account: the second neither syncs nor answers while the first
+    holds the lease, and after the first's kill -9 takes over within the lease and a
+    margin, decrypting the chat that began while it waited."""
+    txt = texts(settings)
+    first = await running(start_bot("first"))
+    # It waits; it read the keys from the store at its start, before the chat began.
+    second = await running(start_bot("second"), WAITING)
+    els = await chat_with(element, first.env["MATRIX_USER_ID"])
+    await els.answer("!start")
+    privacy = await els.answer("1")
+    assert plain(txt.first_line("onboarding", "privacy")) in privacy.body
+    holders = [row[1] for row in (await snapshot(settings.database_url))["leases"]]
+    assert holders and holders[0].endswith(f":{first.pid}")
+    assert SYNCING not in second.text()
+
+    await first.kill()
+    killed = time.monotonic()
+    # Said while nobody syncs: the second process answers it once it took over.
+    ask = await els.answer(
+        "1", until=lambda s: plain(txt.first_line("onboarding", "first_case")) in s.body
+    )
+    took = time.monotonic() - killed
+    assert took < LEASE_SECONDS + TAKEOVER_MARGIN, f"took over after {took:.1f} s"
+    assert ask.encrypted
+    assert SYNCING in second.text()
+    holders = [row[1] for row in (await snapshot(settings.database_url))["leases"]]
+    assert holders and holders[0].endswith(f":{second.pid}")
+    menu = await els.answer("Gezin A")
+    assert "Gezin A" in menu.body
+
+    # Each message answered once, by one of the two.
+    assert_answers(
+        els, *(plain(txt.first_line("onboarding", step)) for step in ONBOARDING), menu.body
+    )
+    assert_readable(els, txt)
+    assert_keycaps_once(els)
+    assert len((await snapshot(settings.database_url))["cases"]) == 1
+
+
+async def test_a_process_that_does_not_sync_leaves_a_reminder_for_later(runtime: Runtime) -> None:
+    """A process waiting for the lease (or before its first sync) knows no rooms: it must
+    not call a reminder undeliverable, which would drop it, but leave it for later, when
+    the process that syncs sends it."""
+    notifier = MatrixNotifier(MatrixService(runtime.turns, lease_seconds=LEASE_SECONDS))
+    key = matrix_key("@els:localhost")
+    await stored.seen(runtime.turns.sessions, "!chat:localhost", key)
+    with pytest.raises(NotSyncing):
+        await notifier.notify(key, Reply("Herinnering"))
