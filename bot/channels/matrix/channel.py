@@ -149,14 +149,14 @@ class MatrixChannel:
                 await self.on_event(room, event)
             except Exception as error:  # one event's failure must not stop the others
                 self.log_failure(error)
-                await self.tell_failure(room, str(event.sender))
+                await self.tell_failure(room, str(event.sender), f"{event.event_id}-x")
 
     async def on_event(self, room: MatrixRoom, event: Any) -> None:
         sender = str(event.sender)
         if isinstance(event, ReactionEvent):
             await self.on_reaction(room, sender, event)
         elif isinstance(event, MegolmEvent):  # not decryptable (keys missing)
-            await self.say(room, sender, UNREADABLE)
+            await self.say(room, sender, UNREADABLE, f"{event.event_id}-u")
         elif isinstance(event, RoomMessageText) and not is_edit(event):
             known = await rooms.room(self.turns.sessions, room.room_id)
             question = known.question if known else None
@@ -204,9 +204,11 @@ class MatrixChannel:
             await rooms.warned(self.turns.sessions, room.room_id)
         await self.send_outcome(room.room_id, outcome, event_id)
 
-    async def say(self, room: MatrixRoom, sender: str, msgid: str) -> None:
+    async def say(self, room: MatrixRoom, sender: str, msgid: str, tx_id: str | None) -> None:
+        """A line of the channel's own; `tx_id` made from the event it answers, so a
+        redelivery of that event does not post it twice."""
         language = self.turns.language_of(identity(sender))
-        await self.send(room.room_id, self.notice(language, msgid), None)
+        await self.send(room.room_id, self.notice(language, msgid), tx_id)
 
     async def leave_group(self, room: MatrixRoom) -> None:
         """One short line, then out: a group chat would show family matters to others."""
@@ -311,9 +313,9 @@ class MatrixChannel:
         where = " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in frames[-6:])
         log.error("matrix event failed: %s at %s", type(error).__name__, where)
 
-    async def tell_failure(self, room: MatrixRoom, sender: str) -> None:
+    async def tell_failure(self, room: MatrixRoom, sender: str, tx_id: str) -> None:
         try:
-            await self.say(room, sender, FAILED)
+            await self.say(room, sender, FAILED, tx_id)
         except Exception as error:
             log.warning("could not tell the practitioner about a failure: %s", type(error).__name__)
 
