@@ -20,8 +20,9 @@ from bot.engine.events import Identity
 from bot.engine.messages import NEEDS_CASE
 from bot.engine.render import BACK_LABEL, SKIP_LABEL, escape
 from bot.engine.spec import FlowSet
+from bot.reminders import message
 from bot.runtime import load_content, open_runtime
-from bot.store.models import Agreement, AuditEntry, Case, Conversation, Practitioner
+from bot.store.models import Agreement, AuditEntry, Case, Conversation, Practitioner, Reminder
 from tests.conftest import make_settings
 from tests.support.chat import Chat
 from tests.support.onboarding import onboard
@@ -549,3 +550,78 @@ def test_phase_tips_are_placed_in_their_flows(flows: FlowSet) -> None:
 )
 def test_a_kind_is_said_once_but_only_as_a_whole_word(kind: str, text: str, line: str) -> None:
     assert kind_and_text(kind, text) == line
+
+
+# --- a finished phase stays finished --------------------------------------------------------
+
+
+async def press_open_on_reminder(chat: Chat) -> None:
+    """ "Open ›" on the practitioner's newest reminder, as its message carries it."""
+    async with chat.engine.sessions() as session:
+        query = (
+            select(Reminder.id)
+            .join(Practitioner, Practitioner.id == Reminder.owner_id)
+            .where(Practitioner.external_key == chat.who.key)
+            .order_by(Reminder.id.desc())
+        )
+        reminder_id = (await session.execute(query)).scalars().first()
+    assert reminder_id is not None
+    signer = chat.engine.renderer.signer
+    await chat.press_data(message.reminder_data(signer, chat.who.key, message.OPEN, reminder_id))
+
+
+async def test_opening_a_saved_preparation_and_cancelling_keeps_it_done(chat: Chat) -> None:
+    await onboard(chat)
+    await chat.send("/voorbereiden")
+    await chat.press("Done ✓")
+    await chat.press("Use the example")
+    for _ in range(4):
+        await chat.press(SKIP_LABEL)
+    await chat.press("Save ✓")
+    await chat.send("/annuleer")  # at the offer of a reminder: the preparation is saved
+    assert f"{chat.t('Prepare')} ✓" in chat.last.text
+
+    await chat.send("/voorbereiden")
+    await chat.press("Done ✓")
+    await chat.press("Use the example")
+    for _ in range(4):
+        await chat.press(SKIP_LABEL)
+    await chat.press("Save ✓")
+    await chat.text("morgen 9:00")  # a reminder before the meeting
+    assert (await chat.where()).flow == "menu"
+    await press_open_on_reminder(chat)
+    assert (await chat.where()).flow == "voorbereiden"
+    await chat.send("/annuleer")
+    assert f"{chat.t('Prepare')} ✓" in chat.last.text
+    conv = await conversation(chat, "voorbereiden")
+    assert conv is not None and conv.status == "done"
+
+    await open_phase(chat, "voorbereiden", f"{title(chat, 'voorbereiden')} ✓")
+    await chat.press(PAUSE)  # reopened to look, then paused: still done
+    assert f"{chat.t('Prepare')} ✓" in chat.last.text
+    await chat.send("/fase")
+    assert f"{title(chat, 'voorbereiden')} ✓" in chat.labels
+
+
+async def test_opening_a_finished_fase4_from_a_check_in_and_cancelling_keeps_it_done(
+    chat: Chat,
+) -> None:
+    await onboard(chat)
+    await open_phase(chat, "fase4")
+    await chat.press("Start ›")
+    await chat.text("Het gaat beter.")
+    for _ in range(3):
+        await chat.press(SKIP_LABEL)
+    await chat.press("Next ›")
+    await chat.press("Next ›")
+    await chat.press("Finish ✓")
+    await chat.press("Yes, remind me")
+    assert (await chat.where()).flow == "menu"
+    assert f"{chat.t('Phase 4')} ✓" in chat.last.text
+
+    await press_open_on_reminder(chat)
+    assert (await chat.where()).flow == "fase4"
+    await chat.send("/annuleer")
+    assert f"{chat.t('Phase 4')} ✓" in chat.last.text
+    conv = await conversation(chat, "fase4")
+    assert conv is not None and conv.status == "done"

@@ -42,7 +42,7 @@ from bot.engine.typed import clean_text, problem_with
 from bot.i18n import Catalogs
 from bot.store.models import Conversation, Practitioner, utcnow
 from bot.store.repo import NO_SCOPE, Repo, case_scope
-from bot.store.status import CaseStatus, ConversationStatus
+from bot.store.status import FINISHED_BEFORE, CaseStatus, ConversationStatus, counts_as_done
 
 MENU, ONBOARDING, CASES = "menu", "onboarding", "cases"
 START, CANCEL = "start", "annuleer"
@@ -242,11 +242,14 @@ class Interpreter:
         if conv is None:
             conv = await repo.add_conversation(p, flow.id, scope, flow.start, case_id)
         elif not resume or conv.status != ConversationStatus.ACTIVE or conv.step not in flow.steps:
+            trail: dict[str, object] = {"steps": []}
+            if counts_as_done(conv.status, conv.trail):
+                trail[FINISHED_BEFORE] = True  # reopened: the phase stays done
             conv.step, conv.status, conv.data, conv.trail = (
                 flow.start,
                 ConversationStatus.ACTIVE,
                 {},
-                {"steps": []},
+                trail,
             )
         await self._leave_current(repo, p, keep=conv.id)
         p.current_conversation_id = conv.id
@@ -311,8 +314,13 @@ class Interpreter:
                 result.flash.append(self._t(p, NOTHING_TO_CANCEL))
             else:
                 if conv.case_id is not None:
-                    # Drop the draft of this flow; what was recorded stays recorded.
-                    conv.status = ConversationStatus.CANCELLED
+                    # Drop the draft of this flow; what was recorded stays recorded, and a
+                    # phase that was done (saved, or reopened after that) stays done.
+                    conv.status = (
+                        ConversationStatus.DONE
+                        if counts_as_done(conv.status, conv.trail)
+                        else ConversationStatus.CANCELLED
+                    )
                 else:
                     await repo.delete_conversation(conv)
                 p.current_conversation_id = None
@@ -439,7 +447,7 @@ class Interpreter:
         if branch.flow is not None:
             return await self._enter(turn.repo, turn.practitioner, branch.flow, result)
         if model.state != before:
-            conv.trail = {"steps": [*conv.trail.get("steps", []), before]}
+            conv.trail = {**conv.trail, "steps": [*conv.trail.get("steps", []), before]}
             conv.step = model.state
             step = turn.flow.step(model.state)
             if step.is_end:
@@ -448,7 +456,7 @@ class Interpreter:
 
     async def _move(self, turn: Turn, step: Step, target: str, result: _Result) -> Turn:
         conv = turn.conversation
-        conv.trail = {"steps": [*conv.trail.get("steps", []), step.name]}
+        conv.trail = {**conv.trail, "steps": [*conv.trail.get("steps", []), step.name]}
         conv.step = target
         result.changed = True
         new = turn.flow.step(target)
@@ -461,6 +469,6 @@ class Interpreter:
         steps = list(conv.trail.get("steps", []))
         if steps:
             conv.step = steps.pop()
-            conv.trail = {"steps": steps}
+            conv.trail = {**conv.trail, "steps": steps}
             result.changed = True
         return turn
