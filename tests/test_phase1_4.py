@@ -625,3 +625,20 @@ async def test_opening_a_finished_fase4_from_a_check_in_and_cancelling_keeps_it_
     assert f"{chat.t('Phase 4')} ✓" in chat.last.text
     conv = await conversation(chat, "fase4")
     assert conv is not None and conv.status == "done"
+
+
+async def test_fase4_does_not_paste_the_typed_who_into_the_next_question(chat: Chat) -> None:
+    """Whatever is typed as "who" ("tante Mira haalt de kinderen op") is shown as what it
+    is, never made part of the next question's sentence ("Wat doet tante Mira haalt …")."""
+    who = "tante Mira haalt de kinderen op"
+    await onboard(chat)
+    await open_phase(chat, "fase4")
+    await chat.press("Start ›")
+    for _ in range(3):
+        await chat.press(SKIP_LABEL)
+    await chat.text("Moeder neemt niet op")
+    await chat.text(who)
+    assert (await chat.where()).step == "how"
+    [line] = [line for line in chat.last.text.splitlines() if escape(who) in line]
+    assert line.removesuffix("</b>").endswith(escape(who)), line
+    assert not any(f"{chat.t(word)} {who}" in chat.last.text for word in ("Wat doet", "What does"))
