@@ -723,3 +723,29 @@ async def test_agreements_list_only_the_active_family(engine: Turns) -> None:
     await bob.press_data(stolen.data)  # signed for Alice: worthless to Bob
     assert await step(bob) == ("afspraken", "list")
     assert await count(engine, Agreement, Agreement.status == "open") == 1
+
+
+async def test_recording_an_approach_without_who_does_what_says_only_the_goal(
+    chat: Chat,
+) -> None:
+    """With all three "who does what" steps skipped only the goal is recorded, and the
+    confirmation says so; with one of them noted it names who does what as well."""
+    await map_with(chat, ("Oma", YES))
+    await enter(chat, "fase3")
+    await press_starting(chat, f"{pe.MARKS['yes']} Oma")
+    await chat.text("Haalt de kinderen op woensdag")
+    for _ in range(4):  # until when, the parent, oma, you
+        await chat.press(SKIP_LABEL)
+    await chat.press("Record together")
+    assert await step(chat) == ("fase3", "follow_up")
+    assert not chat.has(ap.RECORDED)
+    assert chat.has(ap.RECORDED_GOAL)
+    assert [a.kind for a in await agreements_of(chat.engine) if a.phase == 3] == ["approach"]
+
+    await chat.press(BACK_LABEL)
+    await chat.press(BACK_LABEL)
+    assert await step(chat) == ("fase3", "resp_self")
+    await chat.text("Ik bel oma")
+    await chat.press("Record together")
+    assert chat.has(ap.RECORDED)
+    assert not chat.has(ap.RECORDED_GOAL)

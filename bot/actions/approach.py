@@ -51,6 +51,8 @@ NO_GOAL = N_("There is no goal yet. Please note what {name} will do, and why.")
 NO_PERSON = N_("Please choose whom to approach first.")
 NOT_NOTED = N_("not noted")
 RECORDED = N_("Recorded together in your agreements (/afspraken): the goal and who does what.")
+RECORDED_GOAL = N_("The goal is in your agreements (/afspraken). Who does what is not noted yet.")
+"""When all three "who does what" steps were skipped: only the goal was recorded."""
 MEANING_HINT = N_("In phase 2 you noted: “{meaning}”")
 USE_MEANING = N_("Use this: {meaning}")
 SUGGESTION_LABEL = 32
@@ -230,7 +232,8 @@ async def record_approach(turn: Turn) -> None:
     turn.data[RECORDED_IDS] = recorded
     person.approached_at = utcnow()
     turn.record("person.approached", f"person:{person.id}", goal, case_id=case.id)
-    turn.flash.append(turn.t(RECORDED))
+    tasks = any(key in recorded for key, _ in TASKS)
+    turn.flash.append(turn.t(RECORDED if tasks else RECORDED_GOAL))
 
 
 @registry.action("record_follow_up")
