@@ -749,3 +749,36 @@ async def test_recording_an_approach_without_who_does_what_says_only_the_goal(
     await chat.press("Record together")
     assert chat.has(ap.RECORDED)
     assert not chat.has(ap.RECORDED_GOAL)
+
+
+async def test_typing_the_name_of_someone_without_consent_warns_like_pressing(
+    chat: Chat,
+) -> None:
+    """People the parent refused have no button; typing their name must not slip past the
+    consent warning ("choose a button"), and stores nothing. Typing a name with the
+    parent's yes chooses that person, as the button does."""
+    await map_with(chat, ("Oma", YES), ("Juf", OPEN), ("Buurman Kees", NO))
+    agreements = await count(chat.engine, Agreement)
+    await chat.send("/menu")
+    await enter(chat, "fase3")
+
+    start = len(chat.outcomes)
+    await chat.text("buurman  kees")
+    assert await step(chat) == ("fase3", "choose")
+    assert chat.has(ap.NOT_WANTED, name="Buurman Kees")
+    assert "f3.dont.behind_back" in shown_tips(chat, start)
+    assert not chat.has("Please choose one of the buttons below.")
+
+    await chat.text("Juf")
+    assert chat.has(ap.NOT_ASKED, name="Juf")
+    assert await count(chat.engine, Agreement) == agreements
+    people = await people_of(chat.engine)
+    assert people["Buurman Kees"].approached_at is None and people["Juf"].approached_at is None
+
+    await chat.text("Iemand anders")
+    assert await step(chat) == ("fase3", "choose")
+    assert chat.has("I can't find that name on the map. Choose someone with the buttons below.")
+
+    await chat.text("oma")
+    assert await step(chat) == ("fase3", "goal")
+    assert "Oma" in chat.last.text

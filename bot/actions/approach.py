@@ -12,7 +12,7 @@ from __future__ import annotations
 from bot.actions.agreements import add_agreement
 from bot.actions.common import fill, forget, open_case, shorten
 from bot.actions.labels import check_note
-from bot.actions.people import MARKS, case_people, person_by_key
+from bot.actions.people import GONE, MARKS, case_people, person_by_key, person_named
 from bot.actions.reminders.moment import chosen_moment, remember, words
 from bot.engine.errors import Reject
 from bot.engine.options import Option
@@ -89,27 +89,45 @@ async def approach_info(turn: Turn) -> dict[str, str]:
     return {"not_offered": fill(turn, NOT_OFFERED, names=", ".join(refused))}
 
 
+async def _picked(turn: Turn) -> Person:
+    """Whom the practitioner chose: by a person's button, or by typing their name. Typed
+    names reach everyone on the map, also the people the parent refused (they have no
+    button), so typing a name meets the same consent check as pressing it."""
+    if turn.option is not None or turn.value is None:
+        return await person_by_key(turn, turn.value)
+    person = await person_named(turn, turn.value)
+    if person is None:
+        raise Reject(GONE)
+    return person
+
+
 @registry.guard("has_consent")
 async def has_consent(turn: Turn) -> bool:
     """The chosen person has the parent's yes, read from the database at this moment."""
     try:
-        person = await person_by_key(turn, turn.value)
+        person = await _picked(turn)
     except Reject:
         return False
     return person.decision == "yes"
 
 
+@registry.guard("names_a_person")
+async def names_a_person(turn: Turn) -> bool:
+    """The typed text is the name of someone on this family's map."""
+    return turn.value is not None and await person_named(turn, turn.value) is not None
+
+
 @registry.action("explain_no_consent")
 async def explain_no_consent(turn: Turn) -> None:
     """Say whom the refusal is about; stores nothing."""
-    person = await person_by_key(turn, turn.value)
+    person = await _picked(turn)
     msgid = NOT_WANTED if person.decision == "no" else NOT_ASKED
     turn.flash.append(fill(turn, msgid, name=escape(person.name)))
 
 
 @registry.action("choose_person")
 async def choose_person(turn: Turn) -> None:
-    person = await person_by_key(turn, turn.value)
+    person = await _picked(turn)
     forget(turn, *DRAFT)
     turn.data[PERSON_ID] = str(person.id)
     turn.data[PERSON] = person.name
