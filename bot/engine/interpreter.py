@@ -415,6 +415,11 @@ class Interpreter:
             return turn
         text = clean_text(event.text)
         problem = problem_with(text, spec, turn.translator)
+        if problem is None and text:
+            try:  # one check for every typed answer: contact details stay out of them all
+                self.registry.texts[spec.holds](text)
+            except Reject as refused:
+                problem = fill(turn.t(refused.msgid), refused.values)
         if problem is not None:
             result.flash.append(problem)
             return turn
