@@ -84,6 +84,8 @@ class _Result:
     attachments: list[Attachment] = field(default_factory=list)
     erased: bool = False
     """An action deleted the practitioner (/vergeet everything): nothing more to show."""
+    stale: bool = False
+    """The press was of an earlier step's button, or of none: see `Outcome.stale`."""
 
 
 class Interpreter:
@@ -150,6 +152,7 @@ class Interpreter:
             edit=result.edit and not result.attachments,
             language=p.language,
             attachments=tuple(result.attachments),
+            stale=result.stale,
         )
 
     async def refuse(self, repo: Repo, p: Practitioner, rejected: Reject, event: Event) -> Outcome:
@@ -342,11 +345,11 @@ class Interpreter:
         payload = self.renderer.signer.verify(p.external_key, event.data)
         seq, _, code = (payload or "").partition(":")
         if payload is None or not seq.replace(".", "", 1).isdigit():
-            result.notice = self._t(p, UNKNOWN_BUTTON)
+            result.notice, result.stale = self._t(p, UNKNOWN_BUTTON), True
             result.flash.append(self._t(p, UNKNOWN_BUTTON))
             return turn
         if not _current_seq(seq, p, conv):
-            result.notice = self._t(p, STALE_NOTICE)
+            result.notice, result.stale = self._t(p, STALE_NOTICE), True
             result.flash.append(self._t(p, STALE))
             return turn
         result.edit = True

@@ -136,6 +136,8 @@ class TelegramChannel:
             # Only the spinner on the button; the reply below matters more. (An answer
             # retried after a timeout may find the query already answered: 400.)
             log.warning("could not answer a button press: %s", type(err).__name__)
+        if outcome.stale and outcome.notice:
+            return  # a double tap or an old button: the notice is the answer, the chat stays
         message = query.message
         if outcome.edit and isinstance(message, Message) and outcome.replies:
             _first, *rest = outcome.replies
