@@ -10,7 +10,7 @@ import pytest
 from bot.actions import language
 from bot.config import Settings
 from bot.engine import messages as engine_messages
-from tests.support.onboarding import onboard_user
+from tests.support.onboarding import at_label_step, onboard_user
 from tests.support.stub_bot_api import StubBotAPI
 from tests.support.telegram import Texts, bot_against, engine_of
 
@@ -317,3 +317,29 @@ async def test_a_failure_is_answered_in_the_practitioners_language_and_logged_wi
     assert answer.text == txt.t(FAILED, "en")
     assert "Geheim" not in caplog.text
     assert "RuntimeError" in caplog.text
+
+
+async def test_an_older_step_loses_its_buttons_once_a_newer_one_is_sent_below(
+    running: StubBotAPI, txt: Texts
+) -> None:
+    """Buttons stay only on the message of the current step: a step sent as a new message
+    (after typed text or a command) takes them away from the one before it, so an old
+    message cannot be tapped by mistake."""
+    user = running.user(1104)
+    ask = await at_label_step(user, txt)
+    assert user.messages[ask.message_id].has_inline_keyboard
+    await user.send("Gezin A")
+    menu = await user.reply()
+    assert menu.message_id != ask.message_id and user.messages[menu.message_id].has_inline_keyboard
+    await running.wait_confirmed()
+    assert not user.messages[ask.message_id].has_inline_keyboard
+    assert user.messages[ask.message_id].text == ask.text  # the words stay as they were
+
+    await user.send("/tips")
+    tips = await user.reply()
+    await running.wait_confirmed()
+    assert not user.messages[menu.message_id].has_inline_keyboard
+    assert user.messages[tips.message_id].has_inline_keyboard
+    assert [m.message_id for m in user.messages.values() if m.has_inline_keyboard] == [
+        tips.message_id
+    ]
