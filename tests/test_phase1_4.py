@@ -25,6 +25,7 @@ from bot.runtime import load_content, open_runtime
 from bot.store.models import Agreement, AuditEntry, Case, Conversation, Practitioner, Reminder
 from tests.conftest import make_settings
 from tests.support.chat import Chat
+from tests.support.flows import prepare_with_example
 from tests.support.onboarding import onboard
 
 PHASE1_TIPS = {
@@ -380,12 +381,7 @@ async def test_fase4_keeps_contact_details_out(chat: Chat) -> None:
 async def test_a_label_or_answer_ending_in_a_full_stop_gets_no_second_one(chat: Chat) -> None:
     await onboard(chat, "Gezin B.")
     assert ".." not in chat.last.text
-    await chat.send("/voorbereiden")
-    await chat.press("Done ✓")
-    await chat.press("Use the example")
-    for _ in range(4):
-        await chat.press(SKIP_LABEL)
-    await chat.press("Save ✓")
+    await prepare_with_example(chat)
     assert chat.has("Saved with {case}.", case="Gezin B.")
     assert says(chat, "voorbereiden", "remind")
     assert "Gezin B.." not in chat.last.text and "Gezin B.\n" in chat.last.text
@@ -415,12 +411,7 @@ async def test_menu_and_fase_show_progress_and_resume_a_paused_phase(chat: Chat)
     await onboard(chat)
     assert f"{chat.t('Phase 1')} –" in chat.last.text
 
-    await chat.send("/voorbereiden")
-    await chat.press("Done ✓")
-    await chat.press("Use the example")
-    for _ in range(4):
-        await chat.press(SKIP_LABEL)
-    await chat.press("Save ✓")
+    await prepare_with_example(chat)
     await open_phase(chat, "fase1")
     await chat.text("Alleen oma.")
     await chat.press("No")
@@ -570,31 +561,26 @@ async def press_open_on_reminder(chat: Chat) -> None:
     await chat.press_data(message.reminder_data(signer, chat.who.key, message.OPEN, reminder_id))
 
 
+async def open_from_reminder_and_cancel(chat: Chat, flow: str, short: str) -> None:
+    """ "Open ›" on the newest reminder, then /annuleer: the phase is still done."""
+    await press_open_on_reminder(chat)
+    assert (await chat.where()).flow == flow
+    await chat.send("/annuleer")
+    assert f"{chat.t(short)} ✓" in chat.last.text
+    conv = await conversation(chat, flow)
+    assert conv is not None and conv.status == "done"
+
+
 async def test_opening_a_saved_preparation_and_cancelling_keeps_it_done(chat: Chat) -> None:
     await onboard(chat)
-    await chat.send("/voorbereiden")
-    await chat.press("Done ✓")
-    await chat.press("Use the example")
-    for _ in range(4):
-        await chat.press(SKIP_LABEL)
-    await chat.press("Save ✓")
+    await prepare_with_example(chat)
     await chat.send("/annuleer")  # at the offer of a reminder: the preparation is saved
     assert f"{chat.t('Prepare')} ✓" in chat.last.text
 
-    await chat.send("/voorbereiden")
-    await chat.press("Done ✓")
-    await chat.press("Use the example")
-    for _ in range(4):
-        await chat.press(SKIP_LABEL)
-    await chat.press("Save ✓")
+    await prepare_with_example(chat)
     await chat.text("morgen 9:00")  # a reminder before the meeting
     assert (await chat.where()).flow == "menu"
-    await press_open_on_reminder(chat)
-    assert (await chat.where()).flow == "voorbereiden"
-    await chat.send("/annuleer")
-    assert f"{chat.t('Prepare')} ✓" in chat.last.text
-    conv = await conversation(chat, "voorbereiden")
-    assert conv is not None and conv.status == "done"
+    await open_from_reminder_and_cancel(chat, "voorbereiden", "Prepare")
 
     await open_phase(chat, "voorbereiden", f"{title(chat, 'voorbereiden')} ✓")
     await chat.press(PAUSE)  # reopened to look, then paused: still done
@@ -619,12 +605,7 @@ async def test_opening_a_finished_fase4_from_a_check_in_and_cancelling_keeps_it_
     assert (await chat.where()).flow == "menu"
     assert f"{chat.t('Phase 4')} ✓" in chat.last.text
 
-    await press_open_on_reminder(chat)
-    assert (await chat.where()).flow == "fase4"
-    await chat.send("/annuleer")
-    assert f"{chat.t('Phase 4')} ✓" in chat.last.text
-    conv = await conversation(chat, "fase4")
-    assert conv is not None and conv.status == "done"
+    await open_from_reminder_and_cancel(chat, "fase4", "Phase 4")
 
 
 async def test_fase4_does_not_paste_the_typed_who_into_the_next_question(chat: Chat) -> None:

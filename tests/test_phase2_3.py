@@ -29,7 +29,7 @@ from bot.runtime import open_runtime
 from bot.store.models import Agreement, AuditEntry, Person
 from bot.turns import Turns
 from tests.support.chat import Chat
-from tests.support.flows import enter
+from tests.support.flows import enter, prepare_with_example
 from tests.support.onboarding import onboard
 
 PHASE2_TIPS = {
@@ -694,12 +694,7 @@ async def test_agreements_open_at_the_list_again(chat: Chat) -> None:
 
 async def test_preparation_is_listed_under_its_own_heading(chat: Chat) -> None:
     await onboard(chat)
-    await chat.send("/voorbereiden")
-    await chat.press("Done ✓")
-    await chat.press("Use the example")
-    for _ in range(4):
-        await chat.press(SKIP_LABEL)
-    await chat.press("Save ✓")
+    await prepare_with_example(chat)
     await chat.send("/afspraken")
     lines = chat.last.text.splitlines()
     heading = f"<b>{chat.t(ag.KINDS['preparation'])}</b>"
