@@ -21,7 +21,7 @@ from bot.engine.spec import FlowSet
 
 
 def fresh_registry() -> Registry:
-    """One guard, action, provider and view, each doing nothing."""
+    """One guard, action, provider, view and text check, each doing nothing."""
     reg = Registry()
 
     async def ready(turn: Any) -> bool:
@@ -40,6 +40,7 @@ def fresh_registry() -> Registry:
     reg.action("note")(note)
     reg.provider("things")(things)
     reg.view("info")(info)
+    reg.text("note")(lambda text: None)
     return reg
 
 
@@ -765,3 +766,23 @@ def test_real_flows_hold_the_22_parents_tips(real_flows: FlowSet) -> None:
     }
     for tip in tips:  # ids say their phase and kind: f3.dont.leave_alone
         assert tip.id.split(".")[:2] == [f"f{tip.phase}", tip.kind]
+
+
+def test_an_input_must_name_a_known_text_check(tmp_path: Path) -> None:
+    """Every typed answer goes through a check (contact details stay out); an input can
+    choose which one with `holds:`, but not one that does not exist."""
+    flow = VALID.replace(
+        """        buttons:
+          - id: go
+            label: Go
+            run: note
+            to: last
+""",
+        """        input:
+          holds: anything
+          to: last
+""",
+    )
+    write(tmp_path, {"a.yaml": flow})
+
+    assert errors(tmp_path) == [f"{tmp_path / 'a.yaml'}:8: unknown text check 'anything'"]

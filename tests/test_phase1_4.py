@@ -20,10 +20,12 @@ from bot.engine.events import Identity
 from bot.engine.messages import NEEDS_CASE
 from bot.engine.render import BACK_LABEL, SKIP_LABEL, escape
 from bot.engine.spec import FlowSet
+from bot.reminders import message
 from bot.runtime import load_content, open_runtime
-from bot.store.models import Agreement, AuditEntry, Case, Conversation, Practitioner
+from bot.store.models import Agreement, AuditEntry, Case, Conversation, Practitioner, Reminder
 from tests.conftest import make_settings
 from tests.support.chat import Chat
+from tests.support.flows import prepare_with_example
 from tests.support.onboarding import onboard
 
 PHASE1_TIPS = {
@@ -379,12 +381,7 @@ async def test_fase4_keeps_contact_details_out(chat: Chat) -> None:
 async def test_a_label_or_answer_ending_in_a_full_stop_gets_no_second_one(chat: Chat) -> None:
     await onboard(chat, "Gezin B.")
     assert ".." not in chat.last.text
-    await chat.send("/voorbereiden")
-    await chat.press("Done ✓")
-    await chat.press("Use the example")
-    for _ in range(4):
-        await chat.press(SKIP_LABEL)
-    await chat.press("Save ✓")
+    await prepare_with_example(chat)
     assert chat.has("Saved with {case}.", case="Gezin B.")
     assert says(chat, "voorbereiden", "remind")
     assert "Gezin B.." not in chat.last.text and "Gezin B.\n" in chat.last.text
@@ -414,12 +411,7 @@ async def test_menu_and_fase_show_progress_and_resume_a_paused_phase(chat: Chat)
     await onboard(chat)
     assert f"{chat.t('Phase 1')} –" in chat.last.text
 
-    await chat.send("/voorbereiden")
-    await chat.press("Done ✓")
-    await chat.press("Use the example")
-    for _ in range(4):
-        await chat.press(SKIP_LABEL)
-    await chat.press("Save ✓")
+    await prepare_with_example(chat)
     await open_phase(chat, "fase1")
     await chat.text("Alleen oma.")
     await chat.press("No")
@@ -549,3 +541,85 @@ def test_phase_tips_are_placed_in_their_flows(flows: FlowSet) -> None:
 )
 def test_a_kind_is_said_once_but_only_as_a_whole_word(kind: str, text: str, line: str) -> None:
     assert kind_and_text(kind, text) == line
+
+
+# --- a finished phase stays finished --------------------------------------------------------
+
+
+async def press_open_on_reminder(chat: Chat) -> None:
+    """ "Open ›" on the practitioner's newest reminder, as its message carries it."""
+    async with chat.engine.sessions() as session:
+        query = (
+            select(Reminder.id)
+            .join(Practitioner, Practitioner.id == Reminder.owner_id)
+            .where(Practitioner.external_key == chat.who.key)
+            .order_by(Reminder.id.desc())
+        )
+        reminder_id = (await session.execute(query)).scalars().first()
+    assert reminder_id is not None
+    signer = chat.engine.renderer.signer
+    await chat.press_data(message.reminder_data(signer, chat.who.key, message.OPEN, reminder_id))
+
+
+async def open_from_reminder_and_cancel(chat: Chat, flow: str, short: str) -> None:
+    """ "Open ›" on the newest reminder, then /annuleer: the phase is still done."""
+    await press_open_on_reminder(chat)
+    assert (await chat.where()).flow == flow
+    await chat.send("/annuleer")
+    assert f"{chat.t(short)} ✓" in chat.last.text
+    conv = await conversation(chat, flow)
+    assert conv is not None and conv.status == "done"
+
+
+async def test_opening_a_saved_preparation_and_cancelling_keeps_it_done(chat: Chat) -> None:
+    await onboard(chat)
+    await prepare_with_example(chat)
+    await chat.send("/annuleer")  # at the offer of a reminder: the preparation is saved
+    assert f"{chat.t('Prepare')} ✓" in chat.last.text
+
+    await prepare_with_example(chat)
+    await chat.text("morgen 9:00")  # a reminder before the meeting
+    assert (await chat.where()).flow == "menu"
+    await open_from_reminder_and_cancel(chat, "voorbereiden", "Prepare")
+
+    await open_phase(chat, "voorbereiden", f"{title(chat, 'voorbereiden')} ✓")
+    await chat.press(PAUSE)  # reopened to look, then paused: still done
+    assert f"{chat.t('Prepare')} ✓" in chat.last.text
+    await chat.send("/fase")
+    assert f"{title(chat, 'voorbereiden')} ✓" in chat.labels
+
+
+async def test_opening_a_finished_fase4_from_a_check_in_and_cancelling_keeps_it_done(
+    chat: Chat,
+) -> None:
+    await onboard(chat)
+    await open_phase(chat, "fase4")
+    await chat.press("Start ›")
+    await chat.text("Het gaat beter.")
+    for _ in range(3):
+        await chat.press(SKIP_LABEL)
+    await chat.press("Next ›")
+    await chat.press("Next ›")
+    await chat.press("Finish ✓")
+    await chat.press("Yes, remind me")
+    assert (await chat.where()).flow == "menu"
+    assert f"{chat.t('Phase 4')} ✓" in chat.last.text
+
+    await open_from_reminder_and_cancel(chat, "fase4", "Phase 4")
+
+
+async def test_fase4_does_not_paste_the_typed_who_into_the_next_question(chat: Chat) -> None:
+    """Whatever is typed as "who" ("tante Mira haalt de kinderen op") is shown as what it
+    is, never made part of the next question's sentence ("Wat doet tante Mira haalt …")."""
+    who = "tante Mira haalt de kinderen op"
+    await onboard(chat)
+    await open_phase(chat, "fase4")
+    await chat.press("Start ›")
+    for _ in range(3):
+        await chat.press(SKIP_LABEL)
+    await chat.text("Moeder neemt niet op")
+    await chat.text(who)
+    assert (await chat.where()).step == "how"
+    [line] = [line for line in chat.last.text.splitlines() if escape(who) in line]
+    assert line.removesuffix("</b>").endswith(escape(who)), line
+    assert not any(f"{chat.t(word)} {who}" in chat.last.text for word in ("Wat doet", "What does"))

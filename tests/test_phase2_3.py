@@ -29,7 +29,7 @@ from bot.runtime import open_runtime
 from bot.store.models import Agreement, AuditEntry, Person
 from bot.turns import Turns
 from tests.support.chat import Chat
-from tests.support.flows import enter
+from tests.support.flows import enter, prepare_with_example
 from tests.support.onboarding import onboard
 
 PHASE2_TIPS = {
@@ -694,12 +694,7 @@ async def test_agreements_open_at_the_list_again(chat: Chat) -> None:
 
 async def test_preparation_is_listed_under_its_own_heading(chat: Chat) -> None:
     await onboard(chat)
-    await chat.send("/voorbereiden")
-    await chat.press("Done ✓")
-    await chat.press("Use the example")
-    for _ in range(4):
-        await chat.press(SKIP_LABEL)
-    await chat.press("Save ✓")
+    await prepare_with_example(chat)
     await chat.send("/afspraken")
     lines = chat.last.text.splitlines()
     heading = f"<b>{chat.t(ag.KINDS['preparation'])}</b>"
@@ -723,3 +718,62 @@ async def test_agreements_list_only_the_active_family(engine: Turns) -> None:
     await bob.press_data(stolen.data)  # signed for Alice: worthless to Bob
     assert await step(bob) == ("afspraken", "list")
     assert await count(engine, Agreement, Agreement.status == "open") == 1
+
+
+async def test_recording_an_approach_without_who_does_what_says_only_the_goal(
+    chat: Chat,
+) -> None:
+    """With all three "who does what" steps skipped only the goal is recorded, and the
+    confirmation says so; with one of them noted it names who does what as well."""
+    await map_with(chat, ("Oma", YES))
+    await enter(chat, "fase3")
+    await press_starting(chat, f"{pe.MARKS['yes']} Oma")
+    await chat.text("Haalt de kinderen op woensdag")
+    for _ in range(4):  # until when, the parent, oma, you
+        await chat.press(SKIP_LABEL)
+    await chat.press("Record together")
+    assert await step(chat) == ("fase3", "follow_up")
+    assert not chat.has(ap.RECORDED)
+    assert chat.has(ap.RECORDED_GOAL)
+    assert [a.kind for a in await agreements_of(chat.engine) if a.phase == 3] == ["approach"]
+
+    await chat.press(BACK_LABEL)
+    await chat.press(BACK_LABEL)
+    assert await step(chat) == ("fase3", "resp_self")
+    await chat.text("Ik bel oma")
+    await chat.press("Record together")
+    assert chat.has(ap.RECORDED)
+    assert not chat.has(ap.RECORDED_GOAL)
+
+
+async def test_typing_the_name_of_someone_without_consent_warns_like_pressing(
+    chat: Chat,
+) -> None:
+    """People the parent refused have no button; typing their name must not slip past the
+    consent warning ("choose a button"), and stores nothing. Typing a name with the
+    parent's yes chooses that person, as the button does."""
+    await map_with(chat, ("Oma", YES), ("Juf", OPEN), ("Buurman Kees", NO))
+    agreements = await count(chat.engine, Agreement)
+    await chat.send("/menu")
+    await enter(chat, "fase3")
+
+    start = len(chat.outcomes)
+    await chat.text("buurman  kees")
+    assert await step(chat) == ("fase3", "choose")
+    assert chat.has(ap.NOT_WANTED, name="Buurman Kees")
+    assert "f3.dont.behind_back" in shown_tips(chat, start)
+    assert not chat.has("Please choose one of the buttons below.")
+
+    await chat.text("Juf")
+    assert chat.has(ap.NOT_ASKED, name="Juf")
+    assert await count(chat.engine, Agreement) == agreements
+    people = await people_of(chat.engine)
+    assert people["Buurman Kees"].approached_at is None and people["Juf"].approached_at is None
+
+    await chat.text("Iemand anders")
+    assert await step(chat) == ("fase3", "choose")
+    assert chat.has("I can't find that name on the map. Choose someone with the buttons below.")
+
+    await chat.text("oma")
+    assert await step(chat) == ("fase3", "goal")
+    assert "Oma" in chat.last.text

@@ -558,3 +558,29 @@ async def test_the_follow_up_opens_where_the_outcome_is_noted(alice: Chat) -> No
     said = alice.t("How it is going")
     [line] = [line for line in alice.last.text.splitlines() if "Gaat goed" in line]
     assert line.count(said) == 1 and f"<b>{said}</b> " in line, line
+
+
+async def test_a_bare_time_already_past_today_is_set_for_tomorrow_and_said_so(
+    alice: Chat,
+) -> None:
+    """At 10:00, "9:00" is tomorrow's: set then, and the confirmation says it is tomorrow.
+    "2 uur" is the afternoon, not the night; "di 1430" is Tuesday 14:30, not the past."""
+    await onboard(alice)
+    await add(alice, "oma bellen", "9:00")
+    assert await step(alice) == ("herinneringen", "list")
+    assert alice.has(moment.TOMORROW, time="09:00")
+    assert alice.has(moment.SET, when="woensdag 2 december om 09:00")
+    assert alice.last.text.index(alice.t(moment.TOMORROW, time="09:00")) < (
+        alice.last.text.index(alice.t(moment.SET, when="woensdag 2 december om 09:00"))
+    )
+
+    await add(alice, "buurvrouw bellen", "2 uur")
+    assert alice.has(moment.SET, when="dinsdag 1 december om 14:00")
+    assert not alice.has(moment.TOMORROW, time="14:00")
+    await add(alice, "juf mailen", "di 1430")
+    assert alice.has(moment.SET, when="dinsdag 8 december om 14:30")
+    assert [r.due_at for r in await reminders_of(alice)] == [
+        TOMORROW_9,
+        datetime(2026, 12, 1, 13, 0, tzinfo=UTC),
+        datetime(2026, 12, 8, 13, 30, tzinfo=UTC),
+    ]

@@ -20,6 +20,7 @@ from bot.reminders.when import (
     minutes_of,
     parse_when,
     presets,
+    read_when,
     say_short,
     say_when,
     weeks_later,
@@ -73,7 +74,7 @@ def at(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) -> da
         ("morgenavond 19:00", at(12, 1, 19)),
         ("morgenochtend 8:30", at(12, 1, 8, 30)),
         ("morgen half 10", at(12, 1, 9, 30)),
-        ("di kwart voor 3", at(12, 1, 2, 45)),
+        ("di kwart voor 3", at(12, 1, 14, 45)),  # in the afternoon: see below
     ],
 )
 def test_dutch_times_are_read_on_the_practitioners_clock(text: str, expected: datetime) -> None:
@@ -105,7 +106,6 @@ def test_english_times_are_read_too(text: str, expected: datetime) -> None:
         ("9", "ambiguous"),
         ("12", "ambiguous"),
         ("gisteren 9:00", "past"),
-        ("9:00", "past"),  # today, an hour ago
         ("1-1-2020 9:00", "past"),
         ("31-2 9:00", "unknown"),
         ("morgen 25:00", "unknown"),  # not a time: never read as "now, tomorrow"
@@ -303,3 +303,66 @@ def test_quiet_hours_clock_conversions() -> None:
     for bad in ("25:00", "8", "x", "12:7"):
         with pytest.raises(ValueError):
             minutes_of(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("di 1430", at(12, 1, 14, 30)),
+        ("dinsdag 0930", at(12, 1, 9, 30)),
+        ("morgen 1400", at(12, 1, 14)),
+        ("12-1 1000", at(1, 12, 10, year=2027)),
+        ("1 januari 2027", at(1, 1, 9, year=2027)),  # a year stays a year
+        ("over 1000 minuten", at(12, 1, 2, 55)),  # a count stays a count
+    ],
+)
+def test_a_time_typed_without_a_colon_is_a_time(text: str, expected: datetime) -> None:
+    assert local(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2 uur", at(11, 30, 14)),
+        ("om 2 uur", at(11, 30, 14)),
+        ("3:30", at(11, 30, 15, 30)),
+        ("morgen 2 uur", at(12, 1, 14)),
+        ("di 7u", at(12, 1, 19)),
+        ("vr half 4", at(12, 4, 15, 30)),
+        # Said to be the morning or the night, or written as 24 hours: kept as typed.
+        ("morgen 2am", at(12, 1, 2)),
+        ("morgen 02:00", at(12, 1, 2)),
+        ("morgenochtend 7 uur", at(12, 1, 7)),
+        ("morgen 7 uur 's ochtends", at(12, 1, 7)),
+        ("morgen 8 uur", at(12, 1, 8)),
+    ],
+)
+def test_in_the_daytime_an_hour_from_1_to_7_is_the_afternoon(text: str, expected: datetime) -> None:
+    assert local(text) == expected
+
+
+def test_at_night_an_hour_from_1_to_7_is_read_as_typed() -> None:
+    late = datetime(2026, 11, 30, 23, 30, tzinfo=AMS).astimezone(UTC)
+    assert local("2 uur", now=late) == at(12, 1, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "tomorrow"),
+    [
+        ("9:00", at(12, 1, 9), True),  # today, an hour ago: tomorrow, and said so
+        ("9 uur", at(12, 1, 9), True),
+        ("10:15", at(12, 1, 10, 15), True),  # now is not ahead either
+        ("2 uur", at(11, 30, 14), False),
+        ("14:30", at(11, 30, 14, 30), False),
+        ("morgen 9:00", at(12, 1, 9), False),  # a day was typed: nothing moved
+    ],
+)
+def test_a_bare_time_already_past_today_is_tomorrow(
+    text: str, expected: datetime, tomorrow: bool
+) -> None:
+    reading = read_when(text, now=NOW, language="nl", zone=ZONE)
+    assert reading.moment.astimezone(AMS) == expected
+    assert reading.tomorrow is tomorrow
+    afternoon = datetime(2026, 11, 30, 15, 0, tzinfo=AMS).astimezone(UTC)
+    later = read_when("2 uur", now=afternoon, language="nl", zone=ZONE)
+    assert (later.moment.astimezone(AMS), later.tomorrow) == (at(12, 1, 14), True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from bot.actions.agreements import add_agreement
 from bot.actions.common import fill, forget, open_case, shorten
 from bot.actions.labels import check_note
-from bot.actions.people import MARKS, case_people, person_by_key
+from bot.actions.people import GONE, MARKS, case_people, person_by_key, person_named
 from bot.actions.reminders.moment import chosen_moment, remember, words
 from bot.engine.errors import Reject
 from bot.engine.options import Option
@@ -51,6 +51,8 @@ NO_GOAL = N_("There is no goal yet. Please note what {name} will do, and why.")
 NO_PERSON = N_("Please choose whom to approach first.")
 NOT_NOTED = N_("not noted")
 RECORDED = N_("Recorded together in your agreements (/afspraken): the goal and who does what.")
+RECORDED_GOAL = N_("The goal is in your agreements (/afspraken). Who does what is not noted yet.")
+"""When all three "who does what" steps were skipped: only the goal was recorded."""
 MEANING_HINT = N_("In phase 2 you noted: “{meaning}”")
 USE_MEANING = N_("Use this: {meaning}")
 SUGGESTION_LABEL = 32
@@ -87,27 +89,45 @@ async def approach_info(turn: Turn) -> dict[str, str]:
     return {"not_offered": fill(turn, NOT_OFFERED, names=", ".join(refused))}
 
 
+async def _picked(turn: Turn) -> Person:
+    """Whom the practitioner chose: by a person's button, or by typing their name. Typed
+    names reach everyone on the map, also the people the parent refused (they have no
+    button), so typing a name meets the same consent check as pressing it."""
+    if turn.option is not None or turn.value is None:
+        return await person_by_key(turn, turn.value)
+    person = await person_named(turn, turn.value)
+    if person is None:
+        raise Reject(GONE)
+    return person
+
+
 @registry.guard("has_consent")
 async def has_consent(turn: Turn) -> bool:
     """The chosen person has the parent's yes, read from the database at this moment."""
     try:
-        person = await person_by_key(turn, turn.value)
+        person = await _picked(turn)
     except Reject:
         return False
     return person.decision == "yes"
 
 
+@registry.guard("names_a_person")
+async def names_a_person(turn: Turn) -> bool:
+    """The typed text is the name of someone on this family's map."""
+    return turn.value is not None and await person_named(turn, turn.value) is not None
+
+
 @registry.action("explain_no_consent")
 async def explain_no_consent(turn: Turn) -> None:
     """Say whom the refusal is about; stores nothing."""
-    person = await person_by_key(turn, turn.value)
+    person = await _picked(turn)
     msgid = NOT_WANTED if person.decision == "no" else NOT_ASKED
     turn.flash.append(fill(turn, msgid, name=escape(person.name)))
 
 
 @registry.action("choose_person")
 async def choose_person(turn: Turn) -> None:
-    person = await person_by_key(turn, turn.value)
+    person = await _picked(turn)
     forget(turn, *DRAFT)
     turn.data[PERSON_ID] = str(person.id)
     turn.data[PERSON] = person.name
@@ -230,7 +250,8 @@ async def record_approach(turn: Turn) -> None:
     turn.data[RECORDED_IDS] = recorded
     person.approached_at = utcnow()
     turn.record("person.approached", f"person:{person.id}", goal, case_id=case.id)
-    turn.flash.append(turn.t(RECORDED))
+    tasks = any(key in recorded for key, _ in TASKS)
+    turn.flash.append(turn.t(RECORDED if tasks else RECORDED_GOAL))
 
 
 @registry.action("record_follow_up")

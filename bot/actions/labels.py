@@ -10,8 +10,13 @@ who steps in when a problem arises):
   suggestion, and the label is kept: "Anna Maria" is a double first name, "Gezin
   Zonnebloem" a pseudonym, and a heuristic cannot tell them from real names.
 
-Free-text notes (what someone could mean, a goal) refuse phone numbers and e-mail
-addresses only (`check_note`); dates and "groep 8" must pass there.
+Free-text notes (what someone could mean, a goal, the family's words) refuse phone
+numbers, e-mail addresses, and addresses written as addresses ("Dorpsstraat 12", "1234 AB")
+(`check_note`); dates, "groep 8" and "naar het park met de 2 kinderen" must pass there.
+
+Every typed answer goes through one of these, before any action sees it: each `input` of a
+flow names its check with `holds:` (`note` unless it says `family`, `person` or `reach`),
+the loader refuses an unknown one, and the engine applies it (`bot.engine.registry.text`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from itertools import pairwise
 from typing import Literal
 
 from bot.engine.errors import Reject
+from bot.engine.registry import registry
 from bot.engine.render import escape
 from bot.engine.turn import Turn
 from bot.i18n import N_
@@ -40,6 +46,13 @@ _PHONE = re.compile(r"(\+?\(?\d[\d\s()\-]{7,}\d)")
 _EMAIL = re.compile(r"\S+@\S+\.\S+")
 _PHONE_DIGITS = 9
 """A phone number has at least 9 digits; a date such as 15-03-2026 has 8."""
+_DATE_OR_TIME = re.compile(
+    r"(?<![\d\-/.])(?:\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})|\d{4}-\d{1,2}-\d{1,2})"
+    r"(?!\d|[-/.]\d)"
+    r"|(?<![\d:])\d{1,2}:\d{2}(?!\d|:\d)"
+)
+"""Dates (15-03-2026, 2026-03-15) and times (10:00): taken out before looking for a phone
+number, so "15-03-2026 10:00", a moment typed whole, is not read as one."""
 
 _STREET_TYPES = (
     "straat|straatweg|weg|laan|plein|gracht|burgwal|kade|singel|dreef|dijk|steeg|markt|"
@@ -52,7 +65,10 @@ _ADDRESS = re.compile(
     re.IGNORECASE,
 )
 _POSTCODE = re.compile(r"\b[1-9]\d{3}\s?([A-Za-z]{2})\b")
-_NOT_POSTCODE_LETTERS = _words("sa sd ss en de op in is te om na al nu zo ja of ik je we ze")
+_NEVER_POSTCODE = _words("sa sd ss")
+_NOT_POSTCODE_LETTERS = _NEVER_POSTCODE | _words(
+    "en de op in is te om na al nu zo ja of ik je we ze"
+)
 """Dutch postcodes never use SA, SD or SS; "2024 en" or "1980 op" is a year in a sentence
 (lower case). Upper-case letters after four digits always count as a postcode."""
 
@@ -105,8 +121,8 @@ NAME_WARNINGS: dict[Kind, str] = {
     ),
 }
 NOTE_CONTACT = N_(
-    "That looks like a phone number or e-mail address. Please leave contact details out: "
-    "note what was agreed, not how to reach someone."
+    "That looks like a phone number, e-mail address or home address. Please leave contact "
+    "details out: note what was agreed, not how to reach someone."
 )
 
 # Words that name a role or a relation, not a person: "Oma Riet" is a role and a first name.
@@ -139,18 +155,23 @@ _INITIALS = 3
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*")
 
 
+def _has_phone(text: str) -> bool:
+    apart = _DATE_OR_TIME.sub(" , ", text)  # a comma ends a run of digits
+    digits = (sum(ch.isdigit() for ch in m.group()) for m in _PHONE.finditer(apart))
+    return any(count >= _PHONE_DIGITS for count in digits)
+
+
 def contact_detail(text: str) -> Contact | None:
     """Which kind of contact detail `text` holds, if any (the first that matches)."""
     if _EMAIL.search(text):
         return "email"
-    for match in _PHONE.finditer(text):
-        if sum(ch.isdigit() for ch in match.group()) >= _PHONE_DIGITS:
-            return "phone"
+    if _has_phone(text):
+        return "phone"
     if _ADDRESS.search(text):
         return "address"
     for match in _POSTCODE.finditer(text):
         letters = match.group(1)
-        if letters.isupper() and letters.casefold() not in {"sa", "sd", "ss"}:
+        if letters.isupper() and letters.casefold() not in _NEVER_POSTCODE:
             return "postcode"
         if not letters.isupper() and letters.casefold() not in _NOT_POSTCODE_LETTERS:
             return "postcode"
@@ -165,15 +186,56 @@ def check_label(label: str, kind: Kind = "family") -> str:
     return label
 
 
+_NOTE_STREET = re.compile(
+    r"[^\W\d_]+(?:straat|straatweg|laan|gracht|plein|kade|singel|dreef|steeg|burgwal)",
+    re.IGNORECASE,
+)
+"""A street in lower case, in running text: a compound of a street type that means
+nothing else ("kerkstraat", not "supermarkt" or "onderweg")."""
+
+
+def _written_as_address(text: str) -> bool:
+    """An address in running text, read more strictly than in a label: a street written
+    as a name ("Dorpsstraat 12", "Laan van Meerdervoort 100", "kerkstraat 5") or a postcode
+    in capitals ("1234 AB"). "Naar het park met de 2 kinderen", "de supermarkt 2 keer" and
+    "onderweg 2 keer" are sentences, not addresses."""
+    for match in _ADDRESS.finditer(text):
+        street = match.group().split()[0]
+        if street[0].isupper() or _NOTE_STREET.fullmatch(street):
+            return True
+    return any(
+        match.group(1).isupper() and match.group(1).casefold() not in _NEVER_POSTCODE
+        for match in _POSTCODE.finditer(text)
+    )
+
+
 def check_note(text: str) -> str:
-    """Free text about a family (what someone could mean, a goal, a task): refuse phone
-    numbers and e-mail addresses, but let dates such as "15-03-2026" through."""
-    if _EMAIL.search(text):
+    """Free text about a family (what someone could mean, a goal, a task, the family's
+    words): refuse phone numbers, e-mail addresses and addresses, but let dates such as
+    "15-03-2026" through."""
+    if _EMAIL.search(text) or _written_as_address(text):
         raise Reject(NOTE_CONTACT)
-    for match in _PHONE.finditer(text):
-        if sum(ch.isdigit() for ch in match.group()) >= _PHONE_DIGITS:
-            raise Reject(NOTE_CONTACT)
+    if _has_phone(text):
+        raise Reject(NOTE_CONTACT)
     return text
+
+
+@registry.text("note")
+def typed_note(text: str) -> None:
+    """The check of every typed answer that is not a label: the default."""
+    check_note(text)
+
+
+@registry.text("family")
+def typed_family_label(text: str) -> None:
+    """A family's label (onboarding, /gezin)."""
+    check_label(text, "family")
+
+
+@registry.text("person")
+def typed_person_label(text: str) -> None:
+    """Someone of the network by first name, initials or role (the map, fase 3 and 4)."""
+    check_label(text, "person")
 
 
 def _after_place_word(words: list[str], index: int) -> bool:

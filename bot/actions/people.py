@@ -91,6 +91,17 @@ async def person_by_key(turn: Turn, key: object) -> Person:
     return person
 
 
+def same_name(a: str, b: str) -> bool:
+    """Whether two ways of writing a name mean the same person on the map: case and
+    spacing do not count ("buurman  kees" is "Buurman Kees")."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+async def person_named(turn: Turn, name: str) -> Person | None:
+    """The person of the active case whose name is typed here, if there is one."""
+    return next((p for p in await case_people(turn) if same_name(p.name, name)), None)
+
+
 def person_line(turn: Turn, person: Person) -> str:
     line = fill(
         turn,

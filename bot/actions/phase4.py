@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.actions.labels import warn_if_full_name
+from bot.actions.people import same_name
 from bot.actions.phase_records import (
     PARENT,
     PRACTITIONER,
@@ -70,9 +71,8 @@ async def check_who(turn: Turn) -> None:
     case = await conversation_case(turn)
     if case is None:
         return
-    wanted = " ".join(who.split()).casefold()
     for person in await turn.repo.people(case):
-        if person.decision == "no" and " ".join(person.name.split()).casefold() == wanted:
+        if person.decision == "no" and same_name(person.name, who):
             turn.flash.append(fill(turn.t(NOT_WANTED), {"name": escape(person.name)}))
             return
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bot.actions.labels import check_label, check_note
 from bot.engine.errors import Reject
+from bot.engine.registry import registry
 from bot.engine.render import escape, fill
 from bot.engine.turn import Turn
 from bot.i18n import N_
@@ -22,9 +23,9 @@ PRACTITIONER = "practitioner"
 
 NO_CASE = N_("This family is no longer open. Choose a family first.")
 NO_CONTACT = N_(
-    "Please leave out phone numbers and e-mail addresses: write how they are reached "
-    "(“mother calls oma”), not the number. Contact details belong in your organisation's "
-    "system."
+    "Please leave out phone numbers, e-mail addresses and home addresses: write how they "
+    "are reached (“mother calls oma”), not the number. Contact details belong in your "
+    "organisation's system."
 )
 
 
@@ -49,6 +50,13 @@ def no_contact_details(text: str) -> str:
         return check_note(text)
     except Reject:
         raise Reject(NO_CONTACT) from None
+
+
+@registry.text("reach")
+def typed_reach(text: str) -> None:
+    """How someone is reached (fase 4's plan for when a problem comes up): the note check,
+    with advice that fits that question."""
+    no_contact_details(text)
 
 
 def person_label(text: str) -> str:

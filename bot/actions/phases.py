@@ -18,7 +18,7 @@ from bot.engine.spec import Flow
 from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.store.repo import case_scope
-from bot.store.status import ConversationStatus
+from bot.store.status import ConversationStatus, counts_as_done
 
 PHASES = (
     ("voorbereiden", N_("Prepare")),
@@ -77,7 +77,7 @@ async def case_progress(turn: Turn) -> list[Progress]:
         if flow is None:
             continue
         conv = convs.get(flow_id)
-        if conv is not None and conv.status == ConversationStatus.DONE:
+        if conv is not None and counts_as_done(conv.status, conv.trail):
             found.append(Progress(flow, short, "done"))
         elif (
             conv is not None

@@ -98,3 +98,8 @@ class Outcome:
     erased: bool = False
     """Everything of the practitioner was deleted (/vergeet): a channel deletes what it
     keeps of them too (the console its exported files)."""
+    stale: bool = False
+    """A press of a button that is not current (a double tap, an older message) or not
+    valid at all: nothing changed, and `notice` says so. A channel that answers the press
+    itself (Telegram's callback answer) shows only that and leaves the chat as it is; the
+    replies (the current step, with a line why) are for channels that cannot."""

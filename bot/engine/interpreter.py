@@ -42,7 +42,7 @@ from bot.engine.typed import clean_text, problem_with
 from bot.i18n import Catalogs
 from bot.store.models import Conversation, Practitioner, utcnow
 from bot.store.repo import NO_SCOPE, Repo, case_scope
-from bot.store.status import CaseStatus, ConversationStatus
+from bot.store.status import FINISHED_BEFORE, CaseStatus, ConversationStatus, counts_as_done
 
 MENU, ONBOARDING, CASES = "menu", "onboarding", "cases"
 
@@ -83,6 +83,8 @@ class _Result:
     attachments: list[Attachment] = field(default_factory=list)
     erased: bool = False
     """An action deleted the practitioner (/vergeet everything): nothing more to show."""
+    stale: bool = False
+    """The press was of an earlier step's button, or of none: see `Outcome.stale`."""
 
 
 class Interpreter:
@@ -149,6 +151,7 @@ class Interpreter:
             edit=result.edit and not result.attachments,
             language=p.language,
             attachments=tuple(result.attachments),
+            stale=result.stale,
         )
 
     async def refuse(self, repo: Repo, p: Practitioner, rejected: Reject, event: Event) -> Outcome:
@@ -241,11 +244,14 @@ class Interpreter:
         if conv is None:
             conv = await repo.add_conversation(p, flow.id, scope, flow.start, case_id)
         elif not resume or conv.status != ConversationStatus.ACTIVE or conv.step not in flow.steps:
+            trail: dict[str, object] = {"steps": []}
+            if counts_as_done(conv.status, conv.trail):
+                trail[FINISHED_BEFORE] = True  # reopened: the phase stays done
             conv.step, conv.status, conv.data, conv.trail = (
                 flow.start,
                 ConversationStatus.ACTIVE,
                 {},
-                {"steps": []},
+                trail,
             )
         await self._leave_current(repo, p, keep=conv.id)
         p.current_conversation_id = conv.id
@@ -310,8 +316,13 @@ class Interpreter:
                 result.flash.append(self._t(p, NOTHING_TO_CANCEL))
             else:
                 if conv.case_id is not None:
-                    # Drop the draft of this flow; what was recorded stays recorded.
-                    conv.status = ConversationStatus.CANCELLED
+                    # Drop the draft of this flow; what was recorded stays recorded, and a
+                    # phase that was done (saved, or reopened after that) stays done.
+                    conv.status = (
+                        ConversationStatus.DONE
+                        if counts_as_done(conv.status, conv.trail)
+                        else ConversationStatus.CANCELLED
+                    )
                 else:
                     await repo.delete_conversation(conv)
                 p.current_conversation_id = None
@@ -333,11 +344,11 @@ class Interpreter:
         payload = self.renderer.signer.verify(p.external_key, event.data)
         seq, _, code = (payload or "").partition(":")
         if payload is None or not seq.replace(".", "", 1).isdigit():
-            result.notice = self._t(p, UNKNOWN_BUTTON)
+            result.notice, result.stale = self._t(p, UNKNOWN_BUTTON), True
             result.flash.append(self._t(p, UNKNOWN_BUTTON))
             return turn
         if not _current_seq(seq, p, conv):
-            result.notice = self._t(p, STALE_NOTICE)
+            result.notice, result.stale = self._t(p, STALE_NOTICE), True
             result.flash.append(self._t(p, STALE))
             return turn
         result.edit = True
@@ -406,6 +417,11 @@ class Interpreter:
             return turn
         text = clean_text(event.text)
         problem = problem_with(text, spec, turn.translator)
+        if problem is None and text:
+            try:  # one check for every typed answer: contact details stay out of them all
+                self.registry.texts[spec.holds](text)
+            except Reject as refused:
+                problem = fill(turn.t(refused.msgid), refused.values)
         if problem is not None:
             result.flash.append(problem)
             return turn
@@ -438,7 +454,7 @@ class Interpreter:
         if branch.flow is not None:
             return await self._enter(turn.repo, turn.practitioner, branch.flow, result)
         if model.state != before:
-            conv.trail = {"steps": [*conv.trail.get("steps", []), before]}
+            conv.trail = {**conv.trail, "steps": [*conv.trail.get("steps", []), before]}
             conv.step = model.state
             step = turn.flow.step(model.state)
             if step.is_end:
@@ -447,7 +463,7 @@ class Interpreter:
 
     async def _move(self, turn: Turn, step: Step, target: str, result: _Result) -> Turn:
         conv = turn.conversation
-        conv.trail = {"steps": [*conv.trail.get("steps", []), step.name]}
+        conv.trail = {**conv.trail, "steps": [*conv.trail.get("steps", []), step.name]}
         conv.step = target
         result.changed = True
         new = turn.flow.step(target)
@@ -460,6 +476,6 @@ class Interpreter:
         steps = list(conv.trail.get("steps", []))
         if steps:
             conv.step = steps.pop()
-            conv.trail = {"steps": steps}
+            conv.trail = {**conv.trail, "steps": steps}
             result.changed = True
         return turn

@@ -78,6 +78,8 @@ def _check_flow(
             yield from known(
                 [step.options.provider], registry.providers, "options provider", step.line
             )
+        if step.input:
+            yield from known([step.input.holds], registry.texts, "text check", step.input.line)
         for branch in step.branches():
             yield from known(branch.when + branch.unless, registry.guards, "guard", branch.line)
             yield from known(branch.run, registry.actions, "action", branch.line)

@@ -23,20 +23,24 @@ Guard = Callable[["Turn"], Awaitable[bool]]
 Action = Callable[["Turn"], Awaitable[None]]
 Provider = Callable[["Turn"], Awaitable[list[Option]]]
 View = Callable[["Turn"], Awaitable[dict[str, str]]]
+TextCheck = Callable[[str], object]
+"""Checks one typed answer before any action sees it; raises `Reject` to refuse it."""
 
 F = TypeVar("F")
 
 
 @dataclass
 class Registry:
-    """The four name spaces a flow can refer to, and the handlers of buttons outside any
-    step by their payload's prefix (`bot.engine.buttons`)."""
+    """The name spaces a flow can refer to (guards, actions, option providers, views, and
+    the checks of typed text an `input` names with `holds:`), and the handlers of buttons
+    outside any step by their payload's prefix (`bot.engine.buttons`)."""
 
     guards: dict[str, Guard] = field(default_factory=dict)
     actions: dict[str, Action] = field(default_factory=dict)
     providers: dict[str, Provider] = field(default_factory=dict)
     views: dict[str, View] = field(default_factory=dict)
     buttons: dict[str, ButtonHandler] = field(default_factory=dict)
+    texts: dict[str, TextCheck] = field(default_factory=dict)
 
     def guard(self, name: str) -> Callable[[Guard], Guard]:
         return self._register(self.guards, name)
@@ -49,6 +53,10 @@ class Registry:
 
     def view(self, name: str) -> Callable[[View], View]:
         return self._register(self.views, name)
+
+    def text(self, name: str) -> Callable[[TextCheck], TextCheck]:
+        """A check that every typed answer of an input with `holds: <name>` goes through."""
+        return self._register(self.texts, name)
 
     def button(self, prefix: str) -> Callable[[ButtonHandler], ButtonHandler]:
         """A handler for the buttons whose payload starts with `prefix:`. A step's buttons

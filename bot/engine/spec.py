@@ -71,6 +71,9 @@ class Input:
     max_length: int
     pattern: str | None
     invalid: str | None
+    holds: str
+    """The name of the text check every typed answer here goes through before any action
+    sees it (`Registry.text`): `note` unless the flow says what else the text holds."""
     line: int
 
 

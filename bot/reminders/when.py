@@ -8,6 +8,12 @@ back, and `zoneinfo` turns that into a moment, so 09:00 stays 09:00 on both side
 daylight-saving change. dateparser is imported on first use (about 0.1 s, and the first
 parse about as much again), so starting the bot does not pay for it.
 
+Three readings are the bot's own, for what a practitioner between two visits means: a time
+without a colon is a time ("di 1430" is 14:30, not the year 1430); in the daytime an hour
+from 1 to 7 is the afternoon ("2 uur" is 14:00, not 02:00 at night) unless the text says
+morning or night, or writes it as 24 hours ("02:00", "2am"); and a bare time that already
+passed today is tomorrow's (`When.tomorrow`, so the confirmation can say so).
+
 Every moment a practitioner chooses, typed or pressed, passes `check_reach`: after now and at
 most a year ahead (up to and including the same date next year, local). A year beyond what
 `datetime` holds (10000) is refused the same way, never raised as an OverflowError.
@@ -31,6 +37,9 @@ Reason = Literal["past", "ambiguous", "unknown", "too_far"]
 DEFAULT_TIME = time(9, 0)
 """A date without a time means this hour, local."""
 AFTERNOON, EVENING = time(14, 0), time(19, 0)
+DAYTIME = (time(7, 0), time(22, 0))
+"""While the local clock is in this range, an hour from 1 to 7 means the afternoon."""
+AFTERNOON_HOURS = range(1, 8)
 
 PROBLEMS: dict[str, str] = {
     "past": N_("That moment has already passed. Try for example “tomorrow 9:00” or “Tue 14:30”."),
@@ -146,6 +155,23 @@ _HAS_TIME = re.compile(
     r"\d{1,2}:\d{2}|\b\d{1,2}\s*(?:am|pm)\b|\b(?:uur|uren|minuut|minuten|min|hours?|minutes?|nu|now)\b"
 )
 _BARE_NUMBER = re.compile(r"\d{1,4}")
+_UNITS = (
+    "min|minuut|minuten|minute|minutes|dag|dagen|day|days|week|weken|weeks|maand|maanden|"
+    "month|months|jaar|jaren|year|years"
+)
+_HHMM = re.compile(
+    rf"(?<![\d\-/.:])(?<!over )(?<!in )([01]\d|2[0-3])([0-5]\d)(?![\d\-/.:])(?!\s*(?:{_UNITS})\b)"
+)
+"""A time without a colon: "1430", "0930" (not a count, a date or part of one)."""
+_MONTH = re.compile(r"\b(?:jan|feb|mrt|maa|apr|mei|may|jun|jul|aug|sep|okt|oct|nov|dec)[a-z]*\b")
+"""A month named: a four-digit number near it is a year ("1 januari 2027")."""
+_CLOCK_UUR = re.compile(r"(\d:\d{2})\s*(?:uur|u)\b")
+_MORNING_OR_NIGHT = re.compile(
+    r"ochtend|\bmorgens\b|morning|nacht|night|\d\s*a\.?m\b|"
+    r"(?<![\d:.\-/])0\d(?=[:.]\d|\d\d(?!\d)|\s*u\b|\s*uur\b)"
+)
+"""Words or a way of writing that say an early hour is meant as typed: "morgenochtend",
+"'s nachts", "2am", "02:00", "0200"."""
 _UNIT_DAYS = {
     "min": 1 / 1440, "minuut": 1 / 1440, "minuten": 1 / 1440, "minute": 1 / 1440,
     "minutes": 1 / 1440, "uur": 1 / 24, "uren": 1 / 24, "hour": 1 / 24, "hours": 1 / 24,
@@ -162,9 +188,13 @@ def _normalise(text: str, today: date) -> str:
     """The Dutch (and English) habits dateparser does not read, as text it does."""
     text = " ".join(text.lower().replace("’", "'").split())
     text = re.sub(r"\b(?:om|at|rond|around)\b", " ", text)
+    text = re.sub(r"'s\s*(?:ochtends|morgens|nachts)\b", " ", text)  # as typed: see below
     if ":" not in text:
         text = _DOT_TIME.sub(r"\1:\2", text)
+    if ":" not in text and not _MONTH.search(text) and not _BARE_NUMBER.fullmatch(text.strip()):
+        text = _HHMM.sub(r"\1:\2", text, count=1)
     text = _HOUR_WORD.sub(r"\1:00", text)
+    text = _CLOCK_UUR.sub(r"\1", text)
     text = _AM_PM.sub(
         lambda m: f"{int(m.group(1)) % 12 + (12 if m.group(3) == 'p' else 0)}:{m.group(2) or '00'}",
         text,
@@ -229,9 +259,41 @@ def warm_up() -> None:
     _dateparser_parse("morgen 9:00", datetime(2026, 1, 1))
 
 
+@dataclass(frozen=True)
+class When:
+    """A typed moment as read (`read_when`)."""
+
+    moment: datetime
+    """Aware, UTC."""
+    tomorrow: bool = False
+    """Only a time was typed, and it had already passed today: this is tomorrow's."""
+
+
 def parse_when(text: str, *, now: datetime, language: str, zone: str) -> datetime:
-    """The moment (aware, UTC) meant by `text`, typed by a practitioner in time zone
-    `zone`. A date without a time means 09:00 there.
+    """The moment (aware, UTC) meant by `text`: `read_when(...).moment`."""
+    return read_when(text, now=now, language=language, zone=zone).moment
+
+
+def _in_the_afternoon(cleaned: str, typed: str, local_now: datetime) -> str:
+    """`cleaned` with an hour from 1 to 7 moved to the afternoon, in the daytime, unless
+    the practitioner said morning or night or wrote it as 24 hours (see the module)."""
+    clock = _CLOCK.search(cleaned)
+    if (
+        clock is None
+        or int(clock.group(1)) not in AFTERNOON_HOURS
+        or not DAYTIME[0] <= local_now.time() < DAYTIME[1]
+        or _MORNING_OR_NIGHT.search(typed)
+        or any(re.search(rf"\b(?:{words})\b", typed) for words, *_ in _DAY_PARTS)
+    ):
+        return cleaned
+    later = f"{int(clock.group(1)) + 12}:{clock.group(2)}"
+    return cleaned[: clock.start()] + later + cleaned[clock.end() :]
+
+
+def read_when(text: str, *, now: datetime, language: str, zone: str) -> When:
+    """The moment meant by `text`, typed by a practitioner in time zone `zone`. A date
+    without a time means 09:00 there; a time without a day means today, or tomorrow once
+    it has passed today.
 
     Raises `WhenError`: `past` for a moment not after `now`, `too_far` for one more than a
     year ahead (`check_reach`), `ambiguous` for a bare number ("9") and `unknown` for
@@ -250,6 +312,15 @@ def parse_when(text: str, *, now: datetime, language: str, zone: str) -> datetim
     typed = (int(clock.group(1)), int(clock.group(2))) if clock else None
     if typed is not None and (typed[0] > 23 or typed[1] > 59):
         raise WhenError("unknown")  # "25:00"
+    cleaned = _in_the_afternoon(cleaned, " ".join(text.lower().split()), local_now)
+    clock = _CLOCK.search(cleaned)
+    if clock is not None and clock.group() == cleaned:  # only a time: the coming one
+        wall = local_now.replace(tzinfo=None)
+        today = datetime.combine(wall.date(), time(int(clock.group(1)), int(clock.group(2))))
+        if today <= wall:
+            return When(check_reach(today + timedelta(days=1), now=now, zone=zone), True)
+        return When(check_reach(today, now=now, zone=zone))
+    typed = (int(clock.group(1)), int(clock.group(2))) if clock else None
     found = _dateparser_parse(cleaned, local_now.replace(tzinfo=None))
     if found is None:
         if _beyond_calendar(cleaned):
@@ -261,7 +332,7 @@ def parse_when(text: str, *, now: datetime, language: str, zone: str) -> datetim
         raise WhenError("past")  # "29-11" typed on 30 November: not next year's
     if found.tzinfo is None and not _HAS_TIME.search(cleaned):
         found = datetime.combine(found.date(), DEFAULT_TIME)
-    return check_reach(found, now=now, zone=zone)  # aware if the text named a zone
+    return When(check_reach(found, now=now, zone=zone))  # aware if the text named a zone
 
 
 def at_local(day: date, clock: time, zone: str) -> datetime:

@@ -28,6 +28,17 @@ class ConversationStatus(StrEnum):
     """A case flow the practitioner stopped: entering it again starts afresh."""
 
 
+FINISHED_BEFORE = "done"
+"""Key in `Conversation.trail`: this walk reopened a case flow that was done (to look at
+it, or from a reminder's "Open"). The phase stays done whatever this walk does: stopping
+it with /annuleer, or pausing it, must not make a finished phase look unstarted."""
+
+
+def counts_as_done(status: str, trail: dict[str, object]) -> bool:
+    """Whether a case flow's conversation counts as finished for the phase overview."""
+    return status == ConversationStatus.DONE or bool(trail.get(FINISHED_BEFORE))
+
+
 class AgreementStatus(StrEnum):
     """`Agreement.status`: a task of the plan to do, or done."""
 

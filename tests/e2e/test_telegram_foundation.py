@@ -10,7 +10,7 @@ import pytest
 from bot.actions import language
 from bot.config import Settings
 from bot.engine import messages as engine_messages
-from tests.support.onboarding import onboard_user
+from tests.support.onboarding import at_label_step, onboard_user
 from tests.support.stub_bot_api import StubBotAPI
 from tests.support.telegram import Texts, bot_against, engine_of
 
@@ -218,24 +218,29 @@ async def test_stale_double_and_forged_buttons_change_nothing(
     data = welcome.callback_data[0][0]
     await user.press(label)
     await user.reply()
-    # The same button again (a double tap, or an old message): stale, nothing changes.
+    # The same button again (a double tap, or an old message): stale, nothing changes,
+    # and the chat stays as it is: the press gets a short notice, no copy of the step.
+    shown = user.messages[welcome.message_id].text
     await user.press_data(data, welcome.message_id)
-    stale = await user.reply()
-    assert txt.t(engine_messages.STALE) in stale.text
-    assert txt.first_line("onboarding", "privacy") in stale.text
+    await running.wait_confirmed()
     assert user.callback_answers[-1].get("text") == txt.t(engine_messages.STALE_NOTICE)
+    assert user.drain() == []
+    assert user.messages[welcome.message_id].text == shown
+    assert txt.first_line("onboarding", "privacy") in (shown or "")
     # Forged data: refused, answered, nothing changes.
     await user.press_data("0:b:next|AAAAAAAA", welcome.message_id)
-    forged = await user.reply()
-    assert txt.t(engine_messages.UNKNOWN_BUTTON) in forged.text
+    await running.wait_confirmed()
+    assert user.callback_answers[-1].get("text") == txt.t(engine_messages.UNKNOWN_BUTTON)
+    assert user.drain() == []
     # A validly signed button of another practitioner is refused just the same.
     other = running.user(1103)
     await other.send("/start")
     others = await other.reply()
     await user.press_data(others.callback_data[0][0], welcome.message_id)
-    refused = await user.reply()
-    assert txt.t(engine_messages.UNKNOWN_BUTTON) in refused.text
-    assert txt.first_line("onboarding", "privacy") in refused.text
+    await running.wait_confirmed()
+    assert user.callback_answers[-1].get("text") == txt.t(engine_messages.UNKNOWN_BUTTON)
+    assert user.drain() == []
+    assert user.messages[welcome.message_id].text == shown
 
 
 async def test_group_chats_get_one_polite_refusal(running: StubBotAPI, txt: Texts) -> None:
@@ -314,3 +319,29 @@ async def test_a_failure_is_answered_in_the_practitioners_language_and_logged_wi
     assert answer.text == txt.t(FAILED, "en")
     assert "Geheim" not in caplog.text
     assert "RuntimeError" in caplog.text
+
+
+async def test_an_older_step_loses_its_buttons_once_a_newer_one_is_sent_below(
+    running: StubBotAPI, txt: Texts
+) -> None:
+    """Buttons stay only on the message of the current step: a step sent as a new message
+    (after typed text or a command) takes them away from the one before it, so an old
+    message cannot be tapped by mistake."""
+    user = running.user(1104)
+    ask = await at_label_step(user, txt)
+    assert user.messages[ask.message_id].has_inline_keyboard
+    await user.send("Gezin A")
+    menu = await user.reply()
+    assert menu.message_id != ask.message_id and user.messages[menu.message_id].has_inline_keyboard
+    await running.wait_confirmed()
+    assert not user.messages[ask.message_id].has_inline_keyboard
+    assert user.messages[ask.message_id].text == ask.text  # the words stay as they were
+
+    await user.send("/tips")
+    tips = await user.reply()
+    await running.wait_confirmed()
+    assert not user.messages[menu.message_id].has_inline_keyboard
+    assert user.messages[tips.message_id].has_inline_keyboard
+    assert [m.message_id for m in user.messages.values() if m.has_inline_keyboard] == [
+        tips.message_id
+    ]

@@ -8,6 +8,7 @@ inside the signed callback data), not by its label.
 from __future__ import annotations
 
 from bot.engine.events import Outcome
+from bot.engine.render import SKIP_LABEL
 from tests.support.chat import Chat
 
 PHASE_MENU = "fase"
@@ -22,3 +23,14 @@ async def enter(chat: Chat, flow_id: str) -> Outcome:
         if payload.endswith(f":o:{flow_id}"):
             return await chat.press_data(button.data)
     raise LookupError(f"/{PHASE_MENU} offers no button for {flow_id!r}: {chat.labels}")
+
+
+async def prepare_with_example(chat: Chat) -> None:
+    """/voorbereiden the short way: the first point done, the example sentence, the rest
+    skipped, saved; the practitioner ends at the offer of a reminder."""
+    await chat.send("/voorbereiden")
+    await chat.press("Done ✓")
+    await chat.press("Use the example")
+    for _ in range(4):
+        await chat.press(SKIP_LABEL)
+    await chat.press("Save ✓")

@@ -1576,7 +1576,13 @@ class StubBotAPI:
             raise _bad_request(_NOT_MODIFIED.removeprefix("Bad Request: "))
         message.reply_markup = markup
         self._mark_edited(message)
-        await self._emit(chat, message.to_output("editMessageReplyMarkup", params))
+        output = message.to_output("editMessageReplyMarkup", params)
+        if _inline_markup(markup) is None:
+            # Buttons taken away from an older message: the chat's state (`messages`,
+            # `outputs`), not an answer a test waits for with `reply()`.
+            chat.outputs.append(output)
+        else:
+            await self._emit(chat, output)
         return message.to_api(chat.api)
 
     @staticmethod

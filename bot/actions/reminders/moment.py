@@ -25,8 +25,8 @@ from bot.reminders.when import (
     WhenError,
     check_reach,
     clock_text,
-    parse_when,
     presets,
+    read_when,
     say_short,
     say_when,
 )
@@ -40,6 +40,8 @@ di 8 dec 09:00")."""
 
 NO_MOMENT = N_("Please choose a moment first.")
 SET = N_("I'll remind you on {when}.")
+TOMORROW = N_("It is already past {time} today, so I took tomorrow.")
+"""Above the confirmation, when only a time was typed and it had passed today."""
 QUIET_NOTE = N_("That is in your quiet hours, so it comes at {time}.")
 
 
@@ -98,12 +100,13 @@ async def type_when(turn: Turn) -> None:
     Refused with an example when it is past, ambiguous or not a moment, and with the
     latest day when it is more than a year ahead."""
     try:
-        moment = parse_when(
-            turn.value or "", now=turn.now(), language=turn.language, zone=zone(turn)
-        )
+        when = read_when(turn.value or "", now=turn.now(), language=turn.language, zone=zone(turn))
     except WhenError as error:
         raise refusal(turn, error) from None
-    turn.data[DUE] = moment.isoformat()
+    if when.tomorrow:
+        clock = say_short(when.moment, turn.language, zone(turn)).rsplit(" ", 1)[-1]
+        turn.flash.append(fill(turn, TOMORROW, time=clock))
+    turn.data[DUE] = when.moment.isoformat()
 
 
 def short_when(turn: Turn, moment: datetime) -> str:

@@ -19,7 +19,7 @@ from bot import metrics
 from bot.access import telegram_id, telegram_key
 from bot.channels.messages import FAILED
 from bot.channels.telegram.delivery import give_back
-from bot.channels.telegram.send import edit_reply, send_reply
+from bot.channels.telegram.send import clear_keyboard, edit_reply, send_reply
 from bot.engine.events import (
     Command,
     Event,
@@ -37,6 +37,9 @@ from bot.turns import Turns
 log = logging.getLogger(__name__)
 
 PRIVATE_ONLY = N_("I only work in a private chat. Please send me a direct message.")
+KEYBOARDS_KEPT = 4096
+"""Chats whose newest step message this process remembers, to take its buttons away once
+a newer step is sent below it; the oldest are forgotten first."""
 
 _KINDS = (
     "photo",
@@ -80,6 +83,10 @@ class TelegramChannel:
 
     def __init__(self, turns: Turns | None = None) -> None:
         self.turns = turns
+        self._keyboards: dict[int, int] = {}
+        """Chat id → the message that shows the current step's buttons. Kept in memory
+        only: after a restart, or on another replica, an older message may keep its
+        buttons, which then answer with the short notice (see `on_button`)."""
 
     def _turns(self) -> Turns:
         if self.turns is None:
@@ -136,6 +143,8 @@ class TelegramChannel:
             # Only the spinner on the button; the reply below matters more. (An answer
             # retried after a timeout may find the query already answered: 400.)
             log.warning("could not answer a button press: %s", type(err).__name__)
+        if outcome.stale and outcome.notice:
+            return  # a double tap or an old button: the notice is the answer, the chat stays
         message = query.message
         if outcome.edit and isinstance(message, Message) and outcome.replies:
             _first, *rest = outcome.replies
@@ -165,8 +174,26 @@ class TelegramChannel:
         except BadRequest as err:
             # "not modified" means it already shows this; anything else (too old, deleted)
             # means: send it as a new message instead.
-            return "not modified" in str(err).lower()
+            if "not modified" not in str(err).lower():
+                return False
+        if reply.buttons:
+            await self._now_current(message.get_bot(), message.chat.id, message.message_id)
         return True
+
+    async def _now_current(self, bot: Bot, chat_id: int, message_id: int) -> None:
+        """`message_id` shows the current step's buttons: the message that showed them
+        before loses its own, which belong to a step that is gone (a tap on them would only
+        get the notice). A message that cannot be changed any more is left as it is."""
+        before = self._keyboards.pop(chat_id, None)
+        self._keyboards[chat_id] = message_id
+        if len(self._keyboards) > KEYBOARDS_KEPT:
+            del self._keyboards[next(iter(self._keyboards))]
+        if before is None or before == message_id:
+            return
+        try:
+            await clear_keyboard(bot, chat_id, before)
+        except TelegramError as err:  # too old, deleted, or already without buttons
+            log.debug("kept the buttons of an older message: %s", type(err).__name__)
 
     async def _send(self, chat: Chat, outcome: Outcome) -> None:
         for attachment in outcome.attachments:
@@ -177,7 +204,9 @@ class TelegramChannel:
             else:
                 await chat.send_document(file, caption=caption, parse_mode=ParseMode.HTML)
         for reply in outcome.replies:
-            await send_reply(chat.get_bot(), chat.id, reply)
+            sent = await send_reply(chat.get_bot(), chat.id, reply)
+            if reply.buttons and sent is not None:
+                await self._now_current(chat.get_bot(), chat.id, sent)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log where it failed, never what was written; tell the practitioner to retry.

@@ -23,9 +23,18 @@ from bot.engine.events import Reply
 from bot.errors import ArgumentError
 
 
-async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
-    """`sendMessage` with the reply's text (HTML) and buttons."""
-    await post_unread(bot, "sendMessage", {"chat_id": chat_id, **message_fields(reply)})
+async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> int | None:
+    """`sendMessage` with the reply's text (HTML) and buttons; the new message's id, read
+    from the plain JSON answer (None if Telegram's answer had none)."""
+    sent = await post_unread(bot, "sendMessage", {"chat_id": chat_id, **message_fields(reply)})
+    message_id = sent.get("message_id") if isinstance(sent, dict) else None
+    return message_id if isinstance(message_id, int) else None
+
+
+async def clear_keyboard(bot: Bot, chat_id: int, message_id: int) -> None:
+    """`editMessageReplyMarkup` without a markup: the message keeps its text, its buttons
+    go (they belong to a step that is no longer current)."""
+    await post_unread(bot, "editMessageReplyMarkup", {"chat_id": chat_id, "message_id": message_id})
 
 
 async def edit_reply(bot: Bot, chat_id: int, message_id: int, reply: Reply) -> None:
@@ -34,19 +43,19 @@ async def edit_reply(bot: Bot, chat_id: int, message_id: int, reply: Reply) -> N
     await post_unread(bot, "editMessageText", data)
 
 
-async def post_unread(bot: Bot, endpoint: str, data: dict[str, Any]) -> None:
-    """Call `endpoint` with `data` (plain JSON) and ignore the answer, unless it is an
-    error. Every bot the bot builds sends over `BotApiRequest` (`app.py`); `Bot.request`
-    is the public way to reach it."""
+async def post_unread(bot: Bot, endpoint: str, data: dict[str, Any]) -> object:
+    """Call `endpoint` with `data` (plain JSON); the answer comes back as plain JSON, never
+    turned into python-telegram-bot's objects, and an error is raised. Every bot the bot
+    builds sends over `BotApiRequest` (`app.py`); `Bot.request` is the public way to reach
+    it."""
     request = bot.request
     if not isinstance(request, BotApiRequest):
         raise ArgumentError(f"replies need a bot built with BotApiRequest, not {type(request)}")
     url = f"{bot.base_url}/{endpoint}"
     limiter = bot.rate_limiter if isinstance(bot, ExtBot) else None
     if limiter is None:
-        await request.post_json(url, data)
-        return
-    await limiter.process_request(
+        return await request.post_json(url, data)
+    return await limiter.process_request(
         callback=request.post_json,
         args=(url, data),
         kwargs={},

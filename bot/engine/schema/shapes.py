@@ -101,6 +101,7 @@ class InputShape(Guarded):
     max_length: Count = 200
     pattern: Pattern | None = None
     invalid: Text | None = None
+    holds: Name = "note"
 
     @model_validator(mode="after")
     def _lengths(self) -> Self:
