@@ -48,6 +48,10 @@ def check(settings: Settings) -> None:
             "MATRIX_HOMESERVER is set but MATRIX_USER_ID is not: set it to the bot's own "
             "account, e.g. @netwerkcoach:gemeente.nl"
         )
+    if settings.env == "production" and settings.matrix_homeserver.startswith("http://"):
+        # Allowed (a homeserver beside the bot on a private network), but worth a line:
+        # the password and token would cross any other network readable.
+        log.warning("MATRIX_HOMESERVER is plain http://: use https:// unless it is on this host")
     if (settings.matrix_access_token is None) != (settings.matrix_device_id is None):
         raise SettingError(
             "MATRIX_ACCESS_TOKEN and MATRIX_DEVICE_ID go together: set both or neither"
