@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Awaitable
 from contextlib import closing
 from typing import Any
 
@@ -117,17 +118,8 @@ async def test_the_next_turn_takes_what_the_last_one_left(
 ) -> None:
     await onboard(chat)
     await chat.send("/voorbereiden")
-    statements: list[str] = []
 
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    sync_engine = engine.sessions.kw["bind"].sync_engine
-    event.listen(sync_engine, "before_cursor_execute", seen)
-    try:
-        await chat.press("Done ✓")
-    finally:
-        event.remove(sync_engine, "before_cursor_execute", seen)
+    statements = await _statements_of(engine, chat.press("Done ✓"))
 
     assert (await chat.where()).step == "sentence"
     assert _practitioner_reads(statements) == [], statements  # taken from the previous turn
@@ -137,7 +129,8 @@ def _practitioner_reads(statements: list[str]) -> list[str]:
     return [s for s in statements if s.lstrip().upper().startswith("SELECT PRACTITIONERS")]
 
 
-async def _statements_of(engine: Turns, chat: Chat, text: str) -> list[str]:
+async def _statements_of(engine: Turns, turn: Awaitable[object]) -> list[str]:
+    """The SQL statements `turn` (a `Chat` call not yet awaited) makes."""
     statements: list[str] = []
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
@@ -146,7 +139,7 @@ async def _statements_of(engine: Turns, chat: Chat, text: str) -> list[str]:
     sync_engine = engine.sessions.kw["bind"].sync_engine
     event.listen(sync_engine, "before_cursor_execute", seen)
     try:
-        await chat.send(text)
+        await turn
     finally:
         event.remove(sync_engine, "before_cursor_execute", seen)
     return statements
@@ -167,7 +160,7 @@ async def test_other_practitioners_turns_leave_a_kept_turn_usable(
     await other.text("0612345678")  # a label with contact details: refused, rolled back
     assert (await other.where()).step == "ask_label"
 
-    assert _practitioner_reads(await _statements_of(engine, chat, "/start")) == []
+    assert _practitioner_reads(await _statements_of(engine, chat.send("/start"))) == []
 
 
 async def test_a_commit_by_another_connection_makes_the_next_turn_read(
@@ -191,7 +184,7 @@ async def test_a_commit_by_another_connection_makes_the_next_turn_read(
         finally:
             await other.dispose()
 
-    assert len(_practitioner_reads(await _statements_of(engine, chat, "/start"))) == 1
+    assert len(_practitioner_reads(await _statements_of(engine, chat.send("/start")))) == 1
     assert chat.outcome.language == "en"
 
 
