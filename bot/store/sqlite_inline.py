@@ -184,12 +184,16 @@ class Connection:
         return Cursor(self._conn.cursor())
 
     async def commit(self) -> None:
-        self._conn.commit()
-        self._ended()
+        try:
+            self._conn.commit()
+        finally:  # a failed commit ends the turn too: never count a later write as its
+            self._ended()
 
     async def rollback(self) -> None:
-        self._conn.rollback()
-        self._ended()
+        try:
+            self._conn.rollback()
+        finally:
+            self._ended()
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._conn.create_function(*args, **kwargs)
