@@ -3,18 +3,23 @@ nothing else changed the practitioner, their conversations or their cases in bet
 
 Every change below is made the way another process, a job or an operator would make it:
 in a session of its own, committed, between two turns. On PostgreSQL the triggers of
-migration 0007 must then make the next turn read again; on SQLite every turn reads. The
-last test shows the kept turn is really used on PostgreSQL (no read of the practitioner).
+migration 0007 must then make the next turn read again; on SQLite the connection's count
+of writes by others (`sqlite_inline.Connection.turn`). Later tests show the kept turn is
+really used (no read of the practitioner), also after other practitioners' turns.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from collections.abc import Awaitable
+from contextlib import closing
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, make_url, select, text, update
 
 from bot.engine.events import Identity
+from bot.store.db import is_sqlite, make_engine
 from bot.store.models import Case, Conversation, Practitioner
 from bot.store.turns import LastTurn, LastTurns
 from bot.turns import Turns
@@ -98,8 +103,7 @@ async def test_deleting_a_family_keeps_no_copy_of_it(
     other = Chat(engine, Identity("test:bob"))
     await onboard(other, "Fam. B")
     await chat.send("/start")
-    if database_url.startswith("postgresql"):
-        assert len(engine.last_turns) == 2
+    assert len(engine.last_turns) == 2
 
     await other.send("/gezin")
     await other.press("Close or delete")
@@ -114,6 +118,19 @@ async def test_the_next_turn_takes_what_the_last_one_left(
 ) -> None:
     await onboard(chat)
     await chat.send("/voorbereiden")
+
+    statements = await _statements_of(engine, chat.press("Done ✓"))
+
+    assert (await chat.where()).step == "sentence"
+    assert _practitioner_reads(statements) == [], statements  # taken from the previous turn
+
+
+def _practitioner_reads(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.lstrip().upper().startswith("SELECT PRACTITIONERS")]
+
+
+async def _statements_of(engine: Turns, turn: Awaitable[object]) -> list[str]:
+    """The SQL statements `turn` (a `Chat` call not yet awaited) makes."""
     statements: list[str] = []
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
@@ -122,16 +139,53 @@ async def test_the_next_turn_takes_what_the_last_one_left(
     sync_engine = engine.sessions.kw["bind"].sync_engine
     event.listen(sync_engine, "before_cursor_execute", seen)
     try:
-        await chat.press("Done ✓")
+        await turn
     finally:
         event.remove(sync_engine, "before_cursor_execute", seen)
+    return statements
 
-    assert (await chat.where()).step == "sentence"
-    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT practitioners".upper())]
-    if database_url.startswith("postgresql"):
-        assert reads == [], statements  # taken from the previous turn
+
+async def test_other_practitioners_turns_leave_a_kept_turn_usable(
+    chat: Chat, engine: Turns
+) -> None:
+    """Turns write only their own practitioner's rows, so they do not count as another
+    writer, also not one that an action refused and rolled back."""
+    await onboard(chat)
+    other = Chat(engine, Identity("test:bob"))
+    await onboard(other, "Fam. B")
+    await chat.send("/start")
+    await other.send("/start")
+    await other.send("/gezin")
+    await other.press("New family")
+    await other.text("0612345678")  # a label with contact details: refused, rolled back
+    assert (await other.where()).step == "ask_label"
+
+    assert _practitioner_reads(await _statements_of(engine, chat.send("/start"))) == []
+
+
+async def test_a_commit_by_another_connection_makes_the_next_turn_read(
+    chat: Chat, engine: Turns, database_url: str
+) -> None:
+    """Another process, or an operator's command, writes through a connection of its own:
+    on SQLite its commit moves the file's `data_version` (here a plain `sqlite3` one, as
+    the `sqlite3` shell would make)."""
+    await onboard(chat)
+    await chat.send("/start")
+    change = "UPDATE practitioners SET language = 'en' WHERE external_key = :key"
+    if is_sqlite(database_url):
+        with closing(sqlite3.connect(make_url(database_url).database or "")) as connection:
+            connection.execute(change.replace(":key", "?"), (chat.who.key,))
+            connection.commit()
     else:
-        assert len(reads) == 1  # SQLite reads every turn
+        other = make_engine(database_url)
+        try:
+            async with other.begin() as connection:
+                await connection.execute(text(change), {"key": chat.who.key})
+        finally:
+            await other.dispose()
+
+    assert len(_practitioner_reads(await _statements_of(engine, chat.send("/start")))) == 1
+    assert chat.outcome.language == "en"
 
 
 def _turn(stamp: tuple[int, int]) -> LastTurn:

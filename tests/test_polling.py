@@ -68,6 +68,34 @@ def test_the_updates_connection_drops_the_updates_it_has_fetched_before() -> Non
     assert parsed == {"ok": True, "result": [{"update_id": 7}]}
 
 
+def test_the_updates_connection_decodes_only_the_new_updates() -> None:
+    """The first new update is found by its bytes; the ones before it are not decoded (the
+    known one here is not even valid JSON), also with the spacing of `json.dumps`."""
+    ledger = Ledger()
+    request = UpdatesRequest(ledger)
+    for update_id in (41, 42):
+        ledger.take(update_id)
+    ledger.finish(41)
+    text = '{"message": {"text": "{\\"update_id\\":43,"}}'  # a quote in a string is escaped
+    for spacing in ("", " "):
+        known = '{"update_id":' + spacing + "41, not JSON}, " + '{"update_id":42, "x": 1}'
+        new = ", ".join(f'{{"update_id":{spacing}{i}, {text[1:-1]}}}' for i in (43, 44))
+        answer = f'{{"ok":{spacing}true, "result": [{known}, {new}]}}'.encode()
+        parsed = request.parse_json_payload(answer)
+        assert [u["update_id"] for u in parsed["result"]] == [43, 44]
+        assert parsed["result"][0]["message"]["text"] == '{"update_id":43,'
+
+
+def test_the_updates_connection_decodes_all_when_the_first_new_one_is_missing() -> None:
+    ledger = Ledger()
+    request = UpdatesRequest(ledger)
+    ledger.take(7)
+    ledger.finish(7)
+    answer = {"ok": True, "result": [{"update_id": 7}, {"update_id": 80}, {"update_id": 9}]}
+    parsed = request.parse_json_payload(json.dumps(answer).encode())
+    assert parsed == {"ok": True, "result": [{"update_id": 80}, {"update_id": 9}]}
+
+
 def test_the_updates_connection_leaves_other_answers_alone() -> None:
     request = UpdatesRequest(Ledger())
     error = {"ok": False, "error_code": 409, "description": "Conflict"}

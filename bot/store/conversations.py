@@ -73,4 +73,9 @@ class ConversationQueries(Queries):
         return await self._add(conv, owner_id=owner.id)
 
     async def delete_conversation(self, conv: Conversation) -> None:
-        await self._delete(conv)
+        """Deleted with the next flush rather than now: leaving a flow deletes its
+        conversation right after the next one was added (and flushed, for its id), so the
+        commit writes the delete together with the practitioner's move, a flush less per
+        change of flow. Every query flushes first, so a conversation of the same flow and
+        scope looked up next (before adding one) is not found."""
+        await self.session.delete(conv)

@@ -18,7 +18,10 @@ extra round trip.
 
 On PostgreSQL the same statement also moves the practitioner's `version` by one, names
 the transaction as their turn (`netwerkcoach.turn`, which the triggers of migration 0007
-read), and returns the new number: see `bot.store.turns` for what it is good for.
+read), and returns the new number: see `bot.store.turns` for what it is good for. On
+SQLite the claim holds the write lock instead, and the connection says how many writes
+other than turns it has noticed (`sqlite_inline.Connection.turn`): the stamp `(0, that
+count)`.
 
 Rows are only ids and times, and are needed only while Telegram may still redeliver
 (it gives up within hours), so `prune` deletes those older than `KEEP`.
@@ -36,6 +39,7 @@ from sqlalchemy import Table, bindparam, delete, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.store import sqlite_inline
 from bot.store.models import ProcessedUpdate, utcnow
 from bot.store.types import UTCDateTime
 
@@ -83,6 +87,8 @@ _CLAIM: dict[str, Any] = {
 }
 
 
+# SQLite: the same move of `version`, for its write lock (see `serialise`).
+_SERIALISE_SQLITE = text("UPDATE practitioners SET version = version + 1 WHERE external_key = :key")
 _SERIALISE_PG = text(
     _LOCKS
     + "SELECT (SELECT id FROM locked) AS id, (SELECT version FROM locked) AS version FROM serial"
@@ -97,14 +103,16 @@ class Claimed:
 
     new: bool
     stamp: tuple[int, int] | None = None
-    """(id, version), or None."""
+    """(id, version) on PostgreSQL, (0, writes by others) on SQLite, or None."""
 
 
 async def serialise(session: AsyncSession, key: str) -> Claimed:
     """`claim`'s locks without a claim, for an event without an id (the console, tests):
-    as the turn's first statement on PostgreSQL; nothing to do on SQLite."""
+    as the turn's first statement. On SQLite it moves `version` too, only for the write
+    lock that comes with it (see `_sqlite_stamp`)."""
     if session.get_bind().dialect.name != "postgresql":
-        return Claimed(True)
+        moved = await session.execute(_SERIALISE_SQLITE, {"key": key})
+        return Claimed(True, await _sqlite_stamp(session, int(getattr(moved, "rowcount", 0))))
     row = (await session.execute(_SERIALISE_PG, {"key": key})).one()
     return Claimed(True, _stamp(row[0], row[1]))
 
@@ -119,7 +127,20 @@ async def claim(session: AsyncSession, event_id: int, key: str) -> Claimed:
     row = (await session.execute(_CLAIM[dialect], values)).first()
     if row is None:
         return Claimed(False)
-    return Claimed(True, _stamp(row[1], row[2]) if dialect == "postgresql" else None)
+    if dialect == "postgresql":
+        return Claimed(True, _stamp(row[1], row[2]))
+    return Claimed(True, await _sqlite_stamp(session, 1))
+
+
+async def _sqlite_stamp(session: AsyncSession, own_changes: int) -> tuple[int, int] | None:
+    """After the turn's first statement on SQLite, which changed `own_changes` rows and
+    holds the write lock until the turn ends: `(0, writes by others noticed)`, or None
+    with another driver than `sqlite_inline`."""
+    raw = await (await session.connection()).get_raw_connection()
+    driver = raw.driver_connection
+    if not isinstance(driver, sqlite_inline.Connection):
+        return None
+    return (0, driver.turn(own_changes))
 
 
 def _stamp(practitioner_id: int | None, version: int | None) -> tuple[int, int] | None:

@@ -12,6 +12,9 @@ transactions of this process never wait for each other inside SQLite; they queue
 connection instead, without blocking the loop. Only another process holding the write
 lock (an operator's command, a migration) can make a statement wait, for at most the busy
 timeout. Use it through `dbapi()`, which wraps it the way SQLAlchemy wraps aiosqlite.
+
+Each connection also notices writes that are not a practitioner's turn (`Connection.turn`),
+which lets SQLite keep a practitioner's last turn as PostgreSQL does (`bot.store.turns`).
 """
 
 from __future__ import annotations
@@ -35,6 +38,15 @@ if TYPE_CHECKING:
     import asyncio
 
 __version__ = "inline"
+
+_other_writes = 0
+"""How many times a connection of this process noticed a write that was not a turn (see
+`Connection.turn`); only ever grows."""
+
+
+def _noticed_other_write() -> None:
+    global _other_writes  # noqa: PLW0603 - one count per process, like the cipher
+    _other_writes += 1
 
 
 class _NoThread:
@@ -119,6 +131,49 @@ class Connection:
         self._connection: sqlite3.Connection | None = connection  # None once closed
         self._tx = _RunAtOnce()
         self._thread = _NoThread()
+        self._in_turn = False
+        self._changes = connection.total_changes
+        """Rows changed on this connection, as of the end of its last transaction."""
+        self._data_version = self._file_version()
+        # Whatever a turn kept before this connection existed is not vouched for by it.
+        _noticed_other_write()
+
+    def _file_version(self) -> int:
+        """SQLite's `data_version`: moves when another connection (another process, or
+        another engine of this one) commits to the file."""
+        return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def turn(self, own_changes: int) -> int:
+        """This transaction is a practitioner's turn, which has just made its first
+        statement, changing `own_changes` rows (its claim). Returns the number of writes by
+        others noticed so far in this process, the SQLite half of `bot.store.turns`: it is
+        the same at the start of the practitioner's next turn only if nothing but turns
+        wrote in between, and a turn writes only its own practitioner's rows.
+
+        What moves it: another connection's commit (`data_version`, read after the claim:
+        the claim holds SQLite's write lock, so no other commit comes before this one
+        ends); rows changed on this connection outside a turn (a job, an operator's
+        command run in this process, a test), counted at the end of their transaction
+        (`_ended`) or, outside any transaction, here."""
+        if self._conn.total_changes - own_changes != self._changes:
+            _noticed_other_write()
+        version = self._file_version()
+        if version != self._data_version:
+            self._data_version = version
+            _noticed_other_write()
+        self._in_turn = True
+        return _other_writes
+
+    def _ended(self) -> None:
+        """A transaction on this connection ended (committed or rolled back): its changes
+        are someone else's unless it was a turn. (Here rather than in SQLAlchemy's
+        connection events: any listener of those makes every statement dispatch events,
+        which cost more than the read a kept turn saves.)"""
+        changes = self._conn.total_changes
+        if changes != self._changes and not self._in_turn:
+            _noticed_other_write()
+        self._changes = changes
+        self._in_turn = False
 
     def __await__(self) -> Generator[Any, None, Connection]:
         """`await connect(...)`, as with aiosqlite; already connected."""
@@ -129,10 +184,16 @@ class Connection:
         return Cursor(self._conn.cursor())
 
     async def commit(self) -> None:
-        self._conn.commit()
+        try:
+            self._conn.commit()
+        finally:  # a failed commit ends the turn too: never count a later write as its
+            self._ended()
 
     async def rollback(self) -> None:
-        self._conn.rollback()
+        try:
+            self._conn.rollback()
+        finally:
+            self._ended()
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._conn.create_function(*args, **kwargs)

@@ -13,9 +13,19 @@ them instead of reading, when it can tell that nothing else changed them since:
   deleted and added again starts counting afresh), means: only our own last turn
   happened in between, and what it committed is what we kept.
 
+SQLite has no triggers (nor a setting that could tell them whose turn it is), but this
+process is its only writer as a rule and its transactions take turns on one connection.
+So the turn's first statement (`bot.store.dedup`), holding SQLite's write lock, gets
+instead the number of writes by others this process noticed
+(`sqlite_inline.Connection.turn`): another connection's commit (SQLite's `data_version`:
+another process, an operator's command, a hand-made change) or a transaction of this
+process that changed rows and was no turn (a job). Turns write only their own
+practitioner's rows. So the same number at the start of the practitioner's next turn
+means: only turns happened in between, and what our own last one committed is what we
+kept. That is the stamp `(0, number)`.
+
 Anything else (another number, a turn that failed, deleted something or erased the
-practitioner) is read from the database as before. On SQLite, where there are no
-triggers, `version` is not returned and every turn reads.
+practitioner) is read from the database as before.
 
 The objects hold decrypted family data. Deleting family data anywhere in this process
 empties the store (`Queries._forget`), as it empties the decryption cache, and a turn that
@@ -43,7 +53,8 @@ _ALL: weakref.WeakSet[LastTurns] = weakref.WeakSet()
 @dataclass(frozen=True, slots=True)
 class LastTurn:
     stamp: tuple[int, int]
-    """The practitioner's row id and `version` as the turn left them."""
+    """The practitioner's row id and `version` as the turn left them (PostgreSQL), or 0
+    and the number of writes by others (SQLite)."""
     practitioner: Practitioner
     conversation: Conversation | None
     case: Case | None
@@ -66,8 +77,7 @@ class LastTurns:
         last = self._turns.pop(key, None)
         if last is None or stamp is None:
             return None
-        (kept_id, kept_version), (now_id, now_version) = last.stamp, stamp
-        if now_id != kept_id or now_version != kept_version + 1:
+        if stamp != following(last.stamp):
             return None
         if time.monotonic() - last.at > self._max_age:
             return None
@@ -92,6 +102,14 @@ class LastTurns:
 
     def __len__(self) -> int:
         return len(self._turns)
+
+
+def following(stamp: tuple[int, int]) -> tuple[int, int]:
+    """The stamp the next turn's first statement finds when only that turn happened since
+    `stamp`: on PostgreSQL the version moved by one (by that turn); on SQLite (row id 0)
+    the count of writes by others stays."""
+    row_id, number = stamp
+    return stamp if row_id == 0 else (row_id, number + 1)
 
 
 def forget_all() -> None:

@@ -15,7 +15,9 @@ itself, through public APIs only:
 - updates still in hand come back with every call until they are confirmed;
   `UpdatesRequest` (a `BaseRequest`, PTB's extension point for HTTP) drops those from the
   answer before python-telegram-bot turns it into `Update` objects, which would cost
-  about 0.1 ms each on every call.
+  about 0.1 ms each on every call. It does not even decode their JSON when it can find
+  where the first new update begins (`_new_updates`): under full load up to 100 come
+  back with every call, and decoding them was about 6% of the bot's CPU in `make bench`.
 
 After a crash Telegram delivers the unconfirmed updates again; the update-id claim of the
 turn (`bot.store.dedup`) makes sure each is applied once. An update that met a database
@@ -30,7 +32,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import re
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -92,6 +96,11 @@ class Ledger:
         offset = self.offset
         return 0 if offset is None or self._next is None else self._next - offset
 
+    @property
+    def next_new(self) -> int | None:
+        """The lowest update id not fetched before; None before the first update."""
+        return self._next
+
     def is_new(self, update_id: int) -> bool:
         """Not fetched before. (Not "not in hand": an answer to a call made while an
         update was in hand may arrive after it is done.)"""
@@ -128,7 +137,10 @@ class UpdatesRequest(BotApiRequest):
     def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
         """A documented hook of `BaseRequest` (static there; `post` calls it on the
         instance)."""
-        data = BotApiRequest.parse_json_payload(payload)
+        new = _new_updates(payload, self.ledger.next_new)
+        data = {"ok": True, "result": new} if new is not None else None
+        if data is None:
+            data = BotApiRequest.parse_json_payload(payload)
         result = data.get("result")
         if isinstance(result, list):
             data["result"] = [
@@ -139,6 +151,42 @@ class UpdatesRequest(BotApiRequest):
                 or self.ledger.is_new(update["update_id"])
             ]
         return data
+
+
+_ANSWER_HEAD = re.compile(rb'\s*\{\s*"ok"\s*:\s*true\s*,\s*"result"\s*:\s*\[')
+_ANSWER_TAIL = re.compile(r"\]\s*\}\s*$")
+
+
+def _new_updates(payload: bytes, first_new: int | None) -> list[Any] | None:
+    """The updates of a `getUpdates` answer from the update `first_new` on, decoding none
+    of the ones before it; None when that is not certain (then the whole answer is
+    decoded).
+
+    Telegram returns updates in increasing order, so everything from the update whose id
+    is `first_new` on is new, and everything before it was fetched before. That update
+    starts with the bytes `{"update_id":` and its id, which cannot occur elsewhere: inside
+    a JSON string a quote is escaped, and only an update has the key `update_id`. Found
+    only if the answer is `{"ok":true,"result":[...]}` and the update is in it; anything
+    else (an error, an answer without it, JSON that does not decode) goes the long way."""
+    if first_new is None or _ANSWER_HEAD.match(payload) is None:
+        return None
+    digits = str(first_new).encode("ascii")
+    for marker in (b'{"update_id":' + digits, b'{"update_id": ' + digits):
+        start = payload.find(marker)
+        end = start + len(marker)
+        if start != -1 and not payload[end : end + 1].isdigit():
+            break
+    else:
+        return None
+    tail = payload[start:].decode("utf-8", "replace")
+    closing = _ANSWER_TAIL.search(tail)
+    if closing is None:
+        return None
+    try:
+        updates = json.loads("[" + tail[: closing.start()] + "]")
+    except ValueError:
+        return None
+    return updates if isinstance(updates, list) else None
 
 
 class Poller:
