@@ -111,3 +111,15 @@ async def element(
     finally:
         for user in users:
             await user.close()
+
+
+async def in_chat(
+    matrix_bot: Callable[..., Awaitable[MatrixBot]],
+    element: Callable[..., Awaitable[ElementUser]],
+) -> tuple[MatrixBot, ElementUser]:
+    """A started bot and a practitioner in an encrypted direct chat it has joined."""
+    bot = await matrix_bot()
+    els = await element()
+    await els.open_direct_chat(bot.user_id)
+    await els.joined(bot.user_id)
+    return bot, els

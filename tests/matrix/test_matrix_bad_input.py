@@ -13,7 +13,7 @@ from bot.channels.plain import plain
 from bot.config import Settings
 from bot.engine.messages import EDITED, TOO_LONG, UNSUPPORTED
 from bot.engine.render import fill
-from tests.matrix.conftest import MatrixBot
+from tests.matrix.conftest import MatrixBot, in_chat
 from tests.support.element import ElementUser
 from tests.support.telegram import texts
 
@@ -27,10 +27,7 @@ async def test_edits_pictures_emoji_long_and_html_input_leave_the_step_as_it_was
     caplog.set_level(logging.WARNING, logger="bot")
     txt = texts(settings)
     ask_label = plain(txt.first_line("onboarding", "first_case"))
-    bot = await matrix_bot()
-    els = await element()
-    await els.open_direct_chat(bot.user_id)
-    await els.joined(bot.user_id)
+    _bot, els = await in_chat(matrix_bot, element)
     await els.answer("!start")
     await els.answer("1")
     question = await els.answer("1")

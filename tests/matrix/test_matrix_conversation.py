@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from bot.channels.plain import plain
 from bot.config import Settings
 from bot.engine.messages import STALE
-from tests.matrix.conftest import MatrixBot
+from tests.matrix.conftest import MatrixBot, in_chat
 from tests.support.element import ElementUser
 from tests.support.telegram import Texts, texts
 
@@ -22,10 +22,7 @@ async def test_an_encrypted_direct_chat_from_invite_to_the_menu(
     matrix_bot: Bot, element: User, settings: Settings
 ) -> None:
     txt = texts(settings)
-    bot = await matrix_bot()
-    els = await element()
-    await els.open_direct_chat(bot.user_id)
-    await els.joined(bot.user_id)
+    _bot, els = await in_chat(matrix_bot, element)
 
     welcome = await els.answer("!start")
     assert welcome.encrypted
@@ -65,10 +62,7 @@ async def test_a_stale_keycap_gets_the_polite_answer_and_changes_nothing(
     matrix_bot: Bot, element: User, settings: Settings
 ) -> None:
     txt: Texts = texts(settings)
-    bot = await matrix_bot()
-    els = await element()
-    await els.open_direct_chat(bot.user_id)
-    await els.joined(bot.user_id)
+    _bot, els = await in_chat(matrix_bot, element)
     welcome = await els.answer("/start")  # a client that sends `/start` as text
     privacy = await els.answer("1")
     assert plain(txt.first_line("onboarding", "privacy")) in privacy.body

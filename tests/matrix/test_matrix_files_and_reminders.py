@@ -17,7 +17,7 @@ from bot.store import matrix as matrix_rooms
 from bot.store.models import Reminder
 from bot.store.repo import Repo
 from bot.store.status import ReminderStatus
-from tests.matrix.conftest import MatrixBot
+from tests.matrix.conftest import MatrixBot, in_chat
 from tests.support.element import ElementUser
 from tests.support.network import NewAgreement, NewPerson, pdf_text, seed_network
 from tests.support.telegram import texts
@@ -34,10 +34,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 
 async def onboarded(matrix_bot: Bot, element: User, label: str) -> tuple[MatrixBot, ElementUser]:
-    bot = await matrix_bot()
-    els = await element()
-    await els.open_direct_chat(bot.user_id)
-    await els.joined(bot.user_id)
+    bot, els = await in_chat(matrix_bot, element)
     await els.answer("!start")
     await els.answer("1")
     await els.answer("1")

@@ -14,7 +14,7 @@ from bot.channels.plain import plain
 from bot.config import Settings
 from bot.engine.render import SKIP_LABEL
 from bot.store.models import Agreement, Case, Person, Practitioner
-from tests.matrix.conftest import MatrixBot
+from tests.matrix.conftest import MatrixBot, in_chat
 from tests.support.element import ElementUser, Seen
 from tests.support.telegram import Texts, texts
 
@@ -70,10 +70,7 @@ async def test_fase_2_and_3_by_numbers_labels_and_taps_with_the_consent_refusal(
     matrix_bot: Bot, element: User, settings: Settings
 ) -> None:
     txt = texts(settings)
-    bot = await matrix_bot()
-    els = await element()
-    await els.open_direct_chat(bot.user_id)
-    await els.joined(bot.user_id)
+    bot, els = await in_chat(matrix_bot, element)
     walk = Walk(els, txt)
     button = txt.button
     walk.expect(await els.answer("!start"), "onboarding", "welcome")

@@ -13,7 +13,7 @@ from bot.channels.plain import plain
 from bot.config import Settings
 from bot.runtime import Runtime
 from bot.store.models import MatrixRoom, Practitioner
-from tests.matrix.conftest import MatrixBot
+from tests.matrix.conftest import MatrixBot, in_chat
 from tests.support.element import ElementUser
 from tests.support.synapse import Synapse
 from tests.support.telegram import texts
@@ -153,10 +153,7 @@ async def test_one_practitioner_whatever_room_they_write_from(
     matrix_bot: Bot, element: User, settings: Settings
 ) -> None:
     txt = texts(settings)
-    bot = await matrix_bot()
-    els = await element()
-    await els.open_direct_chat(bot.user_id)
-    await els.joined(bot.user_id)
+    bot, els = await in_chat(matrix_bot, element)
     await els.answer("!start")
     privacy = await els.answer("1")
     assert plain(txt.first_line("onboarding", "privacy")) in privacy.body
