@@ -1007,6 +1007,11 @@ def print_report(report: dict[str, Any], line: dict[str, Any]) -> None:
     print(json.dumps(line, separators=(",", ":")))
 
 
+CHANNEL = argparse.ArgumentParser(add_help=False)
+CHANNEL.add_argument("--channel", choices=("telegram", "matrix"), default="telegram")
+"""Picks the benchmark before its own options are read: Matrix has options of its own."""
+
+
 def parse_args(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(
         prog="python -m tests.perf.bench",
@@ -1040,6 +1045,13 @@ def parse_args(argv: list[str] | None = None) -> Options:
         help=f"also {REPLICAS} replicas in webhook mode (needs --database-url: PostgreSQL)",
     )
     parser.add_argument("--smoke", action="store_true", help="3 users, 0.5 s windows, 100 families")
+    parser.add_argument(
+        "--channel",
+        choices=("telegram", "matrix"),
+        default="telegram",
+        help="matrix: 20 practitioners in encrypted chats on a local Synapse, beside an echo "
+        "bot (its own options: --channel matrix --help)",
+    )
     args = parser.parse_args(argv)
     if args.webhook and (args.database_url is None or is_sqlite(args.database_url)):
         parser.error("--webhook needs --database-url with PostgreSQL: replicas share it")
@@ -1064,6 +1076,11 @@ def parse_args(argv: list[str] | None = None) -> Options:
 
 
 def main(argv: list[str] | None = None) -> int:
+    chosen, _rest = CHANNEL.parse_known_args(argv)
+    if chosen.channel == "matrix":
+        from tests.perf import matrix_bench
+
+        return matrix_bench.main(argv)
     opts = parse_args(argv)
     try:
         import uvloop  # the driver's own overhead (the baselines run on asyncio's default loop)
