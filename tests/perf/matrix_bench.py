@@ -31,7 +31,6 @@ keycap reactions under a question with at most five choices (counted as events p
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import gc
@@ -45,7 +44,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,12 +58,15 @@ from bot.store.db import is_sqlite
 from tests.perf.baselines.matrix_echo_bot import READY as ECHO_READY
 from tests.perf.baselines.matrix_echo_bot import REPLY as ECHO_REPLY
 from tests.perf.bench import (
+    Grid,
     Pace,
     base_env,
+    bench_parser,
     ensure_postgres_database,
     fresh_database,
+    latency_ms,
     our_env,
-    percentile,
+    ratio,
     start_profiler,
 )
 from tests.perf.procstat import cpu_seconds, machine, memory_mb
@@ -381,8 +383,7 @@ class Window:
             "replies": n,
             "seconds": round(wall, 2),
             "replies_per_s": round(n / wall, 2),
-            "latency_ms": {f"p{p}": round(percentile(latencies, p) * 1000, 1) for p in (50, 95, 99)}
-            | {"max": round(latencies[-1] * 1000, 1) if latencies else math.nan},
+            "latency_ms": latency_ms(latencies),
             "cpu_ms_per_reply": round(bot_cpu / n * 1000, 2) if n else math.nan,
             "events_per_reply": round(crowd.events_between(self.start, end) / n, 2)
             if n
@@ -530,12 +531,6 @@ async def run(opts: Options) -> dict[str, Any]:
 # --- output -------------------------------------------------------------------------------------
 
 
-def ratio(a: float | None, b: float | None) -> float | None:
-    if not a or not b or math.isnan(a) or math.isnan(b):
-        return None
-    return round(a / b, 2)
-
-
 def summary(report: dict[str, Any]) -> dict[str, Any]:
     """The one-line JSON: our figures first, the echo bot's beside them, then the rest."""
     ours = report[OURS]
@@ -583,38 +578,19 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
 
 def table(report: dict[str, Any]) -> str:
     names = [n for n in (OURS, ECHO) if n in report]
-    rows: list[tuple[str, ...]] = [("", *(f"{n} bot" if n == ECHO else n for n in names))]
-
-    def add(label: str, get: Callable[[dict[str, Any]], Any]) -> None:
-        cells = []
-        for name in names:
-            try:
-                value = get(report[name])
-            except (KeyError, TypeError):
-                value = "–"
-            cells.append("–" if value is None else str(value))
-        rows.append((label, *cells))
-
+    grid = Grid(report, names, [f"{n} bot" if n == ECHO else n for n in names])
+    add = grid.add
     add("start-up to the first sync applied (s)", lambda r: r["startup_s"])
     for load in ("saturation", "paced"):
         add(f"{load}: replies", lambda r, k=load: r[k]["replies"])
         add(f"{load}: replies/s", lambda r, k=load: r[k]["replies_per_s"])
-        for p in ("p50", "p95", "p99", "max"):
-            add(f"{load}: latency {p} (ms)", lambda r, k=load, q=p: r[k]["latency_ms"][q])
+        grid.latencies(load)
         add(f"{load}: bot CPU ms / reply", lambda r, k=load: r[k]["cpu_ms_per_reply"])
         add(f"{load}: events sent / reply", lambda r, k=load: r[k]["events_per_reply"])
         for who in ("bot", "synapse", "driver"):
             add(f"{load}: {who} CPU (cores)", lambda r, k=load, w=who: r[k][f"{w}_cpu_share"])
-        add(
-            f"{load}: timeouts / wrong replies",
-            lambda r, k=load: f"{r[k]['timeouts']} / {r[k]['wrong_replies']}",
-        )
-    add("peak RSS (MiB)", lambda r: r["peak_rss_mb"])
-    add("ERROR lines in the bot's log", lambda r: r["log_errors"])
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+        grid.outcomes(load)
+    return grid.text()
 
 
 def print_report(report: dict[str, Any], line: dict[str, Any]) -> None:
@@ -636,26 +612,16 @@ def print_report(report: dict[str, Any], line: dict[str, Any]) -> None:
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
-    parser = argparse.ArgumentParser(
-        prog="python -m tests.perf.bench --channel matrix",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = bench_parser(
+        "python -m tests.perf.bench --channel matrix",
+        __doc__,
+        users=20,
+        duration=20.0,
+        warmup=3.0,
+        paced_duration=40.0,
     )
     parser.add_argument("--channel", choices=("matrix",), default="matrix")
-    parser.add_argument("--users", type=int, default=20, help="practitioners (each bot)")
-    parser.add_argument("--duration", type=float, default=20.0, help="saturation window (s)")
-    parser.add_argument("--warmup", type=float, default=3.0, help="before that window (s)")
-    parser.add_argument("--paced-duration", type=float, default=40.0, help="paced window (s)")
     parser.add_argument("--rate", type=float, default=5.0, help="paced: messages/s, all users")
-    parser.add_argument(
-        "--database-url",
-        help="PostgreSQL for Netwerkcoach instead of SQLite; the database is WIPED, so its "
-        "name must contain 'bench' (it is created when missing)",
-    )
-    parser.add_argument("--no-baselines", action="store_true", help="without the echo bot")
-    parser.add_argument(
-        "--profile", type=Path, help="py-spy stacks of Netwerkcoach's saturation window, to a file"
-    )
     parser.add_argument("--smoke", action="store_true", help="2 users, 2 s windows")
     args = parser.parse_args(argv)
     if args.smoke:
