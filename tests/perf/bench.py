@@ -5,6 +5,9 @@
     python -m tests.perf.bench --smoke              # a few users for a few seconds
     python -m tests.perf.bench --database-url postgresql://…/netwerkcoach_bench --webhook
                                                     # also two replicas in webhook mode
+    python -m tests.perf.bench --channel matrix     # Matrix: 20 practitioners in encrypted
+                                                    # chats on a local Synapse, beside an echo
+                                                    # bot (tests/perf/matrix_bench.py)
 
 The stub Bot API (tests/support/stub_bot_api.py) runs in this process on 127.0.0.1; each
 bot runs as its own process pointed at it with TELEGRAM_API_BASE_URL, exactly as in
@@ -403,6 +406,13 @@ def percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, max(0, math.ceil(p / 100 * len(values)) - 1))]
 
 
+def latency_ms(latencies: list[float]) -> dict[str, float]:
+    """p50, p95, p99 and the maximum of sorted latencies (seconds), in milliseconds."""
+    return {f"p{p}": round(percentile(latencies, p) * 1000, 1) for p in (50, 95, 99)} | {
+        "max": round(latencies[-1] * 1000, 1) if latencies else math.nan
+    }
+
+
 @dataclass
 class Window:
     """One measured stretch. The driver's own garbage collector waits while it is open:
@@ -432,8 +442,7 @@ class Window:
             "updates": n,
             "seconds": round(wall, 2),
             "updates_per_s": round(n / wall, 1),
-            "latency_ms": {f"p{p}": round(percentile(latencies, p) * 1000, 1) for p in (50, 95, 99)}
-            | {"max": round(latencies[-1] * 1000, 1) if latencies else math.nan},
+            "latency_ms": latency_ms(latencies),
             "cpu_s_per_1000_updates": round(bot_cpu / n * 1000, 2) if n else math.nan,
             "bot_cpu_share": round(bot_cpu / wall, 2),
             "driver_cpu_share": round(driver_cpu / wall, 2),
@@ -920,39 +929,61 @@ def _met(value: float | None, test: Callable[[float], bool]) -> bool | None:
     return None if value is None else test(value)
 
 
-def table(report: dict[str, Any]) -> str:
-    names = [n for n in (OURS, WEBHOOK, PTB, AIOGRAM) if n in report]
-    rows: list[tuple[str, ...]] = [("", *(HEADERS.get(n, n) for n in names))]
+class Grid:
+    """The printed table, one column per bot and one row per figure; a bot without that
+    figure shows "–". Shared with the Matrix benchmark (matrix_bench.py)."""
 
-    def add(label: str, get: Callable[[dict[str, Any]], Any]) -> None:
+    def __init__(self, report: dict[str, Any], names: list[str], headers: list[str]) -> None:
+        self.report, self.names = report, names
+        self.rows: list[tuple[str, ...]] = [("", *headers)]
+
+    def add(self, label: str, get: Callable[[dict[str, Any]], Any]) -> None:
         cells = []
-        for name in names:
+        for name in self.names:
             try:
-                value = get(report[name])
+                value = get(self.report[name])
             except (KeyError, TypeError):
                 value = "–"
             cells.append("–" if value is None else str(value))
-        rows.append((label, *cells))
+        self.rows.append((label, *cells))
 
+    def latencies(self, load: str) -> None:
+        for p in ("p50", "p95", "p99", "max"):
+            self.add(f"{load}: latency {p} (ms)", lambda r, k=load, q=p: r[k]["latency_ms"][q])
+
+    def outcomes(self, load: str) -> None:
+        self.add(
+            f"{load}: timeouts / wrong replies",
+            lambda r, k=load: f"{r[k]['timeouts']} / {r[k]['wrong_replies']}",
+        )
+
+    def text(self) -> str:
+        """With the rows every bot has last: its peak memory and its log's errors."""
+        self.add("peak RSS (MiB)", lambda r: r["peak_rss_mb"])
+        self.add("ERROR lines in the bot's log", lambda r: r["log_errors"])
+        rows = self.rows
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        lines = [
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows
+        ]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
+
+def table(report: dict[str, Any]) -> str:
+    names = [n for n in (OURS, WEBHOOK, PTB, AIOGRAM) if n in report]
+    grid = Grid(report, names, [HEADERS.get(n, n) for n in names])
+    add = grid.add
     add("start-up to first getUpdates (s)", lambda r: r["startup_s"])  # webhook: set
     for load in ("saturation", "paced"):
         add(f"{load}: updates handled", lambda r, k=load: r[k]["updates"])
         add(f"{load}: updates/s", lambda r, k=load: r[k]["updates_per_s"])
-        for p in ("p50", "p95", "p99", "max"):
-            add(f"{load}: latency {p} (ms)", lambda r, k=load, q=p: r[k]["latency_ms"][q])
+        grid.latencies(load)
         add(f"{load}: CPU s / 1000 updates", lambda r, k=load: r[k]["cpu_s_per_1000_updates"])
         add(f"{load}: bot CPU (cores)", lambda r, k=load: r[k]["bot_cpu_share"])
         add(f"{load}: driver CPU (cores)", lambda r, k=load: r[k]["driver_cpu_share"])
-        add(
-            f"{load}: timeouts / wrong replies",
-            lambda r, k=load: f"{r[k]['timeouts']} / {r[k]['wrong_replies']}",
-        )
-    add("peak RSS (MiB)", lambda r: r["peak_rss_mb"])
-    add("ERROR lines in the bot's log", lambda r: r["log_errors"])
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+        grid.outcomes(load)
+    return grid.text()
 
 
 def print_report(report: dict[str, Any], line: dict[str, Any]) -> None:
@@ -1007,24 +1038,55 @@ def print_report(report: dict[str, Any], line: dict[str, Any]) -> None:
     print(json.dumps(line, separators=(",", ":")))
 
 
-def parse_args(argv: list[str] | None = None) -> Options:
+CHANNEL = argparse.ArgumentParser(add_help=False)
+CHANNEL.add_argument("--channel", choices=("telegram", "matrix"), default="telegram")
+"""Picks the benchmark before its own options are read: Matrix has options of its own."""
+
+
+def bench_parser(
+    prog: str,
+    description: str | None,
+    *,
+    users: int,
+    duration: float,
+    warmup: float,
+    paced_duration: float,
+) -> argparse.ArgumentParser:
+    """The options both benchmarks (Telegram, Matrix) have, with their own defaults."""
     parser = argparse.ArgumentParser(
-        prog="python -m tests.perf.bench",
-        description=__doc__,
+        prog=prog,
+        description=description,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--users", type=int, default=200, help="concurrent practitioners")
-    parser.add_argument("--duration", type=float, default=15.0, help="saturation window (s)")
-    parser.add_argument("--warmup", type=float, default=2.0, help="before the window (s)")
-    parser.add_argument("--paced-duration", type=float, default=20.0, help="paced window (s)")
-    parser.add_argument("--interval", type=float, default=2.0, help="paced: s between updates")
-    parser.add_argument("--cases", type=int, default=10_000, help="families seeded for RSS")
+    parser.add_argument("--users", type=int, default=users, help="concurrent practitioners")
+    parser.add_argument("--duration", type=float, default=duration, help="saturation window (s)")
+    parser.add_argument("--warmup", type=float, default=warmup, help="before the window (s)")
+    parser.add_argument(
+        "--paced-duration", type=float, default=paced_duration, help="paced window (s)"
+    )
     parser.add_argument(
         "--database-url",
         help="PostgreSQL for Netwerkcoach instead of SQLite files; the database is WIPED, so "
         "its name must contain 'bench' (it is created when missing)",
     )
     parser.add_argument("--no-baselines", action="store_true", help="only Netwerkcoach")
+    parser.add_argument(
+        "--profile", type=Path, help="py-spy stacks of Netwerkcoach's saturation window, to a file"
+    )
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> Options:
+    parser = bench_parser(
+        "python -m tests.perf.bench",
+        __doc__,
+        users=200,
+        duration=15.0,
+        warmup=2.0,
+        paced_duration=20.0,
+    )
+    parser.add_argument("--interval", type=float, default=2.0, help="paced: s between updates")
+    parser.add_argument("--cases", type=int, default=10_000, help="families seeded for RSS")
     parser.add_argument("--paced-baselines", action="store_true", help="paced load for them too")
     parser.add_argument(
         "--production-limits",
@@ -1032,14 +1094,18 @@ def parse_args(argv: list[str] | None = None) -> Options:
         help="also a run with BOT_RATE_LIMIT=30, BOT_CHAT_RATE=1",
     )
     parser.add_argument(
-        "--profile", type=Path, help="py-spy stacks of Netwerkcoach's saturation window, to a file"
-    )
-    parser.add_argument(
         "--webhook",
         action="store_true",
         help=f"also {REPLICAS} replicas in webhook mode (needs --database-url: PostgreSQL)",
     )
     parser.add_argument("--smoke", action="store_true", help="3 users, 0.5 s windows, 100 families")
+    parser.add_argument(
+        "--channel",
+        choices=("telegram", "matrix"),
+        default="telegram",
+        help="matrix: 20 practitioners in encrypted chats on a local Synapse, beside an echo "
+        "bot (its own options: --channel matrix --help)",
+    )
     args = parser.parse_args(argv)
     if args.webhook and (args.database_url is None or is_sqlite(args.database_url)):
         parser.error("--webhook needs --database-url with PostgreSQL: replicas share it")
@@ -1064,6 +1130,11 @@ def parse_args(argv: list[str] | None = None) -> Options:
 
 
 def main(argv: list[str] | None = None) -> int:
+    chosen, _rest = CHANNEL.parse_known_args(argv)
+    if chosen.channel == "matrix":
+        from tests.perf import matrix_bench
+
+        return matrix_bench.main(argv)
     opts = parse_args(argv)
     try:
         import uvloop  # the driver's own overhead (the baselines run on asyncio's default loop)

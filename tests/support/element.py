@@ -62,8 +62,18 @@ class ElementUser:
 
     @classmethod
     async def create(
-        cls, synapse: Synapse, store: Path, localpart: str | None = None
+        cls,
+        synapse: Synapse,
+        store: Path,
+        localpart: str | None = None,
+        *,
+        poll_ms: int = 300,
+        pause_ms: int = 50,
     ) -> ElementUser:
+        """`poll_ms` and `pause_ms` are the sync's long-poll timeout and the pause between
+        syncs: short for the tests (a closed client stops at once), long and none for the
+        benchmark (20 idle clients would otherwise keep Synapse busy, and a pause adds to
+        every measured latency)."""
         localpart = localpart or unique("els")
         user_id = await synapse.register(localpart, "wachtwoord")
         store.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - test set-up
@@ -80,7 +90,9 @@ class ElementUser:
         await client.sync(timeout=0, full_state=True)
         if client.should_upload_keys:
             await client.keys_upload()
-        user._syncing = asyncio.create_task(client.sync_forever(timeout=300, loop_sleep_time=50))
+        user._syncing = asyncio.create_task(
+            client.sync_forever(timeout=poll_ms, loop_sleep_time=pause_ms or None)
+        )
         return user
 
     async def close(self) -> None:
