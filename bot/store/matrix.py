@@ -95,12 +95,13 @@ async def seen(sessions: Sessions, room_id: str, practitioner_key: str) -> Room:
         return _room(row)
 
 
-async def ask(sessions: Sessions, room_id: str, question: Question | None) -> None:
-    """Remember the room's current question (None: the last message had no choices)."""
+async def ask(sessions: Sessions, room_id: str, question: Question | None) -> Room | None:
+    """Remember the room's current question (None: the last message had no choices);
+    returns the room as stored now, None when it is no practitioner's chat."""
     async with sessions() as session, session.begin():
         row = await session.get(MatrixRoom, room_id)
         if row is None:
-            return
+            return None
         questions = list(_questions(row.choices))
         if question is not None:
             questions = [question, *questions][:KEEP_QUESTIONS]
@@ -111,13 +112,18 @@ async def ask(sessions: Sessions, room_id: str, question: Question | None) -> No
                 for q in questions
             ]
         }
+        await session.flush()
+        return _room(row)
 
 
-async def warned(sessions: Sessions, room_id: str) -> None:
+async def warned(sessions: Sessions, room_id: str) -> Room | None:
     async with sessions() as session, session.begin():
         row = await session.get(MatrixRoom, room_id)
-        if row is not None:
-            row.warned_unencrypted = True
+        if row is None:
+            return None
+        row.warned_unencrypted = True
+        await session.flush()
+        return _room(row)
 
 
 async def forget_room(sessions: Sessions, room_id: str) -> None:

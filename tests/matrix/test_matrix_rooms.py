@@ -164,3 +164,32 @@ async def test_one_practitioner_whatever_room_they_write_from(
     assert plain(txt.first_line("onboarding", "privacy")) in again.body
     assert bot.runtime is not None
     assert await counts(bot.runtime) == (1, 2)
+
+
+async def test_forgetting_everything_forgets_the_chat_and_a_new_start_remembers_it(
+    matrix_bot: Bot, element: User, settings: Settings
+) -> None:
+    bot, els = await in_chat(matrix_bot, element)
+    await els.answer("!start")
+    await els.answer("1")
+    await els.answer("1")
+    await els.answer("Gezin V.")
+    assert bot.runtime is not None
+    assert await counts(bot.runtime) == (1, 1)
+    confirm = await els.answer("!vergeet")
+    everything = number_in(confirm.body, "…")
+    sure = await els.answer(str(everything))
+    await els.answer(str(number_in(sure.body, "")))  # the first choice: yes, delete
+    assert await counts(bot.runtime) == (0, 0)
+    welcome = await els.answer("!start")
+    assert plain(texts(settings).first_line("onboarding", "welcome")) in welcome.body
+    assert await counts(bot.runtime) == (1, 1)
+
+
+def number_in(body: str, label_part: str) -> int:
+    """The first numbered choice whose label holds `label_part`."""
+    return next(
+        int(line.split(". ", 1)[0])
+        for line in body.splitlines()
+        if line[:1].isdigit() and ". " in line and label_part in line.split(". ", 1)[1]
+    )

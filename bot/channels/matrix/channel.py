@@ -89,6 +89,38 @@ class MatrixChannel:
         self.client = client
         self.turns = turns
         self.commands = turns.flows.command_names()
+        self._rooms: dict[str, rooms.Room | None] = {}
+        """The rooms' rows as last read or written. Only the process holding the sync
+        lease writes them, and it makes a new channel on each take-over, so this copy
+        stays true: it spares a read before and a write after most turns (`make bench`)."""
+        self._latest: dict[str, str] = {}
+        """Per practitioner, the room recorded as the one they wrote from last."""
+
+    async def known(self, room_id: str) -> rooms.Room | None:
+        if room_id not in self._rooms:
+            self._rooms[room_id] = await rooms.room(self.turns.sessions, room_id)
+        return self._rooms[room_id]
+
+    async def seen(self, room_id: str, key: str) -> rooms.Room:
+        """The room as `key`'s chat, written only when that changes what is stored."""
+        known = await self.known(room_id)
+        if known is not None and known.practitioner_key == key and self._latest.get(key) == room_id:
+            return known
+        known = await rooms.seen(self.turns.sessions, room_id, key)
+        self._rooms[room_id] = known
+        self._latest[key] = room_id
+        return known
+
+    async def forget(self, room_id: str) -> None:
+        await rooms.forget_room(self.turns.sessions, room_id)
+        self._rooms[room_id] = None
+
+    def forget_practitioner(self, key: str) -> None:
+        """After /vergeet the store deleted their rooms' rows itself."""
+        self._latest.pop(key, None)
+        for room_id, known in list(self._rooms.items()):
+            if known is not None and known.practitioner_key == key:
+                self._rooms[room_id] = None
 
     # --- one sync ------------------------------------------------------------------------
 
@@ -140,7 +172,7 @@ class MatrixChannel:
             return
         if room.member_count < DIRECT:  # the practitioner left: the chat is over
             await self.client.room_leave(room.room_id)
-            await rooms.forget_room(self.turns.sessions, room.room_id)
+            await self.forget(room.room_id)
             return
         for event in events:
             if getattr(event, "sender", None) == self.client.user_id:
@@ -158,7 +190,7 @@ class MatrixChannel:
         elif isinstance(event, MegolmEvent):  # not decryptable (keys missing)
             await self.say(room, sender, UNREADABLE, f"{event.event_id}-u")
         elif isinstance(event, RoomMessageText) and not is_edit(event):
-            known = await rooms.room(self.turns.sessions, room.room_id)
+            known = await self.known(room.room_id)
             question = known.question if known else None
             choices = (
                 [ReplyButton(label, data) for label, data in question.choices] if question else []
@@ -181,7 +213,7 @@ class MatrixChannel:
         """A keycap under one of the bot's questions presses that choice; under an older
         question it is refused as an old button is. Other emoji are just emoji."""
         number = keycap_number(event.key)
-        known = await rooms.room(self.turns.sessions, room.room_id)
+        known = await self.known(room.room_id)
         question = known.asked(event.reacts_to) if known and number else None
         if question is None or number is None or number > len(question.choices):
             return
@@ -196,12 +228,16 @@ class MatrixChannel:
             if not await self.turns.may_invite(who):  # no invite code left to send here
                 await self.client.room_leave(room.room_id)
             return
-        known = await rooms.seen(self.turns.sessions, room.room_id, who.key)
+        if outcome.erased:
+            self.forget_practitioner(who.key)
+            await self.send_outcome(room.room_id, outcome, event_id)
+            return
+        known = await self.seen(room.room_id, who.key)
         if not room.encrypted and not known.warned_unencrypted:
             await self.send(
                 room.room_id, self.notice(outcome.language, NOT_ENCRYPTED), f"{event_id}-w"
             )
-            await rooms.warned(self.turns.sessions, room.room_id)
+            self._rooms[room.room_id] = await rooms.warned(self.turns.sessions, room.room_id)
         await self.send_outcome(room.room_id, outcome, event_id)
 
     async def say(self, room: MatrixRoom, sender: str, msgid: str, tx_id: str | None) -> None:
@@ -215,7 +251,7 @@ class MatrixChannel:
         language = self.turns.settings.default_language
         await self.send(room.room_id, self.notice(language, DIRECT_ONLY), None)
         await self.client.room_leave(room.room_id)
-        await rooms.forget_room(self.turns.sessions, room.room_id)
+        await self.forget(room.room_id)
         log.info("left a room with more than two members")
 
     # --- sending -------------------------------------------------------------------------
@@ -253,7 +289,10 @@ class MatrixChannel:
         question = (
             rooms.Question(sent, tuple((b.label, b.data) for b in choices)) if choices else None
         )
-        await rooms.ask(self.turns.sessions, room_id, question)
+        if room_id in self._rooms and self._rooms[room_id] is None:
+            pass  # not an admitted practitioner's chat (a refusal): nothing to remember
+        else:
+            self._rooms[room_id] = await rooms.ask(self.turns.sessions, room_id, question)
         if choices and len(choices) <= len(KEYCAPS):
             for number, keycap in enumerate(KEYCAPS[: len(choices)], start=1):
                 reaction = {
