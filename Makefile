@@ -70,7 +70,7 @@ flows-check: $(STAMP) ## Validate flows/*.yaml (file:line errors)
 diagram: $(STAMP) ## Mermaid diagrams of every flow into docs/flows/
 	$(PY) -m bot flows diagram --out docs/flows
 
-bench: $(VENV)/.installed-bench ## Benchmark vs PTB and aiogram baselines (ARGS="--database-url ...")
+bench: $(VENV)/.installed-bench $(SYNAPSE_STAMP) ## Benchmark vs PTB and aiogram baselines (ARGS="--database-url ...")
 	$(PY) -m tests.perf.bench $(ARGS)
 
 up: ## Production-like: the bot and PostgreSQL 16 in Docker
