@@ -17,7 +17,7 @@ from bot.store.models import Case, Practitioner
 from bot.store.repo import Repo
 
 NOTED = datetime(2026, 9, 14, 10, 0, tzinfo=UTC)
-NOTED_NL, NOTED_EN = "14 september 2026", "September 14, 2026"
+NOTED_NL, NOTED_EN = "14 september 2026", "14 September 2026"
 APPROACHED = datetime(2026, 10, 3, 10, 0, tzinfo=UTC)
 APPROACHED_NL = "3 oktober 2026"
 
