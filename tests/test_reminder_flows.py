@@ -97,7 +97,7 @@ async def test_a_reminder_for_the_family_by_button_said_back_in_words(alice: Cha
     await alice.text("moeder bellen over woensdag")
     assert await step(alice) == ("herinneringen", "when")
     assert alice.t("This afternoon 14:00") in alice.labels  # 10:00 now: still ahead
-    await alice.press("Tomorrow 9:00")
+    await alice.press("Tomorrow 09:00")
 
     assert await step(alice) == ("herinneringen", "list")
     assert alice.has(moment.SET, when="woensdag 2 december om 09:00")
@@ -176,7 +176,7 @@ async def test_a_moment_more_than_a_year_ahead_is_refused_in_the_practitioners_l
         await chat.text(typed)
         assert TOO_FAR[language] in chat.last.text, typed
         assert await step(chat) == ("herinneringen", "when")  # asked again
-        assert chat.t("Tomorrow 9:00") in chat.labels
+        assert chat.t("Tomorrow 09:00") in chat.labels
     assert await reminders_of(chat) == []
 
     await chat.text("1-12-2027 23:59")  # the last minute of the last day
@@ -458,7 +458,7 @@ async def test_fase4_offers_check_ins_after_2_6_and_12_weeks_each_adjustable(
         alice.t(checkins.EARLIER, when="vr 29 mei 11:00"),
         alice.t(checkins.LATER, when="vr 12 jun 11:00"),
     ]
-    assert alice.t("Tomorrow 9:00") not in alice.labels
+    assert alice.t("Tomorrow 09:00") not in alice.labels
     await press_starting(alice, later)
     assert "Vrijdag 12 juni om 11:00" in alice.last.text
 

@@ -365,7 +365,7 @@ class Preset:
 
 PRESET_LABELS = {
     "afternoon": N_("This afternoon 14:00"),
-    "tomorrow": N_("Tomorrow 9:00"),
+    "tomorrow": N_("Tomorrow 09:00"),
     "week": N_("In a week"),
     "two_weeks": N_("In two weeks"),
 }

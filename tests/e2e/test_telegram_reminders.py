@@ -290,7 +290,7 @@ async def test_a_reminder_due_while_the_bot_was_killed_comes_at_restart_late_and
         await user.reply()
         await user.send("moeder bellen")
         await user.reply()
-        await user.press(t("Tomorrow 9:00"))
+        await user.press(t("Tomorrow 09:00"))
         assert "moeder bellen" in ((await user.reply()).plain_text or "")
 
         async with database(settings) as sessions:
