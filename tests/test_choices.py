@@ -121,3 +121,20 @@ def test_matrix_event_ids_never_meet_telegram_update_ids() -> None:
     assert len(numbers) == 1000
     assert all(EVENT_NUMBER_BASE <= n < 2**63 for n in numbers)
     assert event_number("$a") == event_number("$a")
+
+
+def test_matrix_says_choices_where_the_engine_says_buttons() -> None:
+    from bot.channels.matrix.wording import Wording
+    from bot.engine.messages import USE_BUTTONS
+    from bot.i18n import Catalogs
+    from tests.conftest import make_settings
+
+    catalogs = Catalogs(make_settings("sqlite://").locales_dir)
+    wording = Wording(catalogs)
+    for language in ("nl", "en"):
+        t = catalogs.get(language).gettext
+        told = wording(f"<b>{t(USE_BUTTONS)}</b>\nStap 2")
+        assert t(USE_BUTTONS) not in told
+        assert told.startswith("<b>") and told.endswith("</b>\nStap 2")
+    assert "knop" not in wording(catalogs.get("nl").gettext(USE_BUTTONS))
+    assert wording("Gewone tekst") == "Gewone tekst"

@@ -33,6 +33,7 @@ from bot.access import matrix_key
 from bot.channels.choices import flatten
 from bot.channels.matrix.events import event_number, text_event, unreadable
 from bot.channels.matrix.render import KEYCAPS, keycap_number, message_content, notice_content
+from bot.channels.matrix.wording import Wording
 from bot.channels.messages import DIRECT_ONLY, FAILED, NOT_ENCRYPTED, UNREADABLE
 from bot.channels.plain import plain
 from bot.engine.events import (
@@ -89,6 +90,7 @@ class MatrixChannel:
         self.client = client
         self.turns = turns
         self.commands = turns.flows.command_names()
+        self.wording = Wording(turns.catalogs)
         self._rooms: dict[str, rooms.Room | None] = {}
         """The rooms' rows as last read or written. Only the process holding the sync
         lease writes them, and it makes a new channel on each take-over, so this copy
@@ -271,7 +273,7 @@ class MatrixChannel:
         if outcome.notice and not outcome.replies:
             # Telegram shows it on the pressed button (an old one, a double tap): here a
             # short line, and the chat stays as it is.
-            notice = notice_content(outcome.notice, self.commands)
+            notice = notice_content(self.wording(outcome.notice), self.commands)
             await self.send(room_id, notice, f"{base}-n" if base else None)
         for index, reply in enumerate(outcome.replies):
             last = index == len(outcome.replies) - 1
@@ -283,7 +285,8 @@ class MatrixChannel:
         """A reply with its numbered choices; if it is the current question, it is
         remembered for the numbers and, with at most five choices, gets keycap reactions."""
         choices = flatten(reply.buttons)
-        sent = await self.send(room_id, message_content(reply.text, choices, self.commands), tx_id)
+        content = message_content(self.wording(reply.text), choices, self.commands)
+        sent = await self.send(room_id, content, tx_id)
         if not current:
             return
         question = (
