@@ -124,7 +124,7 @@ def test_matrix_event_ids_never_meet_telegram_update_ids() -> None:
 
 
 def test_matrix_says_choices_where_the_engine_says_buttons() -> None:
-    from bot.channels.matrix.wording import Wording
+    from bot.channels.wording import Wording
     from bot.engine.messages import USE_BUTTONS
     from bot.i18n import Catalogs
     from tests.conftest import make_settings

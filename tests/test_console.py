@@ -203,3 +203,18 @@ async def test_forgetting_everything_deletes_the_exported_files(
     await run_console(settings, stdin=forget, stdout=shown, exports=exports)
     assert "📎" not in shown.getvalue()
     assert list(exports.iterdir()) == []
+
+
+async def test_the_console_speaks_of_numbered_choices_not_buttons(
+    tmp_path: Path, locales: Path
+) -> None:
+    from bot.channels.wording import CHOICE_WORDS
+    from bot.engine.messages import USE_BUTTONS
+    from bot.i18n import Catalogs
+
+    settings = make_settings(f"sqlite:///{tmp_path / 'c.db'}", BOT_LOCALES_DIR=locales)
+    shown = io.StringIO()
+    await run_console(settings, stdin=io.StringIO("hallo\n"), stdout=shown)
+    dutch = Catalogs(locales).get("nl").gettext
+    assert dutch(CHOICE_WORDS[USE_BUTTONS]) in shown.getvalue()
+    assert dutch(USE_BUTTONS) not in shown.getvalue()

@@ -13,6 +13,7 @@ import contextlib
 import os
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -20,6 +21,7 @@ from typing import TextIO
 from bot.access import CONSOLE_KEY
 from bot.channels.choices import flatten, numbered_lines, pick
 from bot.channels.plain import to_terminal
+from bot.channels.wording import Wording
 from bot.config import PROJECT_ROOT, Settings
 from bot.engine.events import (
     Attachment,
@@ -111,6 +113,8 @@ class Screen:
     language: str = LOCAL.language_code or "nl"
     choices: list[ReplyButton] = field(default_factory=list)
     exports: Path = EXPORTS
+    wording: Callable[[str], str] = str
+    """The engine's lines about buttons in the console's words (`bot.channels.wording`)."""
 
     def write(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -122,11 +126,11 @@ class Screen:
             delete_exports(self.exports)
         self.write("")
         if outcome.notice:
-            self.write(outcome.notice)
+            self.write(self.wording(outcome.notice))
         for attachment in outcome.attachments:
             self.write(f"📎 {save_attachment(attachment, self.exports)}")
         for reply in outcome.replies:
-            self.write(to_terminal(reply.text, ansi=self.ansi))
+            self.write(to_terminal(self.wording(reply.text), ansi=self.ansi))
         if outcome.replies:
             self.choices = flatten(outcome.replies[-1].buttons)
         self.show_choices()
@@ -191,6 +195,7 @@ async def run_console(
     screen = Screen(stdout, ansi, exports=exports)
     async with open_runtime(settings) as runtime:
         turns = runtime.turns
+        screen.wording = Wording(turns.catalogs)
         # The Telegram bot does this every hour; the console once, when it starts.
         await RetentionJob(
             turns.sessions, turns.catalogs, settings, ScreenNotifier(screen)

@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot.channels.matrix.wording import MATRIX_WORDS
 from bot.channels.plain import plain
+from bot.channels.wording import CHOICE_WORDS
 from bot.config import Settings
 from bot.engine.messages import EDITED, TOO_LONG, UNSUPPORTED, USE_BUTTONS
 from bot.engine.render import fill
@@ -32,7 +32,7 @@ async def test_edits_pictures_emoji_long_and_html_input_leave_the_step_as_it_was
     await els.answer("!start")
     # Text where only a choice will do: said with choices, not with Telegram's buttons.
     use_choices = await els.answer("hallo")
-    assert use_choices.body.startswith(plain(txt.t(MATRIX_WORDS[USE_BUTTONS])))
+    assert use_choices.body.startswith(plain(txt.t(CHOICE_WORDS[USE_BUTTONS])))
     await els.answer("1")
     question = await els.answer("1")
     assert ask_label in question.body
@@ -61,7 +61,7 @@ async def test_edits_pictures_emoji_long_and_html_input_leave_the_step_as_it_was
     picture = {"msgtype": "m.image", "body": "foto.jpg", "url": "mxc://localhost/abc"}
     await els._send("m.room.message", picture, None)
     answer = await els.next_message(start)
-    assert answer.body.startswith(plain(txt.t(MATRIX_WORDS[UNSUPPORTED])))
+    assert answer.body.startswith(plain(txt.t(CHOICE_WORDS[UNSUPPORTED])))
     assert plain(txt.first_line("cases", "ask_label")) in answer.body
     assert new.body.split("\n")[0] in answer.body
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.channels.matrix.wording import MATRIX_WORDS
 from bot.channels.plain import plain
+from bot.channels.wording import CHOICE_WORDS
 from bot.config import Settings
 from bot.engine.messages import STALE
 from tests.matrix.conftest import MatrixBot, in_chat
@@ -71,7 +71,7 @@ async def test_a_stale_keycap_gets_the_polite_answer_and_changes_nothing(
     start = len(els.seen)
     await els.react(welcome.event_id, KEYCAP_1)  # the welcome's keycap, one step late
     stale = await els.next_message(start)
-    assert stale.body.startswith(plain(txt.t(MATRIX_WORDS[STALE])))  # choices, not buttons
+    assert stale.body.startswith(plain(txt.t(CHOICE_WORDS[STALE])))  # choices, not buttons
     assert plain(txt.first_line("onboarding", "privacy")) in stale.body
     ask = await els.answer("1")
     assert plain(txt.first_line("onboarding", "first_case")) in ask.body

@@ -33,9 +33,9 @@ from bot.access import matrix_key
 from bot.channels.choices import flatten
 from bot.channels.matrix.events import event_number, text_event, unreadable
 from bot.channels.matrix.render import KEYCAPS, keycap_number, message_content, notice_content
-from bot.channels.matrix.wording import Wording
 from bot.channels.messages import DIRECT_ONLY, FAILED, NOT_ENCRYPTED, UNREADABLE
 from bot.channels.plain import plain
+from bot.channels.wording import Wording
 from bot.engine.events import (
     Attachment,
     Event,

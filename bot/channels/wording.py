@@ -1,9 +1,10 @@
-"""The engine's lines about buttons, said the Matrix way: there they are numbered choices.
+"""The engine's lines about buttons, said where there are none: on Matrix and in the
+console they are numbered choices (`bot.channels.choices`).
 
-The flows and the interpreter speak of buttons because Telegram has them. On Matrix a line
+The flows and the interpreter speak of buttons because Telegram has them. Elsewhere a line
 such as "Kies een van de knoppen hieronder" would send the practitioner looking for
-something that is not there, so the channel says those few lines in its own words, in the
-practitioner's language; the conversation itself is unchanged.
+something that is not there, so those channels say these few lines in their own words, in
+the practitioner's language; the conversation itself is unchanged.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from bot.i18n import LANGUAGES, N_, Catalogs
 NOT_ON_THE_MAP = "I can't find that name on the map. Choose someone with the buttons below."
 """Fase 3's line for a typed name that is not on the map (flows/fase3.yaml)."""
 
-MATRIX_WORDS = {
+CHOICE_WORDS = {
     STALE: N_("That choice belongs to an earlier step. This is where you are now:"),
     STALE_NOTICE: N_("That choice belongs to an earlier step."),
     UNKNOWN_BUTTON: N_("That choice no longer works. Nothing was changed."),
@@ -41,7 +42,7 @@ class Wording:
         swaps = {
             catalogs.get(language).gettext(telegram): catalogs.get(language).gettext(matrix)
             for language in LANGUAGES
-            for telegram, matrix in MATRIX_WORDS.items()
+            for telegram, matrix in CHOICE_WORDS.items()
         }
         self.swaps = list(swaps.items())
 
