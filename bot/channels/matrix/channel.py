@@ -292,9 +292,8 @@ class MatrixChannel:
         question = (
             rooms.Question(sent, tuple((b.label, b.data) for b in choices)) if choices else None
         )
-        if room_id in self._rooms and self._rooms[room_id] is None:
-            pass  # not an admitted practitioner's chat (a refusal): nothing to remember
-        else:
+        # A room known to be no practitioner's chat (a refusal) has no question to keep.
+        if room_id not in self._rooms or self._rooms[room_id] is not None:
             self._rooms[room_id] = await rooms.ask(self.turns.sessions, room_id, question)
         if choices and len(choices) <= len(KEYCAPS):
             for number, keycap in enumerate(KEYCAPS[: len(choices)], start=1):
