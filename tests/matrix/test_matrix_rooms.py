@@ -30,6 +30,16 @@ async def counts(runtime: Runtime) -> tuple[int, int]:
     return people, chats
 
 
+async def closed_with_an_invite(matrix_bot: Bot) -> tuple[MatrixBot, Runtime, str]:
+    """A started bot that lets nobody in without an invite, and one invite code waiting."""
+    from bot.admin import new_invite
+
+    bot = await matrix_bot(start=False, MATRIX_ALLOWED_SERVERS="", BOT_ENV="production")
+    runtime = await bot.start()
+    code, _expires = await new_invite(bot.settings, 7)
+    return bot, runtime, code
+
+
 async def left(user: ElementUser, bot_id: str, room_id: str) -> None:
     """Wait until `bot_id` is no longer in the room (declined or left)."""
 
@@ -68,11 +78,7 @@ async def test_an_invite_from_someone_not_admitted_is_declined_and_nothing_is_ke
 async def test_an_invite_code_is_redeemed_in_the_chat_the_stranger_opened(
     matrix_bot: Bot, element: User, settings: Settings
 ) -> None:
-    from bot.admin import new_invite
-
-    bot = await matrix_bot(start=False, MATRIX_ALLOWED_SERVERS="", BOT_ENV="production")
-    runtime = await bot.start()
-    code, _expires = await new_invite(bot.settings, 7)
+    bot, runtime, code = await closed_with_an_invite(matrix_bot)
     newcomer = await element()
     await newcomer.open_direct_chat(bot.user_id)
     await newcomer.joined(bot.user_id)  # an invite is waiting, so the bot comes in
@@ -89,11 +95,8 @@ async def test_without_a_code_the_stranger_hears_how_to_get_in_and_the_bot_leave
     matrix_bot: Bot, element: User, settings: Settings
 ) -> None:
     from bot.access import NO_ACCESS
-    from bot.admin import new_invite
 
-    bot = await matrix_bot(start=False, MATRIX_ALLOWED_SERVERS="", BOT_ENV="production")
-    runtime = await bot.start()
-    code, _ = await new_invite(bot.settings, 7)
+    bot, runtime, code = await closed_with_an_invite(matrix_bot)
     stranger = await element()
     room = await stranger.open_direct_chat(bot.user_id)
     await stranger.joined(bot.user_id)
