@@ -11,6 +11,9 @@ are taken out; shorter texts (buttons, labels) are too short for a sentence meas
 The bar: the median at 80 or above (easy) and no text under 50 (hard). When it fails,
 the message lists the hardest texts with their msgid, so the author knows which to
 rewrite: shorter sentences, common words, one thing per sentence.
+
+The same texts say "de ouder" for this family's parent, never "de ouders" or "ouder(s)"
+(the rule is at `THE_PARENTS`).
 """
 
 from __future__ import annotations
@@ -76,21 +79,26 @@ def score(text: str) -> float:
     return float(METER.flesch_reading_ease(text))
 
 
-def scored_texts(catalog_path: Path) -> list[Scored]:
-    """Every Dutch text of `MIN_WORDS` words or more with its Flesch-Douma, hardest first.
-    Each plural form counts as a text of its own."""
+def dutch_texts(catalog_path: Path) -> list[tuple[str, str]]:
+    """Every Dutch text of the catalog with its msgid; each plural form on its own."""
     with catalog_path.open("rb") as handle:
         catalog = read_po(handle)
     found = []
     for message in catalog:
-        if not message.id:
-            continue
-        msgid = message.id if isinstance(message.id, str) else message.id[0]
-        forms = message.string if isinstance(message.string, tuple | list) else [message.string]
-        for form in forms:
-            text = plain(form or "")
-            if words(text) >= MIN_WORDS:
-                found.append(Scored(score(text), msgid, form))
+        if message.id:
+            msgid = message.id if isinstance(message.id, str) else message.id[0]
+            forms = message.string if isinstance(message.string, tuple | list) else [message.string]
+            found.extend((msgid, form) for form in forms if form)
+    return found
+
+
+def scored_texts(catalog_path: Path) -> list[Scored]:
+    """Every Dutch text of `MIN_WORDS` words or more with its Flesch-Douma, hardest first."""
+    found = []
+    for msgid, form in dutch_texts(catalog_path):
+        text = plain(form)
+        if words(text) >= MIN_WORDS:
+            found.append(Scored(score(text), msgid, form))
     return sorted(found, key=lambda s: s.score)
 
 
@@ -163,3 +171,30 @@ def test_a_hard_text_in_the_catalog_fails_with_its_msgid(tmp_path: Path) -> None
     # And a catalog of only such texts fails on its median as well.
     hard_only = verdict([s for s in scored if s.msgid == "hard one"] * 3)
     assert any("median" in problem for problem in hard_only)
+
+
+# --- one word for the parent ----------------------------------------------------------------
+
+THE_PARENTS = re.compile(r"\bde ouders\b|\bouder\(s\)", re.IGNORECASE)
+"""The rule for Dutch texts: "ouders" (no article) for parents in general, as in the tips;
+"de ouder" for the parent of this family who is asked, listens and decides (one parent's
+yes or no counts); "het gezin" for the family as a whole (trust, the plan, the pace).
+"De ouders" would shut out a parent who raises the children alone."""
+
+
+def test_the_parent_of_this_family_is_de_ouder_not_de_ouders() -> None:
+    wrong = [
+        f"{msgid!r}\n  nl: {text!r}"
+        for msgid, text in dutch_texts(NL_CATALOG)
+        if THE_PARENTS.search(text)
+    ]
+    assert not wrong, (
+        "Say “de ouder” for this family's parent, “het gezin” for the family, “ouders” for "
+        "parents in general:\n" + "\n".join(wrong)
+    )
+
+
+def test_the_parent_rule_catches_both_spellings() -> None:
+    assert THE_PARENTS.search("Vraag het aan de ouders.")
+    assert THE_PARENTS.search("Wat wil de ouder(s)?")
+    assert not THE_PARENTS.search("Ouders weten zelf het best wie ertoe doet. Vraag de ouder.")
