@@ -547,7 +547,7 @@ async def test_killed_while_the_send_is_on_its_way_the_reminder_comes_once_more_
     [again] = arrived(user.outputs, user, reminder_id)  # no loss, and one message
     again_note = txt.t(message.AGAIN)
     assert again_note in (again.plain_text or "")
-    assert "Misschien heb je deze herinnering al gekregen" in (again.plain_text or "")
+    assert "Misschien kreeg je deze herinnering al" in (again.plain_text or "")
     [next_one] = arrived(user.outputs, user, later_id)
     assert again_note not in (next_one.plain_text or "")
 
