@@ -63,8 +63,10 @@ def chat_in(engine: Turns, language: str) -> Chat:
     return Chat(engine, Identity(f"test:{language}", language))
 
 
-async def first_command_prepare(chat: Chat, label: str = "Gezin B.") -> None:
-    """/voorbereiden before anything else: onboarding, the first family, then step 1."""
+async def first_command_prepare(engine: Turns, language: str, label: str = "Gezin B.") -> Chat:
+    """A new practitioner whose first command is /voorbereiden: onboarding, the first
+    family, then step 1."""
+    chat = chat_in(engine, language)
     await chat.send("/voorbereiden")
     title = chat.t(chat.engine.flows["voorbereiden"].title)
     assert chat.has(INTRODUCTION_FIRST, title=escape(title))
@@ -72,6 +74,14 @@ async def first_command_prepare(chat: Chat, label: str = "Gezin B.") -> None:
     await chat.press("Continue")
     await chat.press("Understood")
     await chat.text(label)
+    return chat
+
+
+async def at_the_offer(engine: Turns, language: str) -> Chat:
+    """`first_command_prepare`, then `prepared` with the sentence in `language`."""
+    chat = await first_command_prepare(engine, language)
+    await prepared(chat, SENTENCE[language])
+    return chat
 
 
 async def prepared(chat: Chat, sentence: str) -> None:
@@ -102,8 +112,7 @@ async def kept(engine: Turns) -> list[Agreement]:
 async def test_voorbereiden_as_the_very_first_command_goes_on_into_the_preparation(
     still: Turns, language: str
 ) -> None:
-    chat = chat_in(still, language)
-    await first_command_prepare(chat)
+    chat = await first_command_prepare(still, language)
     where = await chat.where()
     assert (where.flow, where.step) == ("voorbereiden", "why")  # not the menu
     assert chat.has("Good, you can start. Whenever you need a quick reminder: /tips.")
@@ -146,8 +155,7 @@ async def test_onboarding_by_start_still_ends_in_the_menu(still: Turns) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_step_1_keeps_the_opening_sentence_typed_there(still: Turns, language: str) -> None:
-    chat = chat_in(still, language)
-    await first_command_prepare(chat)
+    chat = await first_command_prepare(still, language)
     await chat.text(SENTENCE[language])
     assert (await chat.where()).step == "join"  # not "choose one of the buttons"
     assert not chat.has("Please choose one of the buttons below.")
@@ -171,9 +179,7 @@ async def test_step_1_keeps_the_opening_sentence_typed_there(still: Turns, langu
 async def test_the_offer_has_same_day_choices_and_in_1_hour_is_an_hour_from_now(
     still: Turns, language: str
 ) -> None:
-    chat = chat_in(still, language)
-    await first_command_prepare(chat)
-    await prepared(chat, SENTENCE[language])
+    chat = await at_the_offer(still, language)
     labels = chat.labels
     assert labels[:3] == [
         chat.t("In 1 hour"),
@@ -259,9 +265,7 @@ async def test_the_reminder_carries_the_sentence_and_the_points_not_a_tip(
     still: Turns, language: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    chat = chat_in(still, language)
-    await first_command_prepare(chat)
-    await prepared(chat, SENTENCE[language])
+    chat = await at_the_offer(still, language)
     await chat.press("In 1 hour")
     [sent] = await deliver(still, NOW + timedelta(hours=1))
     text = sent.text
@@ -281,9 +285,7 @@ async def test_the_reminder_carries_the_sentence_and_the_points_not_a_tip(
 
 async def test_the_reminder_shows_the_preparation_as_it_is_when_sent(still: Turns) -> None:
     """Prepared again after the reminder was set: the reminder shows the new one."""
-    chat = chat_in(still, "nl")
-    await first_command_prepare(chat)
-    await prepared(chat, SENTENCE["nl"])
+    chat = await at_the_offer(still, "nl")
     await chat.press("In 1 hour")
     await chat.send("/voorbereiden")
     await prepared(chat, "Fijn dat ik er mag zijn.")
@@ -327,9 +329,7 @@ def test_fit_cuts_after_a_whole_word_and_counts_what_escaping_adds() -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_open_shows_the_kept_preparation_not_step_1(still: Turns, language: str) -> None:
-    chat = chat_in(still, language)
-    await first_command_prepare(chat)
-    await prepared(chat, SENTENCE[language])
+    chat = await at_the_offer(still, language)
     await chat.press("In 1 hour")
     [sent] = await deliver(still, NOW + timedelta(hours=1))
     open_data = next(
@@ -353,9 +353,7 @@ async def test_open_shows_the_kept_preparation_not_step_1(still: Turns, language
 
 async def test_the_kept_step_says_so_when_nothing_was_kept(still: Turns) -> None:
     """An old reminder whose preparation was deleted in /afspraken meanwhile."""
-    chat = chat_in(still, "nl")
-    await first_command_prepare(chat)
-    await prepared(chat, SENTENCE["nl"])
+    chat = await at_the_offer(still, "nl")
     await chat.press("In 1 hour")
     async with still.sessions() as session, session.begin():
         for agreement in (await session.execute(select(Agreement))).scalars():
