@@ -321,6 +321,7 @@ def test_fit_cuts_after_a_whole_word_and_counts_what_escaping_adds() -> None:
     assert message.fit("één twee drie", 10) == "één twee…"
     assert message.fit("a & b & c & d", 12) == "a &amp; b…"
     assert message.fit("lang", 0) == ""
+    assert message.fit("a&b", 5) == "a…"  # fits as typed, not once escaped
     assert all(len(message.fit("x " * 100 + "&<>", n)) <= n for n in range(0, 120))
 
 

@@ -2,10 +2,11 @@
 and the buttons (done, later, open).
 
 The reminder before a first meeting comes in the last minutes before it, when a tip about
-what to prepare is too late: it carries the preparation kept with the family instead (her
-own opening sentence first, then the points she prepared; `Shown.prepared`), read when it
-is sent, so an edit in /afspraken or preparing again shows. The whole message stays within
-`LIMIT` characters: the preparation is cut to fit (with "…"), as "Open ›" shows all of it.
+what to prepare is too late: it carries the preparation kept with the family instead (the
+practitioner's own opening sentence first, then the points prepared; `Shown.prepared`),
+read when it is sent, so an edit in /afspraken or preparing again shows. The whole
+message stays within `LIMIT` characters: the preparation is cut to fit (with "…"), as
+"Open ›" shows all of it.
 
 Its buttons are pressed long after the message was sent, with other turns in between, so
 they cannot carry the practitioner's step number like a step's buttons do (that would make
@@ -79,7 +80,7 @@ def fit(plain: str, room: int) -> str:
         if limit <= 0:
             return ""
         cut = text[:limit]
-        if not text[limit].isspace() and " " in cut:
+        if limit < len(text) and not text[limit].isspace() and " " in cut:
             cut = cut.rsplit(" ", 1)[0]
         escaped = escape(cut.rstrip(" ,;:\n") + "…")
         limit = min(limit - 1, len(cut) - 1)
@@ -128,7 +129,7 @@ def text(
         after.append(f"<i>{t.gettext(AGAIN)}</i>")
     if reminder.kind == ReminderKind.MEETING and shown.prepared:
         heading = f"<b>{t.gettext(PREPARED)}</b>\n"
-        used = len("\n\n".join([*lines, heading, *after])) + 2
+        used = len("\n\n".join([*lines, heading, *after]))  # all but the preparation
         kept = fit(shown.prepared, LIMIT - used)
         if kept:
             lines.append(heading + kept)
