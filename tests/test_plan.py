@@ -333,3 +333,26 @@ def test_a_narrow_column_is_widened_so_no_word_is_cut() -> None:
     )
     text = pdf_text(pdf.render(document))
     assert "zomervakantie" in text.split()
+
+
+def test_a_refused_name_is_found_as_a_whole_name_not_inside_a_shown_one() -> None:
+    from bot.actions.plan_parts import Refused
+    from bot.store.models import Person
+
+    people = [
+        Person(id=1, name="Oma", decision="no"),
+        Person(id=2, name="Oma Els", decision="yes"),
+        Person(id=3, name="Piet", decision="no"),
+    ]
+    refused = Refused.of(people)
+
+    def about(text: str, who: str | None = None, person: int | None = None) -> bool:
+        return refused.agreement(Agreement(text=text, who=who, person_id=person))
+
+    assert about("Oma haalt de kinderen op")
+    assert about("De kinderen gaan naar  oma")
+    assert not about("Oma Els haalt de kinderen op")
+    assert about("Oma Els en oma koken samen")
+    assert not about("Pieter komt langs") and not about("Moeder belt de school")
+    assert about("Komt langs", who="piet") and about("Komt langs", person=3)
+    assert not Refused.of(people[1:2]).agreement(Agreement(text="Oma komt"))

@@ -121,15 +121,25 @@ def problem_plan(turn: Turn, agreement: Agreement) -> ProblemPlan:
     return ProblemPlan(parts[0], who(turn, agreement.who), parts[1])
 
 
+def _name_pattern(name: str) -> re.Pattern[str]:
+    """A name as a whole word (or words), whatever the case and spacing."""
+    words = r"\s+".join(re.escape(word) for word in name.split())
+    return re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Refused:
-    """The people the parent does not want contacted, to leave out of the family's copy."""
+    """The people the parent does not want contacted, to leave out of the family's copy;
+    `shown` are the names of everyone else (so "Oma Els" is not taken for "Oma")."""
 
     people: tuple[Person, ...]
+    shown: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, people: Sequence[Person]) -> Refused:
-        return cls(tuple(p for p in people if p.decision == "no"))
+        refused = tuple(p for p in people if p.decision == "no")
+        others = sorted((p.name for p in people if p.decision != "no"), key=len, reverse=True)
+        return cls(refused, tuple(others))
 
     def names(self) -> list[str]:
         return [p.name for p in self.people]
@@ -139,13 +149,18 @@ class Refused:
 
     def agreement(self, agreement: Agreement) -> bool:
         """The agreement is about someone refused: linked to them, with them as who, or
-        naming them in its text (as a whole word, whatever the case)."""
+        naming them in its text (as a whole word, whatever the case, and not as part of
+        the longer name of someone shown)."""
+        if not self.people:
+            return False
+        text = agreement.text
+        for name in self.shown:
+            text = _name_pattern(name).sub(" ", text)
         for person in self.people:
             if agreement.person_id == person.id:
                 return True
             if agreement.who and same_name(agreement.who, person.name):
                 return True
-            name = r"\s+".join(re.escape(word) for word in person.name.split())
-            if name and re.search(rf"(?<!\w){name}(?!\w)", agreement.text, re.IGNORECASE):
+            if person.name.strip() and _name_pattern(person.name).search(text):
                 return True
         return False
