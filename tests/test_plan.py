@@ -16,7 +16,7 @@ from bot.actions.plan_parts import CHECKIN_PLANNED, NOTED_ALL, split_problem_pla
 from bot.engine.events import Identity
 from bot.i18n.fmt import date_long
 from bot.render import plan as pdf
-from bot.render.model import Column, PlanDocument, Section, Table
+from bot.render.model import Column, MapPerson, PlanDocument, Section, Table
 from bot.store.models import Agreement, Reminder
 from bot.turns import Turns
 from tests.support.chat import Chat
@@ -356,3 +356,34 @@ def test_a_refused_name_is_found_as_a_whole_name_not_inside_a_shown_one() -> Non
     assert not about("Pieter komt langs") and not about("Moeder belt de school")
     assert about("Komt langs", who="piet") and about("Komt langs", person=3)
     assert not Refused.of(people[1:2]).agreement(Agreement(text="Oma komt"))
+
+
+@pytest.mark.parametrize("rows", [8, 12, 16, 20])
+def test_the_first_page_is_filled_whether_or_not_the_picture_fits_on_it(rows: int) -> None:
+    """A picture that does not fit below the people shrinks to the room left, or, when
+    that room is too small, comes at the top of the next page while the agreements after
+    it fill this one: the lower half of the first page is never left empty."""
+    from bot.render import netmap
+    from tests.support.network import MAP_TEXTS, many_people
+
+    people = [MapPerson(p.name, p.group, p.closeness, p.decision) for p in many_people(rows)]
+    picture = netmap.draw(people, MAP_TEXTS).png
+    columns = (Column("Naam", 30), Column("Groep", 30), Column("Contact", 40))
+    cells = tuple((p.name, "Huishouden / familie", "mag benaderd worden") for p in people)
+    tasks = tuple((f"Afspraak {i}: oma haalt de kinderen op", "Oma") for i in range(30))
+    document = PlanDocument(
+        title="Netwerkplan · Gezin B.",
+        subtitle="14 september 2026",
+        sections=(
+            Section("De mensen", Table(columns, cells)),
+            Section("De netwerkkaart", picture=picture),
+            Section("Afspraken", Table((Column("Wat", 70), Column("Wie", 30)), tasks)),
+        ),
+        footer="Samen gemaakt",
+        page="Pagina {page} van {pages}",
+    )
+    content = pdf.render(document)
+    assert first_page_filled(content) >= 0.8
+    text = pdf_text(content)
+    assert all(f"Afspraak {i}:" in text for i in range(30))
+    assert text.count("De netwerkkaart") == 1

@@ -16,8 +16,9 @@ section's heading never stands alone at the foot of a page.
 
 from __future__ import annotations
 
+import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from bot.render import fonts
@@ -101,6 +102,9 @@ class _Writer:
         self.pdf = pdf
         self.bottom = pdf.h - MARGIN - 8
         self.bold = False
+        self.pending: Callable[[], None] | None = None
+        """A picture that did not fit where it came: drawn at the top of the next page,
+        while the sections after it fill this one."""
 
     def font(self, size: float, bold: bool = False, colour: tuple[int, int, int] = INK) -> None:
         self.bold = bold
@@ -151,8 +155,15 @@ class _Writer:
             pdf.text(x, y + height / 2 + 0.3 * pdf.font_size, text)
 
     def room(self, height: float) -> None:
+        """Start a new page unless `height` mm still fit on this one; a picture waiting
+        for a page (`pending`) comes first on it."""
         if self.pdf.get_y() + height > self.bottom:
             self.pdf.add_page()
+            pending, self.pending = self.pending, None
+            if pending is not None:
+                pending()
+                if self.pdf.get_y() + height > self.bottom:
+                    self.pdf.add_page()
 
     def paragraph(
         self, text: str, size: float, *, bold: bool = False, colour: tuple[int, int, int] = INK
@@ -273,13 +284,19 @@ def _picture_ratio(png: bytes) -> float:
         return image.height / image.width
 
 
-def _picture_height(writer: _Writer, png: bytes) -> float:
-    """The picture's height in mm: PICTURE_WIDTH wide (or less if a page is not that
-    tall); smaller, down to PICTURE_MIN, when that keeps it on the page it starts on
-    (with its heading) instead of leaving the rest of that page empty."""
+def _picture_fit(writer: _Writer, png: bytes) -> tuple[float, bool]:
+    """The picture's height in mm, and whether it stays on this page: PICTURE_WIDTH wide
+    (or less if a page is not that tall); smaller, down to PICTURE_MIN, when that keeps
+    it on the page it starts on (with its heading)."""
     full = min(PICTURE_WIDTH * _picture_ratio(png), writer.bottom - MARGIN - 24)
     left = writer.bottom - writer.pdf.get_y() - HEADING - 3  # the heading asks 2 more
-    return full if left >= full or left < PICTURE_MIN else left
+    if left >= full:
+        return full, True
+    return (left, True) if left >= PICTURE_MIN else (full, False)
+
+
+def _picture_height(writer: _Writer, png: bytes) -> float:
+    return _picture_fit(writer, png)[0]
 
 
 def _picture(writer: _Writer, png: bytes, height: float) -> None:
@@ -344,6 +361,20 @@ def render(doc: PlanDocument) -> bytes:
     writer.paragraph(doc.title, 18, bold=True)
     pdf.set_y(pdf.get_y() + 1)
     writer.paragraph(doc.subtitle, 10.5, colour=MUTED)
-    for section in doc.sections:
+    for number, section in enumerate(doc.sections):
+        last = number == len(doc.sections) - 1
+        if _floats(writer, section) and not last and writer.pending is None:
+            writer.pending = functools.partial(_section, writer, section)
+            continue
         _section(writer, section)
+    if writer.pending is not None:
+        writer.pending()
     return bytes(pdf.output())
+
+
+def _floats(writer: _Writer, section: Section) -> bool:
+    """A section that is only a picture, which does not fit on this page even smaller:
+    it waits for the next page, so what follows it fills this one."""
+    if section.picture is None or section.lines or (section.table and section.table.rows):
+        return False
+    return not _picture_fit(writer, section.picture)[1]
