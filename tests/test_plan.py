@@ -93,19 +93,32 @@ def assert_no_word_cut(text: str, *written: str) -> None:
 # --- the check-ins fase 4 keeps --------------------------------------------------------------
 
 
+async def close_with_check_ins(chat: Chat) -> None:
+    """Walk fase 4 the shortest way (skip, next, finish; a line typed where nothing can be
+    skipped) to its offer of check-ins, and accept it."""
+    await open_phase(chat, "fase4")
+    for _ in range(40):
+        where = await chat.where()
+        if where.flow != "fase4" or where.step == "remind":
+            break
+        ways = [way for way in ("Start ›", "Finish ✓", "Next ›", SKIP_LABEL) if chat_has(chat, way)]
+        if ways:
+            await chat.press(ways[0])
+        else:
+            await chat.text("Het gaat beter.")
+    assert (await chat.where()).step == "remind"
+    await chat.press("Yes, remind me")
+
+
+def chat_has(chat: Chat, label: str) -> bool:
+    return bool({label, chat.t(label)} & set(chat.labels))
+
+
 async def test_check_ins_planned_in_fase4_are_in_both_documents(chat: Chat) -> None:
     """Fase 4's "Yes, remind me" keeps the check-ins after 2, 6 and 12 weeks as reminders,
     not as agreements; the plan read only the agreements and said "nothing noted"."""
     await onboard(chat)
-    await open_phase(chat, "fase4")
-    await chat.press("Start ›")
-    await chat.text("Het gaat beter.")
-    for _ in range(3):
-        await chat.press(SKIP_LABEL)
-    await chat.press("Next ›")
-    await chat.press("Next ›")
-    await chat.press("Finish ✓")
-    await chat.press("Yes, remind me")
+    await close_with_check_ins(chat)
     async with chat.engine.sessions() as session:
         found = await session.execute(select(Reminder).order_by(Reminder.due_at))
         reminders = [r for r in found.scalars() if r.kind == "checkin"]
@@ -120,9 +133,6 @@ async def test_check_ins_planned_in_fase4_are_in_both_documents(chat: Chat) -> N
             assert line in text, line
         assert chat.t("No check-ins planned yet.") not in text
         assert chat.t("Nothing noted yet.") not in text.split(chat.t("Check-ins"))[-1]
-    assert chat.t(plan.SUMMARY_AFTER, problem_plan="0", expectation="0", check_in="3") in (
-        chat.last.text
-    )
 
 
 # --- for the family ------------------------------------------------------------------------
