@@ -24,6 +24,7 @@ from tests.support.network import NOTED_NL, NewAgreement, pdf_text, seed_network
 from tests.support.onboarding import onboard
 from tests.support.plan import (
     AGREEMENTS,
+    CHECKINS,
     CHECKINS_EN,
     CHECKINS_NL,
     EXPECTATIONS,
@@ -34,7 +35,6 @@ from tests.support.plan import (
     TYPED_CHECKIN,
     first_page_filled,
     pages,
-    seed_checkins,
     words,
 )
 from tests.test_phase1_4 import SKIP_LABEL, open_phase
@@ -67,8 +67,7 @@ async def reference(
     agreements: list[NewAgreement] = AGREEMENTS,
 ) -> None:
     await onboard(chat, label)
-    await seed_network(database_url, chat.who.key, PEOPLE, agreements)
-    await seed_checkins(database_url, chat.who.key)
+    await seed_network(database_url, chat.who.key, PEOPLE, agreements, CHECKINS)
 
 
 def in_order(text: str, *parts: str) -> bool:

@@ -142,6 +142,21 @@ def _agreement_section(
     return Section(title, table, empty=turn.t(empty), note=note, lines=lines)
 
 
+def document(
+    turn: Turn, title: str, case: Case, sections: Sequence[Section], now: datetime
+) -> PlanDocument:
+    """A plan with `title` (a msgid with `{case}`), dated today, with the footer both
+    documents share: made together with the parents, page n of m."""
+    today = date(turn, now)
+    return PlanDocument(
+        title=turn.t(title).replace("{case}", case.label),
+        subtitle=today,
+        sections=tuple(sections),
+        footer=turn.t(MADE).replace("{date}", today),
+        page=turn.t(PAGE),
+    )
+
+
 def plan_document(
     turn: Turn,
     case: Case,
@@ -176,14 +191,7 @@ def plan_document(
         sections.append(
             _agreement_section(turn, turn.t(title), found, NOTHING, kind=False, lines=planned)
         )
-    today = date(turn, now)
-    return PlanDocument(
-        title=turn.t(TITLE).replace("{case}", case.label),
-        subtitle=today,
-        sections=tuple(sections),
-        footer=turn.t(MADE).replace("{date}", today),
-        page=turn.t(PAGE),
-    )
+    return document(turn, TITLE, case, sections, now)
 
 
 def summary(

@@ -19,11 +19,10 @@ from bot.actions.agreements import STATUS, is_task
 from bot.actions.common import fill, forget, open_case
 from bot.actions.network import map_people, map_texts
 from bot.actions.phase_records import conversation_case
-from bot.actions.plan import MADE, PAGE, UNTIL, WHAT, WHO, attach
+from bot.actions.plan import UNTIL, WHAT, WHO, attach, document
 from bot.actions.plan_parts import (
     Refused,
     checkin_lines,
-    date,
     drop_empty_column,
     problem_plan,
     who,
@@ -112,14 +111,7 @@ def family_document(
     lines = checkin_lines(turn, checkins) + typed
     sections.append(Section(turn.t(CHECKINS), lines=lines, empty=turn.t(NO_CHECKINS)))
     sections.append(Section(turn.t(MAP), picture=picture))
-    today = date(turn, now)
-    return PlanDocument(
-        title=turn.t(TITLE).replace("{case}", case.label),
-        subtitle=today,
-        sections=tuple(sections),
-        footer=turn.t(MADE).replace("{date}", today),
-        page=turn.t(PAGE),
-    )
+    return document(turn, TITLE, case, sections, now)
 
 
 async def _refused(turn: Turn) -> Refused:

@@ -13,13 +13,13 @@ from tests.support.network import pdf_text, seed_network
 from tests.support.onboarding import onboard_user
 from tests.support.plan import (
     AGREEMENTS,
+    CHECKINS,
     CHECKINS_NL,
     OWN_NOTES,
     PEOPLE,
     REFUSED,
     TASKS,
     pages,
-    seed_checkins,
 )
 from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI
 from tests.support.telegram import Texts
@@ -42,8 +42,7 @@ async def test_both_plan_documents_arrive_through_telegram(
     user = running.user(5101)
     await onboard_user(user, txt, "Gezin R.")
     key = f"telegram:{user.user_id}"
-    await seed_network(settings.database_url, key, PEOPLE, AGREEMENTS)
-    await seed_checkins(settings.database_url, key)
+    await seed_network(settings.database_url, key, PEOPLE, AGREEMENTS, CHECKINS)
     checkins = [txt.t(CHECKIN_PLANNED).replace("{date}", day) for day in CHECKINS_NL]
 
     await user.send("/plan")

@@ -13,12 +13,6 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-from sqlalchemy import select
-
-from bot.store.db import make_engine, make_sessionmaker
-from bot.store.models import Case, Practitioner
-from bot.store.repo import Repo
-from bot.store.status import ReminderKind
 from tests.support.network import NOTED, NewAgreement, NewPerson
 
 REFUSED = ("Opa Henk", "Buurman Piet")
@@ -105,22 +99,6 @@ CHECKIN_WEEKS = (2, 6, 12)
 CHECKINS = [NOTED + timedelta(weeks=weeks) for weeks in CHECKIN_WEEKS]
 CHECKINS_NL = ("28 september 2026", "26 oktober 2026", "7 december 2026")
 CHECKINS_EN = ("28 September 2026", "26 October 2026", "7 December 2026")
-
-
-async def seed_checkins(database_url: str, key: str) -> None:
-    """The three check-ins after closing, as fase 4's "Yes, remind me" keeps them."""
-    db = make_engine(database_url)
-    try:
-        async with make_sessionmaker(db)() as session, session.begin():
-            repo = Repo(session)
-            query = select(Practitioner).where(Practitioner.external_key == key)
-            owner = (await session.execute(query)).scalar_one()
-            case = await session.get(Case, owner.active_case_id)
-            assert case is not None
-            for moment in CHECKINS:
-                await repo.add_reminder(owner, case=case, kind=ReminderKind.CHECKIN, due_at=moment)
-    finally:
-        await db.dispose()
 
 
 def pages(content: bytes) -> list[str]:
