@@ -41,12 +41,10 @@ from tests.test_phase1_4 import SKIP_LABEL, open_phase
 
 
 async def family_plan(chat: Chat, *, show: bool = False) -> bytes:
-    """/plan → "For the family" (→ leave out or show the refused people): the PDF."""
+    """/plan → "For the family" (or, to show the people the parent refused, "For the
+    family, with everyone"): the PDF."""
     await chat.send("/plan")
-    outcome = await chat.press("For the family")
-    if not outcome.attachments:
-        assert all(f"<b>{name}</b>" in chat.last.text for name in REFUSED)  # asked first
-        outcome = await chat.press("Show them, the parent wants that" if show else "Leave them out")
+    outcome = await chat.press("For the family, with everyone" if show else "For the family")
     [document] = outcome.attachments
     assert document.kind == "document" and document.content.startswith(b"%PDF")
     assert (await chat.where()).flow == "menu"
@@ -141,6 +139,9 @@ async def test_family_plan_puts_what_goes_wrong_first_and_fits_two_pages(
     chat: Chat, database_url: str
 ) -> None:
     await reference(chat, database_url)
+    await chat.send("/plan")
+    names = "<b>Opa Henk</b>, <b>Buurman Piet</b>"
+    assert chat.has(plan_family.REFUSED_NOTE, names=names)  # the default said first
     content = await family_plan(chat)
     text = pdf_text(content)
 
@@ -170,6 +171,7 @@ async def test_family_plan_puts_what_goes_wrong_first_and_fits_two_pages(
         assert marker not in text, marker
     for name in REFUSED:
         assert name not in text, name
+    assert chat.t(plan.WORKING_NOTES) not in text
     assert "Moeder neemt de telefoon niet op" not in text  # the plan naming Buurman Piet
     assert chat.t(plan_family.LEFT_OUT, names="Opa Henk, Buurman Piet") in chat.last.text
 
@@ -193,6 +195,8 @@ async def test_without_refused_people_the_family_plan_comes_at_once(
     await onboard(chat, "Gezin K.")
     await seed_network(database_url, chat.who.key, PEOPLE[:1], TASKS[:1])
     await chat.send("/plan")
+    assert not chat_has(chat, "For the family, with everyone")  # no one to show or hide
+    assert chat.t(plan_family.REFUSED_NOTE).split(":")[0] not in chat.last.text
     outcome = await chat.press("For the family")
     [document] = outcome.attachments
     assert document.filename == plan_family.FAMILY_FILES["nl"] == "netwerkplan.pdf"
@@ -216,8 +220,7 @@ async def test_english_family_plan_is_english_throughout(engine: Turns, database
         [*(a for a in AGREEMENTS if a.kind != "problem_plan"), wrong],
     )
     await chat.send("/plan")
-    await chat.press("For the family")
-    [document] = (await chat.press("Leave them out")).attachments
+    [document] = (await chat.press("For the family")).attachments
     assert document.filename == "network-plan.pdf"
     text = pdf_text(document.content)
     for english in (
@@ -254,6 +257,7 @@ async def test_working_notes_hold_everything_and_say_a_shared_date_once(
     await reference(chat, database_url)
     content = await working_notes(chat)
     text = pdf_text(content)
+    assert chat.t(plan.WORKING_NOTES) in text
     for agreement in AGREEMENTS:
         assert agreement.text in text, agreement.text
     for person in PEOPLE:

@@ -49,6 +49,8 @@ WHAT, WHO, UNTIL = N_("What"), N_("Who"), N_("Until when")
 STATE, NOTED = N_("Status"), N_("Noted on")
 APPROACHED_ON = N_("approached on {date}")
 NO_AGREEMENTS = N_("Nothing agreed in this phase yet.")
+WORKING_NOTES = N_("Working notes")
+"""Under the title, before the date: the family's copy is the other document."""
 SPECIAL = (
     ("problem_plan", N_("When a problem comes up")),
     ("expectation", N_("Expectations")),
@@ -143,14 +145,21 @@ def _agreement_section(
 
 
 def document(
-    turn: Turn, title: str, case: Case, sections: Sequence[Section], now: datetime
+    turn: Turn,
+    title: str,
+    case: Case,
+    sections: Sequence[Section],
+    now: datetime,
+    *,
+    which: str | None = None,
 ) -> PlanDocument:
-    """A plan with `title` (a msgid with `{case}`), dated today, with the footer both
-    documents share: made together with the parents, page n of m."""
+    """A plan with `title` (a msgid with `{case}`), dated today (after `which` document
+    it is, a msgid, if given), with the footer both documents share: made together with
+    the parents, page n of m."""
     today = date(turn, now)
     return PlanDocument(
         title=turn.t(title).replace("{case}", case.label),
-        subtitle=today,
+        subtitle=f"{turn.t(which)} · {today}" if which else today,
         sections=tuple(sections),
         footer=turn.t(MADE).replace("{date}", today),
         page=turn.t(PAGE),
@@ -191,7 +200,7 @@ def plan_document(
         sections.append(
             _agreement_section(turn, turn.t(title), found, NOTHING, kind=False, lines=planned)
         )
-    return document(turn, TITLE, case, sections, now)
+    return document(turn, TITLE, case, sections, now, which=WORKING_NOTES)
 
 
 def summary(

@@ -52,6 +52,10 @@ EXPECT = N_("What we expect of each other")
 CHECKINS = N_("Check-ins")
 NO_CHECKINS = N_("No check-ins planned yet.")
 MAP = N_("Our network")
+REFUSED_NOTE = N_(
+    "The parent does not want these people contacted: {names}. The plan for the family "
+    "leaves them out, unless the parent wants them in it."
+)
 LEFT_OUT = N_("Left out of this plan, as the parent wished: {names}.")
 
 TASK_KINDS = frozenset({"agreement", "approach", "responsibility", "follow_up"})
@@ -121,14 +125,19 @@ async def _refused(turn: Turn) -> Refused:
 
 @registry.guard("has_refused_people")
 async def has_refused_people(turn: Turn) -> bool:
-    """Someone on the map is not to be contacted: ask whether the family's copy shows them."""
+    """Someone on the map is not to be contacted: offer a family's copy that shows them."""
     return bool((await _refused(turn)).people)
 
 
 @registry.view("refused_people")
 async def refused_people(turn: Turn) -> dict[str, str]:
-    """`{refused}`: the names of the people the parent does not want contacted."""
-    return {"refused": ", ".join(f"<b>{escape(n)}</b>" for n in (await _refused(turn)).names())}
+    """`{refused}`: a paragraph naming the people the parent does not want contacted, and
+    that the family's copy leaves them out unless asked otherwise; "" without them."""
+    names = (await _refused(turn)).names()
+    if not names:
+        return {"refused": ""}
+    listed = ", ".join(f"<b>{escape(name)}</b>" for name in names)
+    return {"refused": "\n\n" + fill(turn, REFUSED_NOTE, names=listed)}
 
 
 @registry.action("send_family_plan")
