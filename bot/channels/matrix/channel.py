@@ -97,6 +97,8 @@ class MatrixChannel:
         stays true: it spares a read before and a write after most turns (`make bench`)."""
         self._latest: dict[str, str] = {}
         """Per practitioner, the room recorded as the one they wrote from last."""
+        self._chains: dict[str, asyncio.Task[None]] = {}
+        """Per room, the last of its syncs' events being applied (`dispatch`)."""
 
     async def known(self, room_id: str) -> rooms.Room | None:
         if room_id not in self._rooms:
@@ -126,17 +128,45 @@ class MatrixChannel:
 
     # --- one sync ------------------------------------------------------------------------
 
-    async def apply(self, response: SyncResponse) -> None:
-        """Every invite and every room's new events, rooms side by side and each room's
-        events in order; returns once all are applied and answered, so the caller may
-        then move the sync position past them."""
-        await self.apply_invites(response)
-        await asyncio.gather(
+    def dispatch(self, response: SyncResponse) -> asyncio.Future[list[None]]:
+        """Start applying every room's new events of one sync: rooms side by side, each
+        room's events in order and after that room's events of earlier syncs. Returns at
+        once, with a future that is done when all of this sync's events are applied and
+        answered, so the caller may then move the sync position past them, and meanwhile
+        already sync again: a message in one room never waits for another room's answers,
+        nor for the homeserver to hand out the next batch."""
+        return asyncio.gather(
             *(
-                self.on_room_events(room_id, info.timeline.events)
+                self._chained(room_id, info.timeline.events)
                 for room_id, info in response.rooms.join.items()
             )
         )
+
+    def _chained(self, room_id: str, events: Sequence[Any]) -> asyncio.Task[None]:
+        previous = self._chains.get(room_id)
+        task = asyncio.create_task(self._after(previous, room_id, events), name="matrix-room")
+        self._chains[room_id] = task
+        task.add_done_callback(lambda done: self._unchain(room_id, done))
+        return task
+
+    async def _after(
+        self, previous: asyncio.Task[None] | None, room_id: str, events: Sequence[Any]
+    ) -> None:
+        if previous is not None:
+            await asyncio.wait({previous})  # its failure was logged there
+        await self.on_room_events(room_id, events)
+
+    def _unchain(self, room_id: str, done: asyncio.Task[None]) -> None:
+        if self._chains.get(room_id) is done:
+            del self._chains[room_id]
+
+    async def close(self) -> None:
+        """Stop what is still being applied (a stop, a lost lease): its sync position was
+        not stored, so those events come again to whichever process syncs next."""
+        chains = list(self._chains.values())
+        for task in chains:
+            task.cancel()
+        await asyncio.gather(*chains, return_exceptions=True)
 
     async def apply_invites(self, response: SyncResponse) -> None:
         me = self.client.user_id
