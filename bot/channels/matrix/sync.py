@@ -24,8 +24,9 @@ import os
 import socket
 from collections import deque
 from datetime import timedelta
+from typing import Any
 
-from nio import AsyncClient, SyncResponse
+from nio import AsyncClient, SyncResponse, UploadFilterResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.matrix.channel import MatrixChannel
@@ -65,10 +66,22 @@ def holder_name() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}"
 
 
-def sync_filter(bot_id: str) -> dict[str, object]:
+def sync_filter(bot_id: str) -> dict[str, Any]:
     """Room timelines of up to `TIMELINE_LIMIT` events, without the bot's own (its replies
     and reactions would otherwise take most of the room)."""
     return {"room": {"timeline": {"limit": TIMELINE_LIMIT, "not_senders": [bot_id]}}}
+
+
+async def uploaded_filter(client: AsyncClient) -> str | dict[str, object]:
+    """The sync filter stored on the homeserver, named by its id in every sync: given
+    inline, the homeserver parses and validates it again at each sync (one per message
+    now). Inline when the upload fails."""
+    wanted = sync_filter(client.user_id)
+    response = await client.upload_filter(room=wanted["room"])
+    if isinstance(response, UploadFilterResponse):
+        return str(response.filter_id)
+    log.warning("matrix: the sync filter was not stored (%s)", type(response).__name__)
+    return wanted
 
 
 class MatrixService:
@@ -155,7 +168,7 @@ class MatrixService:
         since = await stored.value(self.sessions, SINCE_KEY)
         first = True
         failures = 0
-        wanted = sync_filter(client.user_id)
+        wanted = await uploaded_filter(client)
         while True:
             await positions.room()
             try:
