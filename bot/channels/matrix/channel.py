@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 
 DIRECT = 2
 """Members of a direct chat: the practitioner and the bot."""
-QUIET_WAIT = 1.0
+QUIET_WAIT = 0.25
 """Seconds a keycap waits at most for the replies on their way to be posted."""
 _KEYCAPS: ContextVar[list[asyncio.Task[None]] | None] = ContextVar("keycaps", default=None)
 """The keycap tasks a room's events left (`MatrixChannel._after`), for the sync position."""
@@ -141,7 +141,7 @@ class MatrixChannel:
 
     # --- one sync ------------------------------------------------------------------------
 
-    def dispatch(self, response: SyncResponse) -> asyncio.Future[list[None]]:
+    def dispatch(self, response: SyncResponse) -> asyncio.Future[list[Any]]:
         """Start applying every room's new events of one sync: rooms side by side, each
         room's events in order and after that room's events of earlier syncs. Returns at
         once, with a future that is done when all of this sync's events are applied and
@@ -152,7 +152,8 @@ class MatrixChannel:
             *(
                 self._answered(self._chained(room_id, info.timeline.events))
                 for room_id, info in response.rooms.join.items()
-            )
+            ),
+            return_exceptions=True,  # cancelled at a stop: nothing to report
         )
 
     def _chained(
@@ -363,15 +364,18 @@ class MatrixChannel:
         """The keycaps 1️⃣ … under a question, in order. They are a convenience beside the
         numbers, which work as soon as the question is remembered, so they go out after
         it and after any reply still on its way: a reply to another practitioner is never
-        queued at the homeserver behind a row of reactions. The sync position waits for
-        them all the same; after a crash before they are out, the event comes again and
-        its answer and keycaps are sent again with the same transaction ids (the
-        homeserver posts none twice). A keycap that fails is logged and left out."""
+        queued at the homeserver behind a row of reactions, and the keycaps of a question
+        answered meanwhile are left out. The sync position waits for them all the same;
+        after a crash before they are out, the event comes again and its answer and
+        keycaps are sent again with the same transaction ids (the homeserver posts none
+        twice). A keycap that fails is logged and left out."""
         try:
             async with self._keycaps.setdefault(room_id, asyncio.Lock()):
                 for number, keycap in enumerate(KEYCAPS[:count], start=1):
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._quiet.wait(), QUIET_WAIT)
+                    if not self.current(room_id, question):
+                        return  # answered already: a tap on it would only be refused
                     reaction = {
                         "m.relates_to": {
                             "rel_type": "m.annotation",
@@ -384,6 +388,12 @@ class MatrixChannel:
                     )
         except Exception as error:
             self.log_failure(error)
+
+    def current(self, room_id: str, question: str) -> bool:
+        """Whether `question` is still the one the room's numbers answer (as far as this
+        process knows: a room it has no row for yet counts as current)."""
+        known = self._rooms.get(room_id)
+        return known is None or (known.question is not None and known.question.event_id == question)
 
     async def send(
         self, room_id: str, content: dict[str, Any], tx_id: str | None, kind: str = "m.room.message"

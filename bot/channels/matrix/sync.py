@@ -50,7 +50,7 @@ this many of a room's newest events (a "limited" timeline) and skips older ones;
 practitioner would have to send more than this to the stopped bot for any to be lost."""
 RETRY_AFTER = (1.0, 2.0, 5.0, 10.0, 30.0)
 """Seconds between tries while the homeserver cannot be reached."""
-PIPELINE = 16
+PIPELINE = 64
 """Sync responses whose events may be being applied at once: the loop syncs again while a
 response's answers are still going out, up to this many behind."""
 RESTART_AFTER = 10.0
@@ -220,14 +220,14 @@ class Positions:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], client: AsyncClient) -> None:
         self.sessions = sessions
         self.client = client
-        self.pending: deque[tuple[int, asyncio.Future[list[None]], str]] = deque()
+        self.pending: deque[tuple[int, asyncio.Future[list[Any]], str]] = deque()
         self.added = 0
         self.kept = 0
         """How many positions were handed out, and the number of the last one stored."""
         self.changed = asyncio.Event()
         self.keys = asyncio.Lock()
 
-    def add(self, applied: asyncio.Future[list[None]], position: str) -> int:
+    def add(self, applied: asyncio.Future[list[Any]], position: str) -> int:
         self.added += 1
         self.pending.append((self.added, applied, position))
         self.changed.set()
