@@ -278,6 +278,85 @@ async def test_kill_9_after_applying_and_before_moving_the_sync_position(
 
 
 @pytest.mark.slow
+async def test_a_held_answer_stops_neither_another_chat_nor_keeps_its_event_past_a_kill(
+    start_bot: Callable[[str], MatrixBotProcess],
+    element: User,
+    proxy: MatrixProxy,
+    settings: Settings,
+) -> None:
+    """The bot syncs again while a response's answers are still going out: one chat's
+    answer held at the homeserver's door (its turn committed) stops neither the next
+    syncs nor another practitioner's answers. The stored position stays before the held
+    event all the same: killed then, the restarted bot gets it again and answers it,
+    and the other chat gets nothing twice."""
+    txt = texts(settings)
+    step = {name: plain(txt.first_line("onboarding", name)) for name in ONBOARDING}
+    bot = await running(start_bot("1"))
+    bot_id = bot.env["MATRIX_USER_ID"]
+    anna = await chat_with(element, bot_id)
+    bert = await chat_with(element, bot_id)
+
+    hold = proxy.hold(answering("-0"), forward=False)
+    await anna.say("!start")
+    await hold.wait()
+    # Anna's welcome waits at the door; Bert, who writes after her, is answered.
+    assert step["welcome"] in (await bert.answer("!start")).body
+    privacy = await bert.answer("1")
+    assert step["privacy"] in privacy.body
+    await bert._until(lambda: (privacy.event_id, KEYCAP_1) in bert.reactions, "a keycap")
+    await bot.kill()
+    proxy.release()
+    assert anna.seen == []
+
+    await running(start_bot("2"))
+    # Anna's "!start" came again: her welcome, with its keycap, and her chat goes on.
+    welcome = await anna.wait_for(lambda s: step["welcome"] in s.body)
+    await anna._until(lambda: (welcome.event_id, KEYCAP_1) in anna.reactions, "a keycap")
+    assert step["privacy"] in (await anna.answer("1")).body
+    help_text = await bert.answer("hulp")  # a repeat of Bert's answers would precede it
+    assert_answers(anna, step["welcome"], step["privacy"])
+    assert_answers(bert, step["welcome"], step["privacy"], help_text.body)
+    for els in (anna, bert):
+        assert_readable(els, txt)
+        assert_keycaps_once(els)
+
+
+@pytest.mark.slow
+async def test_kill_9_between_an_answer_and_its_keycaps_leaves_a_working_chat(
+    start_bot: Callable[[str], MatrixBotProcess],
+    element: User,
+    proxy: MatrixProxy,
+    settings: Settings,
+) -> None:
+    """The keycaps go out after the answer, off its path: killed with the answer posted
+    and its question remembered but no keycap at the homeserver, the restarted bot sends
+    the keycap (once, under the same answer, not a second answer), and the chat goes on
+    by number as by tap."""
+    txt = texts(settings)
+    step = {name: plain(txt.first_line("onboarding", name)) for name in ONBOARDING}
+    bot = await running(start_bot("1"))
+    els = await chat_with(element, bot.env["MATRIX_USER_ID"])
+    hold = proxy.hold(answering("-0-r1"), forward=False)
+    await els.say("!start")
+    await hold.wait()
+    welcome = await els.wait_for(lambda s: step["welcome"] in s.body)
+    await bot.kill()
+    proxy.release()
+    assert els.reactions == []
+
+    await running(start_bot("2"))
+    await els._until(lambda: (welcome.event_id, KEYCAP_1) in els.reactions, "the keycap")
+    privacy = await els.answer("1")
+    assert step["privacy"] in privacy.body
+    await els._until(lambda: (privacy.event_id, KEYCAP_1) in els.reactions, "a keycap")
+    await els.react(privacy.event_id, KEYCAP_1)
+    first_case = await els.wait_for(lambda s: step["first_case"] in s.body)
+    assert_answers(els, step["welcome"], step["privacy"], first_case.body)
+    assert_readable(els, txt)
+    assert_keycaps_once(els)
+
+
+@pytest.mark.slow
 async def test_a_second_process_waits_and_takes_over_after_kill_9(
     start_bot: Callable[[str], MatrixBotProcess],
     element: User,

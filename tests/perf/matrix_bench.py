@@ -7,9 +7,14 @@ beside the smallest matrix-nio bot that answers in the same kind of room.
     python -m tests.perf.bench --channel matrix --profile /tmp/matrix.txt   # py-spy stacks
 
 The bench starts Synapse (tests/support/synapse.py: 127.0.0.1, a free port, SQLite,
-bcrypt_rounds 4, no rate limits) and stops it by its pid at the end. Each bot runs as its
-own process: Netwerkcoach as `python -m bot run` with MATRIX_* settings (SQLite in a
-temporary folder unless `--database-url`), the baseline as
+bcrypt_rounds 4, no rate limits) and stops it by its pid at the end. Its folder, and so
+its SQLite database, is in memory (/dev/shm) where there is one: Synapse on SQLite has one
+database connection, and every event it stores waits for a commit to reach the disk, so
+on a disk shared with other work the figures measured that disk more than either bot.
+Both bots run against this one Synapse; the bots' own files stay on disk
+(`--synapse-on-disk` puts Synapse's there too). Each bot runs as its own process:
+Netwerkcoach as `python -m bot run` with MATRIX_* settings (SQLite in a temporary folder
+unless `--database-url`), the baseline as
 tests/perf/baselines/matrix_echo_bot.py. The practitioners are matrix-nio clients in this
 process (tests/support/element.py), each with its own device, in an encrypted direct chat
 with the bot, as Element makes it; each bot gets practitioners of its own.
@@ -84,6 +89,8 @@ POLL_MS = 30_000
 """The practitioners' long poll: idle clients wait at Synapse instead of asking again."""
 
 TARGETS = {"cpu_ratio_vs_echo": 1.5, "paced_p99_ms": 300.0}
+MEMORY = "/dev/shm" if Path("/dev/shm").is_dir() else None
+"""Where Synapse's folder goes: in memory when the system has it (see the docstring)."""
 
 
 # --- what a practitioner says -------------------------------------------------------------
@@ -410,6 +417,7 @@ class Options:
     database_url: str | None
     baselines: bool
     profile: Path | None
+    synapse_on_disk: bool = False
 
 
 async def practitioners(
@@ -506,7 +514,9 @@ async def run(opts: Options) -> dict[str, Any]:
     if opts.database_url and not is_sqlite(opts.database_url):
         await ensure_postgres_database(opts.database_url)
     work = Path(tempfile.mkdtemp(prefix="netwerkcoach-mbench-"))
-    synapse = await asyncio.to_thread(Synapse.start, work / "synapse")
+    memory = None if opts.synapse_on_disk else MEMORY
+    homeserver = Path(tempfile.mkdtemp(prefix="netwerkcoach-mbench-synapse-", dir=memory))
+    synapse = await asyncio.to_thread(Synapse.start, homeserver)
     try:
         settings = Settings(_env_file=None, DATABASE_URL="sqlite://")  # type: ignore[call-arg]
         script = Script(Texts(*load_content(settings)))
@@ -526,6 +536,7 @@ async def run(opts: Options) -> dict[str, Any]:
     finally:
         await asyncio.to_thread(synapse.stop)
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(homeserver, ignore_errors=True)
 
 
 # --- output -------------------------------------------------------------------------------------
@@ -623,6 +634,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--channel", choices=("matrix",), default="matrix")
     parser.add_argument("--rate", type=float, default=5.0, help="paced: messages/s, all users")
     parser.add_argument("--smoke", action="store_true", help="2 users, 2 s windows")
+    parser.add_argument(
+        "--synapse-on-disk", action="store_true", help="Synapse's folder on disk, not /dev/shm"
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         args.users, args.warmup, args.duration = 2, 0.5, 2.0
@@ -636,6 +650,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         database_url=args.database_url,
         baselines=not args.no_baselines,
         profile=args.profile,
+        synapse_on_disk=args.synapse_on_disk,
     )
 
 

@@ -9,10 +9,12 @@ number the choices and react with keycaps, and never log what people wrote.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import traceback
 from collections.abc import Sequence
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 from nio import (
@@ -54,6 +56,10 @@ log = logging.getLogger(__name__)
 
 DIRECT = 2
 """Members of a direct chat: the practitioner and the bot."""
+QUIET_WAIT = 0.25
+"""Seconds a keycap waits at most for the replies on their way to be posted."""
+_KEYCAPS: ContextVar[list[asyncio.Task[None]] | None] = ContextVar("keycaps", default=None)
+"""The keycap tasks a room's events left (`MatrixChannel._after`), for the sync position."""
 
 
 class SendError(NetwerkcoachError):
@@ -97,6 +103,15 @@ class MatrixChannel:
         stays true: it spares a read before and a write after most turns (`make bench`)."""
         self._latest: dict[str, str] = {}
         """Per practitioner, the room recorded as the one they wrote from last."""
+        self._chains: dict[str, asyncio.Task[list[asyncio.Task[None]]]] = {}
+        """Per room, the last of its syncs' events being applied (`dispatch`)."""
+        self._keycaps: dict[str, asyncio.Lock] = {}
+        """Per room, one reaction at a time, questions in the order they were asked."""
+        self._replying = 0
+        self._quiet = asyncio.Event()
+        self._quiet.set()
+        """Set while no reply is on its way to the homeserver: keycaps wait for it."""
+        self._background: set[asyncio.Task[None]] = set()
 
     async def known(self, room_id: str) -> rooms.Room | None:
         if room_id not in self._rooms:
@@ -126,17 +141,59 @@ class MatrixChannel:
 
     # --- one sync ------------------------------------------------------------------------
 
-    async def apply(self, response: SyncResponse) -> None:
-        """Every invite and every room's new events, rooms side by side and each room's
-        events in order; returns once all are applied and answered, so the caller may
-        then move the sync position past them."""
-        await self.apply_invites(response)
-        await asyncio.gather(
+    def dispatch(self, response: SyncResponse) -> asyncio.Future[list[Any]]:
+        """Start applying every room's new events of one sync: rooms side by side, each
+        room's events in order and after that room's events of earlier syncs. Returns at
+        once, with a future that is done when all of this sync's events are applied and
+        answered, keycaps included, so the caller may then move the sync position past
+        them, and meanwhile already sync again: a message in one room never waits for
+        another room's answers, nor for the homeserver to hand out the next batch."""
+        return asyncio.gather(
             *(
-                self.on_room_events(room_id, info.timeline.events)
+                self._answered(self._chained(room_id, info.timeline.events))
                 for room_id, info in response.rooms.join.items()
-            )
+            ),
+            return_exceptions=True,  # cancelled at a stop: nothing to report
         )
+
+    def _chained(
+        self, room_id: str, events: Sequence[Any]
+    ) -> asyncio.Task[list[asyncio.Task[None]]]:
+        previous = self._chains.get(room_id)
+        task = asyncio.create_task(self._after(previous, room_id, events), name="matrix-room")
+        self._chains[room_id] = task
+        task.add_done_callback(lambda done: self._unchain(room_id, done))
+        return task
+
+    async def _after(
+        self, previous: asyncio.Task[Any] | None, room_id: str, events: Sequence[Any]
+    ) -> list[asyncio.Task[None]]:
+        """The room's events, once its earlier ones are done; returns the keycaps they
+        left to send (the room's next events need not wait for those)."""
+        if previous is not None:
+            await asyncio.wait({previous})  # its failure was logged there
+        keycaps: list[asyncio.Task[None]] = []
+        _KEYCAPS.set(keycaps)  # this task's own context: only its questions land here
+        await self.on_room_events(room_id, events)
+        return keycaps
+
+    @staticmethod
+    async def _answered(chain: asyncio.Task[list[asyncio.Task[None]]]) -> None:
+        keycaps = await chain
+        if keycaps:
+            await asyncio.wait(keycaps)
+
+    def _unchain(self, room_id: str, done: asyncio.Task[Any]) -> None:
+        if self._chains.get(room_id) is done:
+            del self._chains[room_id]
+
+    async def close(self) -> None:
+        """Stop what is still being applied (a stop, a lost lease): its sync position was
+        not stored, so those events come again to whichever process syncs next."""
+        tasks: list[asyncio.Task[Any]] = [*self._chains.values(), *self._background]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def apply_invites(self, response: SyncResponse) -> None:
         me = self.client.user_id
@@ -296,18 +353,65 @@ class MatrixChannel:
         if room_id not in self._rooms or self._rooms[room_id] is not None:
             self._rooms[room_id] = await rooms.ask(self.turns.sessions, room_id, question)
         if choices and len(choices) <= len(KEYCAPS):
-            for number, keycap in enumerate(KEYCAPS[: len(choices)], start=1):
-                reaction = {
-                    "m.relates_to": {"rel_type": "m.annotation", "event_id": sent, "key": keycap}
-                }
-                await self.send(
-                    room_id, reaction, f"{tx_id}-r{number}" if tx_id else None, "m.reaction"
-                )
+            keycaps = asyncio.create_task(self.react(room_id, sent, len(choices), tx_id))
+            self._background.add(keycaps)
+            keycaps.add_done_callback(self._background.discard)
+            pending = _KEYCAPS.get()
+            if pending is not None:
+                pending.append(keycaps)
+
+    async def react(self, room_id: str, question: str, count: int, tx_id: str | None) -> None:
+        """The keycaps 1️⃣ … under a question, in order. They are a convenience beside the
+        numbers, which work as soon as the question is remembered, so they go out after
+        it and after any reply still on its way: a reply to another practitioner is never
+        queued at the homeserver behind a row of reactions, and the keycaps of a question
+        answered meanwhile are left out. The sync position waits for them all the same;
+        after a crash before they are out, the event comes again and its answer and
+        keycaps are sent again with the same transaction ids (the homeserver posts none
+        twice). A keycap that fails is logged and left out."""
+        try:
+            async with self._keycaps.setdefault(room_id, asyncio.Lock()):
+                for number, keycap in enumerate(KEYCAPS[:count], start=1):
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._quiet.wait(), QUIET_WAIT)
+                    if not self.current(room_id, question):
+                        return  # answered already: a tap on it would only be refused
+                    reaction = {
+                        "m.relates_to": {
+                            "rel_type": "m.annotation",
+                            "event_id": question,
+                            "key": keycap,
+                        }
+                    }
+                    await self.post(
+                        room_id, reaction, f"{tx_id}-r{number}" if tx_id else None, "m.reaction"
+                    )
+        except Exception as error:
+            self.log_failure(error)
+
+    def current(self, room_id: str, question: str) -> bool:
+        """Whether `question` is still the one the room's numbers answer (as far as this
+        process knows: a room it has no row for yet counts as current)."""
+        known = self._rooms.get(room_id)
+        return known is None or (known.question is not None and known.question.event_id == question)
 
     async def send(
         self, room_id: str, content: dict[str, Any], tx_id: str | None, kind: str = "m.room.message"
     ) -> str:
-        """Post one event (encrypted in an encrypted room); returns its event id."""
+        """Post one message (encrypted in an encrypted room); returns its event id. While
+        it is on its way, keycaps wait (`react`)."""
+        self._replying += 1
+        self._quiet.clear()
+        try:
+            return await self.post(room_id, content, tx_id, kind)
+        finally:
+            self._replying -= 1
+            if not self._replying:
+                self._quiet.set()
+
+    async def post(
+        self, room_id: str, content: dict[str, Any], tx_id: str | None, kind: str
+    ) -> str:
         response = await self.client.room_send(
             room_id, kind, content, tx_id=tx_id, ignore_unverified_devices=True
         )

@@ -22,9 +22,12 @@ import contextlib
 import logging
 import os
 import socket
+from collections import deque
 from datetime import timedelta
+from typing import Any
 
-from nio import AsyncClient, SyncResponse
+from nio import AsyncClient, SyncResponse, UploadFilterResponse
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.matrix.channel import MatrixChannel
 from bot.channels.matrix.client import open_client
@@ -47,6 +50,9 @@ this many of a room's newest events (a "limited" timeline) and skips older ones;
 practitioner would have to send more than this to the stopped bot for any to be lost."""
 RETRY_AFTER = (1.0, 2.0, 5.0, 10.0, 30.0)
 """Seconds between tries while the homeserver cannot be reached."""
+PIPELINE = 64
+"""Sync responses whose events may be being applied at once: the loop syncs again while a
+response's answers are still going out, up to this many behind."""
 RESTART_AFTER = 10.0
 """Seconds before the channel starts again after a failure (the database away, a bug)."""
 
@@ -60,10 +66,22 @@ def holder_name() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}"
 
 
-def sync_filter(bot_id: str) -> dict[str, object]:
+def sync_filter(bot_id: str) -> dict[str, Any]:
     """Room timelines of up to `TIMELINE_LIMIT` events, without the bot's own (its replies
     and reactions would otherwise take most of the room)."""
     return {"room": {"timeline": {"limit": TIMELINE_LIMIT, "not_senders": [bot_id]}}}
+
+
+async def uploaded_filter(client: AsyncClient) -> str | dict[str, object]:
+    """The sync filter stored on the homeserver, named by its id in every sync: given
+    inline, the homeserver parses and validates it again at each sync (one per message
+    now). Inline when the upload fails."""
+    wanted = sync_filter(client.user_id)
+    response = await client.upload_filter(room=wanted["room"])
+    if isinstance(response, UploadFilterResponse):
+        return str(response.filter_id)
+    log.warning("matrix: the sync filter was not stored (%s)", type(response).__name__)
+    return wanted
 
 
 class MatrixService:
@@ -114,19 +132,24 @@ class MatrixService:
         client = await open_client(self.turns.settings, self.sessions)
         hide(client.access_token)
         channel = MatrixChannel(client, self.turns)
-        syncing = asyncio.create_task(self.sync_forever(client, channel), name="matrix-sync")
-        renewing = asyncio.create_task(self.keep_lease(), name="matrix-lease")
+        positions = Positions(self.sessions, client)
+        tasks = {
+            asyncio.create_task(self.sync_forever(client, channel, positions), name="matrix-sync"),
+            asyncio.create_task(positions.keep_forever(), name="matrix-position"),
+            asyncio.create_task(self.keep_lease(), name="matrix-lease"),
+        }
         try:
-            done, _ = await asyncio.wait({syncing, renewing}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 task.result()  # a lost lease or a failure surfaces here
         finally:
             self.ready.clear()
             self.channel = None
-            for task in (syncing, renewing):
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await channel.close()
             await client.close()
             with contextlib.suppress(Exception):
                 await leases.release(self.sessions, LEASE, self.holder)
@@ -137,12 +160,17 @@ class MatrixService:
             if not await leases.take(self.sessions, LEASE, self.holder, self.period):
                 raise LeaseLost
 
-    async def sync_forever(self, client: AsyncClient, channel: MatrixChannel) -> None:
+    async def sync_forever(
+        self, client: AsyncClient, channel: MatrixChannel, positions: Positions
+    ) -> None:
+        """Sync again as soon as a response is handed to the channel; `positions` stores
+        each response's position once it and every earlier one is applied."""
         since = await stored.value(self.sessions, SINCE_KEY)
         first = True
         failures = 0
-        wanted = sync_filter(client.user_id)
+        wanted = await uploaded_filter(client)
         while True:
+            await positions.room()
             try:
                 # The first sync of a process asks for the full state of every room, so the
                 # client knows members and encryption again; with `since`, only new events.
@@ -167,21 +195,77 @@ class MatrixService:
             failures = 0
             # Keys first: a device the practitioner added in this sync gets the room key
             # of the replies below.
-            await share_keys(client)
-            if since is not None:
-                await channel.apply(response)
-            else:
-                # The very first sync: what is in the rooms' history was written before
-                # the bot ran, so only the invites waiting for it are answered.
-                await channel.apply_invites(response)
-            await share_keys(client)
-            await stored.keep(self.sessions, SINCE_KEY, response.next_batch)
+            await positions.share_keys()
+            await channel.apply_invites(response)
+            # The very first sync (no position yet): what is in the rooms' history was
+            # written before the bot ran, so only the invites waiting for it are answered.
+            applied = channel.dispatch(response) if since is not None else asyncio.gather()
+            number = positions.add(applied, response.next_batch)
             since = response.next_batch
             if first:
+                await positions.stored(number)
                 first = False
                 self.channel = channel
                 self.ready.set()
                 log.info("matrix bot ready (syncing)")
+
+
+class Positions:
+    """The sync positions handed out, in order, each with the future of its events being
+    applied. The stored position moves to the newest one whose events, and all earlier
+    ones', are applied and answered (several at once when they finish together); a crash
+    before that gives the events again, and their applied ids and fixed transaction ids
+    keep them from being done twice. At most `PIPELINE` responses are in flight."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], client: AsyncClient) -> None:
+        self.sessions = sessions
+        self.client = client
+        self.pending: deque[tuple[int, asyncio.Future[list[Any]], str]] = deque()
+        self.added = 0
+        self.kept = 0
+        """How many positions were handed out, and the number of the last one stored."""
+        self.changed = asyncio.Event()
+        self.keys = asyncio.Lock()
+
+    def add(self, applied: asyncio.Future[list[Any]], position: str) -> int:
+        self.added += 1
+        self.pending.append((self.added, applied, position))
+        self.changed.set()
+        return self.added
+
+    async def room(self) -> None:
+        """Wait while `PIPELINE` responses are still being applied."""
+        while len(self.pending) >= PIPELINE:
+            await self._change()
+
+    async def stored(self, number: int) -> None:
+        """Wait until the position `add` numbered so (or a later one) is stored."""
+        while self.kept < number:
+            await self._change()
+
+    async def _change(self) -> None:
+        # No await between a caller's check and this clear: no change is missed.
+        self.changed.clear()
+        await self.changed.wait()
+
+    async def share_keys(self) -> None:
+        async with self.keys:
+            await share_keys(self.client)
+
+    async def keep_forever(self) -> None:
+        while True:
+            while not self.pending:
+                await self._change()
+            await asyncio.wait({self.pending[0][1]})
+            number, _, position = self.pending.popleft()
+            while self.pending and self.pending[0][1].done():
+                number, _, position = self.pending.popleft()
+            # What the answers left to send between devices (nio's `sync_forever` does
+            # this after each sync's callbacks), then the position.
+            await self.share_keys()
+            await stored.keep(self.sessions, SINCE_KEY, position)
+            self.kept = number
+            self.changed.set()
 
 
 async def share_keys(client: AsyncClient) -> None:
