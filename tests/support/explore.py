@@ -83,8 +83,16 @@ def plan(flow: Flow, start: str, wanted: set[str], failed: set[tuple[str, Edge]]
 
 
 class Explorer:
-    def __init__(self, flows: FlowSet, engine: Callable[[], Turns], on_step: OnStep) -> None:
+    def __init__(
+        self,
+        flows: FlowSet,
+        engine: Callable[[], Turns],
+        on_step: OnStep,
+        language: str = "nl",
+    ) -> None:
         self.flows = flows
+        self.language = language
+        """The language the explorer's practitioners' apps report (so: speak)."""
         self.engine = engine
         """The current engine: `on_step` may replace it (a restart) between two moves."""
         self.on_step = on_step
@@ -261,4 +269,4 @@ class Explorer:
             return case.label if case is not None and case.status == "open" else None
 
     def _new_chat(self) -> Chat:
-        return Chat(self.engine(), Identity(f"explore:{next(self._numbers)}", "nl"))
+        return Chat(self.engine(), Identity(f"explore:{next(self._numbers)}", self.language))
