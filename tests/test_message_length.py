@@ -27,7 +27,6 @@ TOO_LONG_TODAY = {
         for language in ("nl", "en")
         for flow, step in (
             ("afspraken", "list"),
-            ("fase4", "intro"),
             ("hulp", "info"),
             ("privacy", "info"),
             ("tips", "phase1"),
