@@ -25,7 +25,8 @@ async def test_either_name_works_in_either_language(engine: Turns) -> None:
         for a, b in (("help", "hulp"), ("prepare", "voorbereiden"), ("families", "gezin")):
             first = (await chat.command(a)).replies[-1].text
             second = (await chat.command(b)).replies[-1].text
-            assert first == second
+            # The same step; its tips, seen in full once for this family, are short now.
+            assert first.split("💡")[0] == second.split("💡")[0]
             assert (await chat.where()).flow != "menu" or a == "menu"
 
 

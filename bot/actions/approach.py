@@ -205,8 +205,9 @@ def _markers(person: str) -> re.Pattern[str]:
 
 def read_tasks(text: str, person: str) -> dict[str, str]:
     """The three tasks from one message such as "ouder: vraagt oma eerst  oma: zegt het
-    als het niet lukt  ik: bel oma", by the "who:" each part starts with. Parts without one (separated by
-    ";") take the first of the parent, the person and you that has none yet."""
+    als het niet lukt  ik: bel oma", by the "who:" each part starts with. Parts without
+    one (separated by ";") take the first of the parent, the person and you that has
+    none yet."""
     found: dict[str, list[str]] = {key: [] for key, _ in TASKS}
     loose: list[str] = []
     marks = list(_markers(person).finditer(text))

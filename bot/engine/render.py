@@ -1,7 +1,9 @@
 """Turn a step into a `Reply`: text in the practitioner's language and signed buttons.
 
 Rendering only reads; it never changes state. User values are HTML-escaped here, once,
-so a label like `<b>Fam</b>` is shown literally on every channel.
+so a label like `<b>Fam</b>` is shown literally on every channel. A step's tips are shown
+in full the first time for a family, short after that (`bot.engine.tips_seen`); the
+interpreter notes them as seen once the reply is made.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from bot.engine import tips_seen
 from bot.engine.events import Reply, ReplyButton
 from bot.engine.options import Option
 from bot.engine.registry import Registry
@@ -116,10 +119,12 @@ class Renderer:
             parts.append(card)
             tips.extend(shown)
         all_tips = turn.flows.tips()
+        known = tips_seen.seen(turn)
         for tid in (*step.do, *step.dont):
             tip = all_tips[tid][1]
             mark = DO_MARK if tip.kind == "do" else DONT_MARK
-            parts.append(f"{mark} {fill(t(tip.text), values)}")
+            text = tip.short if tip.short and tid in known else tip.text
+            parts.append(f"{mark} {fill(t(text), values)}")
             tips.append(tid)
         options = await self.options(turn, step)
         if step.options and not options and step.options.empty:
