@@ -83,9 +83,12 @@ async def test_an_empty_list_says_so_and_offers_to_add_one(alice: Chat) -> None:
     await alice.send("/menu")
     assert alice.t("Reminders") in alice.labels  # also in the menu
     await alice.send("/hulp")
-    assert "/herinneringen – " + alice.t(alice.engine.flows["herinneringen"].description or "") in (
-        alice.last.text
-    )
+    await alice.press("Commands ›")
+    listed = alice.last.text
+    await alice.press("More ›")
+    listed += alice.last.text
+    described = alice.t(alice.engine.flows["herinneringen"].description or "")
+    assert f"/herinneringen – {described}" in listed
 
 
 async def test_a_reminder_for_the_family_by_button_said_back_in_words(alice: Chat) -> None:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from bot.store.models import Conversation, Practitioner
 
 SHORT_LABEL = 16
+NUMBERS_A_ROW = 6
 BACK_LABEL = N_("‹ Back")
 SKIP_LABEL = N_("Skip ›")
 STEP_OF = N_("Step {number} of {total}")
@@ -129,14 +130,30 @@ class Renderer:
         options = await self.options(turn, step)
         if step.options and not options and step.options.empty:
             parts.append(fill(t(step.options.empty), values))
-        rows: list[tuple[ReplyButton, ...]] = [
-            (ReplyButton(escape_label(o.label), self.data(turn, f"o:{o.key}")),) for o in options
-        ]
+        rows = self._option_rows(turn, options)
         visible = [
             b for b in step.buttons if not b.when or await self.registry.passes(b.when, turn)
         ]
         rows.extend(self._button_rows(turn, step, visible))
         return Reply("\n\n".join(parts), tuple(rows), tuple(tips))
+
+    def _option_rows(self, turn: Turn, options: list[Option]) -> list[tuple[ReplyButton, ...]]:
+        """A row per choice; choices with a number for a label (the lines of a list say
+        what they are) share rows, NUMBERS_A_ROW at a time."""
+        rows: list[tuple[ReplyButton, ...]] = []
+        numbers: list[ReplyButton] = []
+        for option in options:
+            button = ReplyButton(escape_label(option.label), self.data(turn, f"o:{option.key}"))
+            if option.label.isdigit():
+                numbers.append(button)
+                if len(numbers) == NUMBERS_A_ROW:
+                    rows.append(tuple(numbers))
+                    numbers = []
+                continue
+            rows.append((button,))
+        if numbers:
+            rows.append(tuple(numbers))
+        return rows
 
     def _button_rows(
         self, turn: Turn, step: Step, visible: list[Button]
