@@ -433,17 +433,11 @@ CASES: dict[str, tuple[dict[str, str], list[tuple[str, int, str]]]] = {
                 flow: main
                 title: Main
                 start: last
-                tips:
-                  - id: f1.do.listen
-                    kind: do
-                    phase: 1
-                    text: Listen first.
-                steps:
-                  last:
-                    end: main
+                tips: [{id: f1.do.listen, kind: do, phase: 1, text: Listen first.}]
+                steps: {last: {end: main}}
             """
         },
-        [("a.yaml", 5, "missing 'short'")],
+        [("a.yaml", 4, "missing 'short'")],
     ),
     "command used by two flows": (
         {

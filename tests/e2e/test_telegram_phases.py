@@ -17,10 +17,11 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.engine.messages import EMPTY
 from bot.store.db import make_engine, make_sessionmaker
-from bot.store.models import Agreement, Case, Person, Practitioner
+from bot.store.models import Agreement, Person
 from tests.support.onboarding import onboard_user
 from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI
 from tests.support.telegram import Texts
+from tests.support.walk import owned_cases
 
 pytestmark = pytest.mark.e2e
 
@@ -170,11 +171,7 @@ async def test_one_case_through_all_phases_shows_every_tip_in_its_phase(
     engine = make_engine(settings.database_url)
     try:
         async with make_sessionmaker(engine)() as session:
-            case_ids = (
-                select(Case.id)
-                .join(Practitioner, Practitioner.id == Case.owner_id)
-                .where(Practitioner.external_key == f"telegram:{user.user_id}")
-            )
+            case_ids = owned_cases(user.user_id)
             found = await session.execute(select(Person).where(Person.case_id.in_(case_ids)))
             people = {p.name: p for p in found.scalars()}
             agreed = await session.execute(

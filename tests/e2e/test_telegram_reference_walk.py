@@ -19,10 +19,11 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.store.db import make_engine, make_sessionmaker
-from bot.store.models import Agreement, Case, Person, Practitioner
+from bot.store.models import Agreement, Person
 from tests.support.onboarding import onboard_user
 from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI
 from tests.support.telegram import Texts
+from tests.support.walk import owned_cases
 
 pytestmark = pytest.mark.e2e
 
@@ -95,11 +96,7 @@ async def recorded(settings: Settings, user: SimUser) -> tuple[Kinds, People]:
     engine = make_engine(settings.database_url)
     try:
         async with make_sessionmaker(engine)() as session:
-            case_ids = (
-                select(Case.id)
-                .join(Practitioner, Practitioner.id == Case.owner_id)
-                .where(Practitioner.external_key == f"telegram:{user.user_id}")
-            )
+            case_ids = owned_cases(user.user_id)
             agreements = await session.execute(
                 select(Agreement).where(Agreement.case_id.in_(case_ids))
             )
