@@ -484,10 +484,11 @@ NO_PAUSE = {
     ("voorbereiden", "remind"),
     ("fase4", "remind"),
     ("fase4", "checkin_when"),
+    ("voorbereiden", "kept"),
 }
 """Steps where everything is recorded and the phase can simply close ("Yes, map later",
-or "No, thank you" to a reminder offered after the phase is done): a pause button there
-would look like the same choice."""
+or "No, thank you" to a reminder offered after the phase is done, or "Menu" after a look
+at the kept preparation): a pause button there would look like the same choice."""
 
 
 @pytest.mark.parametrize("flow_id", OUR_FLOWS)

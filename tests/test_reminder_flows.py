@@ -352,10 +352,11 @@ async def test_voorbereiden_offers_a_reminder_before_the_meeting(alice: Chat) ->
     assert alice.has("Good luck with the first meeting!")
     assert f"{alice.t('Prepare')} ✓" in alice.last.text
     [saved] = await reminders_of(alice)
-    assert (saved.kind, saved.tip_id, saved.open_flow) == (
+    # #16: no tip she can no longer act on; "Open ›" shows what she kept.
+    assert (saved.kind, saved.tip_id, saved.open_flow, saved.open_step) == (
         "meeting",
-        meeting.MEETING_TIP,
-        "voorbereiden",
+        None,
+        *meeting.OPENS,
     )
     assert saved.case_id == (await alice.where()).active_case_id
 

@@ -334,7 +334,7 @@ async def test_a_crash_between_send_and_mark_repeats_the_reminder_never_loses_it
     clock.move(timedelta(minutes=5))
     assert (await job.run_once()).sent == 1  # the lease ran out: sent again, saying so
     assert f"<i>{again}</i>" in survivor.sent[0][1].text
-    assert again.startswith("(Misschien heb je deze herinnering al gekregen")
+    assert again.startswith("(Misschien kreeg je deze herinnering al")
     assert (await stored(engine, reminder_id)).status == "sent"
 
 

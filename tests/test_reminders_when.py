@@ -254,18 +254,27 @@ def test_times_are_said_back_in_words_with_babel() -> None:
     assert say_short(moment, "nl", ZONE) == "do 3 dec 09:00"
 
 
-def test_presets_offer_this_afternoon_only_while_it_is_ahead() -> None:
+def test_presets_offer_same_day_choices_only_while_they_are_ahead() -> None:
+    """#16: "in 1 hour" and "this afternoon 14:00" for a reminder just before a meeting;
+    every choice follows from the clock, so none is past."""
     morning = presets(NOW, ZONE, "nl")
-    assert [p.key for p in morning] == ["afternoon", "tomorrow", "week", "two_weeks"]
+    assert [p.key for p in morning] == ["hour", "afternoon", "tomorrow", "week", "two_weeks"]
     assert [p.due_at.astimezone(AMS) for p in morning] == [
+        at(11, 30, 11, 15),
         at(11, 30, 14),
         at(12, 1, 9),
         at(12, 7, 9),
         at(12, 14, 9),
     ]
-    assert morning[1].hint == "di 1 dec 09:00"
-    late = datetime(2026, 11, 30, 13, 45, tzinfo=AMS).astimezone(UTC)
-    assert [p.key for p in presets(late, ZONE, "en")] == ["tomorrow", "week", "two_weeks"]
+    assert morning[2].hint == "di 1 dec 09:00"
+    late = datetime(2026, 11, 30, 13, 45, 30, tzinfo=AMS).astimezone(UTC)
+    later = presets(late, ZONE, "en")
+    assert [p.key for p in later] == ["hour", "tomorrow", "week", "two_weeks"]
+    assert later[0].due_at.astimezone(AMS) == at(11, 30, 14, 45)  # to the minute
+    night = datetime(2026, 11, 30, 23, 10, tzinfo=AMS).astimezone(UTC)
+    assert [p.key for p in presets(night, ZONE, "nl")] == ["tomorrow", "week", "two_weeks"]
+    for clock in (NOW, late, night):
+        assert all(p.due_at > clock for p in presets(clock, ZONE, "nl"))
 
 
 @pytest.mark.parametrize(

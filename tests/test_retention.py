@@ -78,7 +78,7 @@ async def test_closing_says_when_the_notes_go_and_offers_to_keep_them_first(
     await chat.send("/gezin")
     await chat.press("Close or delete")
     await chat.press("Plan first (PDF)")
-    [plan] = chat.outcome.attachments
+    [plan] = (await chat.press("Working notes")).attachments  # /plan asks which document
     assert plan.filename.endswith(".pdf")
 
     await close_active(chat)

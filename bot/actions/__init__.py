@@ -19,6 +19,7 @@ from bot.actions import (  # noqa: F401
     phase4,
     phases,
     plan,
+    plan_family,
     preparation,
     privacy,
     reminders,

@@ -42,10 +42,13 @@ DECISIONS = {
 }
 MARKS = {"yes": "✅", "no": "🚫", "open": "❔"}
 DECISION_TEXT = {
-    "yes": N_("{name}: may be contacted; the parent agrees."),
-    "no": N_("{name}: not to be contacted; the parent's choice."),
-    "open": N_("{name}: contact not discussed with the parent yet."),
+    "yes": N_("{name} may be contacted; the parent agrees."),
+    "no": N_("{name} is not to be contacted; the parent's choice."),
+    "open": N_("Contact with {name} is not discussed with the parent yet."),
 }
+"""The decision as an agreement, listed after its kind ("Contact: …"): a sentence about
+the person, not a second "name:" label after the kind's colon. "Contact with …" starts
+with the kind, so the list does not say it twice (`agreements.kind_and_text`)."""
 
 EMPTY_MAP = N_("No one on the map yet.")
 PERSON_LINE = N_("{name} · {group} · {closeness}")

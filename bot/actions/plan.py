@@ -1,9 +1,12 @@
-"""/plan: the shared network plan ("netwerkplan") as an A4 PDF, and a short summary here.
+"""/plan: two A4 PDFs to choose from, and a short summary here.
 
-The plan is what the family keeps: everyone on the map with the parent's decision, the
-picture, the agreements per phase (who does what, until when, how far along), what to do
-when a problem comes up, everyone's expectations and the planned check-ins. It is written
-for the parents too, so it says "the practitioner" where the bot says "you".
+"For the family" (`bot.actions.plan_family`) is what the family keeps: what to do when
+things go wrong, who does what, the check-in dates and the picture. "Working notes"
+(here) is everything: everyone on the map with the parent's decision, the picture, the
+agreements per phase (who does what, until when, how far along), what to do when a problem
+comes up, everyone's expectations and the check-ins (the dates planned at closing, kept as
+reminders, and the ones typed in phase 4). Both say "the practitioner" where the bot says
+"you": the parents may read either.
 """
 
 from __future__ import annotations
@@ -23,16 +26,16 @@ from bot.actions.common import open_case, shorten
 from bot.actions.network import GROUP_TITLES, network_picture, sorted_people
 from bot.actions.people import CLOSENESS, DECISIONS, EMPTY_MAP
 from bot.actions.phase4 import NOTHING
+from bot.actions.plan_parts import NOTED_ALL, checkin_lines, date, fold_column, who
 from bot.engine.events import Attachment
 from bot.engine.registry import registry
 from bot.engine.render import escape, fill
 from bot.engine.turn import Turn
 from bot.i18n import N_
-from bot.i18n.fmt import date_long
 from bot.render import plan as pdf
 from bot.render.model import Column, PlanDocument, Section, Table
 from bot.render.worker import off_loop
-from bot.store.models import Agreement, Case, Person, utcnow
+from bot.store.models import Agreement, Case, Person, Reminder, utcnow
 from bot.store.status import AgreementStatus
 
 TITLE = N_("Network plan · {case}")
@@ -46,15 +49,16 @@ WHAT, WHO, UNTIL = N_("What"), N_("Who"), N_("Until when")
 STATE, NOTED = N_("Status"), N_("Noted on")
 APPROACHED_ON = N_("approached on {date}")
 NO_AGREEMENTS = N_("Nothing agreed in this phase yet.")
-WHO_NAMES = {"parent": N_("the parent"), "practitioner": N_("the practitioner")}
+WORKING_NOTES = N_("Working notes")
+"""Under the title, before the date: the family's copy is the other document."""
 SPECIAL = (
     ("problem_plan", N_("When a problem comes up")),
     ("expectation", N_("Expectations")),
     ("check_in", N_("Check-ins")),
 )
 """Phase 4's plans for after the help stops: each its own section, after the phases."""
-PLAN_FILES = {"nl": "netwerkplan.pdf", "en": "network-plan.pdf"}
-"""The file's name in the practitioner's language: it is what the family sees too."""
+PLAN_FILES = {"nl": "netwerkplan-werkaantekeningen.pdf", "en": "network-plan-working-notes.pdf"}
+"""The file's name in the practitioner's language."""
 
 SUMMARY = N_("<b>Network plan · {case}</b> (the PDF is above)")
 SUMMARY_PEOPLE = N_(
@@ -69,16 +73,6 @@ SUMMARY_NEXT = N_("Still open:")
 SUMMARY_SHOWN = 5
 
 
-def _date(turn: Turn, moment: datetime) -> str:
-    return date_long(moment, turn.language, turn.practitioner.timezone)
-
-
-def _who(turn: Turn, who: str | None) -> str:
-    if not who:
-        return "—"
-    return turn.t(WHO_NAMES[who]) if who in WHO_NAMES else who
-
-
 def _people_section(turn: Turn, people: Sequence[Person]) -> Section:
     columns = (
         Column(turn.t(NAME), 20),
@@ -91,7 +85,7 @@ def _people_section(turn: Turn, people: Sequence[Person]) -> Section:
     for person in sorted_people(people):
         contact = turn.t(DECISIONS.get(person.decision, person.decision))
         if person.approached_at is not None:
-            approached = turn.t(APPROACHED_ON).replace("{date}", _date(turn, person.approached_at))
+            approached = turn.t(APPROACHED_ON).replace("{date}", date(turn, person.approached_at))
             contact = f"{contact}; {approached}"
         rows.append(
             (
@@ -106,15 +100,22 @@ def _people_section(turn: Turn, people: Sequence[Person]) -> Section:
 
 
 def _agreement_section(
-    turn: Turn, title: str, agreements: Sequence[Agreement], empty: str, *, kind: bool
+    turn: Turn,
+    title: str,
+    agreements: Sequence[Agreement],
+    empty: str,
+    *,
+    kind: bool,
+    lines: tuple[str, ...] = (),
 ) -> Section:
-    """A table of agreements: what (with its kind), who, until when, status, noted on."""
+    """A table of agreements: what (with its kind), who, until when, status, noted on.
+    When every row was noted on the same day, that date is said once above the table."""
     columns = (
         Column(turn.t(WHAT), 40),
         Column(turn.t(WHO), 16),
         Column(turn.t(UNTIL), 13),
         Column(turn.t(STATE), 10),
-        Column(turn.t(NOTED), 21),  # "14 september 2026" on one line
+        Column(turn.t(NOTED), 21),
     )
     rows, muted = [], set()
     for number, agreement in enumerate(agreements):
@@ -129,13 +130,40 @@ def _agreement_section(
         rows.append(
             (
                 what,
-                _who(turn, agreement.who),
+                who(turn, agreement.who),
                 agreement.due or "—",
                 status,
-                _date(turn, agreement.created_at),
+                date(turn, agreement.created_at),
             )
         )
-    return Section(title, Table(columns, tuple(rows), frozenset(muted)), empty=turn.t(empty))
+    table, note = fold_column(
+        Table(columns, tuple(rows), frozenset(muted)),
+        4,
+        turn.t(NOTED_ALL).replace("{date}", "{value}"),
+    )
+    return Section(title, table, empty=turn.t(empty), note=note, lines=lines)
+
+
+def document(
+    turn: Turn,
+    title: str,
+    case: Case,
+    sections: Sequence[Section],
+    now: datetime,
+    *,
+    which: str | None = None,
+) -> PlanDocument:
+    """A plan with `title` (a msgid with `{case}`), dated today (after `which` document
+    it is, a msgid, if given), with the footer both documents share: made together with
+    the parents, page n of m."""
+    today = date(turn, now)
+    return PlanDocument(
+        title=turn.t(title).replace("{case}", case.label),
+        subtitle=f"{turn.t(which)} · {today}" if which else today,
+        sections=tuple(sections),
+        footer=turn.t(MADE).replace("{date}", today),
+        page=turn.t(PAGE),
+    )
 
 
 def plan_document(
@@ -145,8 +173,11 @@ def plan_document(
     agreements: Sequence[Agreement],
     picture: bytes,
     now: datetime,
+    checkins: Sequence[Reminder] = (),
 ) -> PlanDocument:
-    """The whole plan, translated, as plain data for the PDF renderer."""
+    """The working notes, translated, as plain data for the PDF renderer. A phase that
+    has nothing of its own but something under another heading (phase 4's plans, the
+    preparation) gets no "nothing agreed" line: that would stand above its agreements."""
     special = {kind for kind, _ in SPECIAL}
     sections = [_people_section(turn, people), Section(turn.t(MAP), picture=picture)]
     preparation = [a for a in agreements if a.kind == PREPARATION]
@@ -159,23 +190,25 @@ def plan_document(
             for a in agreements
             if a.phase == phase and a.kind not in special and a.kind != PREPARATION
         ]
+        if not found and any(a.phase == phase for a in agreements):
+            continue
         title = phase_title(turn, phase)
         sections.append(_agreement_section(turn, title, found, NO_AGREEMENTS, kind=True))
     for kind, title in SPECIAL:
         found = [a for a in agreements if a.kind == kind]
-        sections.append(_agreement_section(turn, turn.t(title), found, NOTHING, kind=False))
-    today = _date(turn, now)
-    return PlanDocument(
-        title=turn.t(TITLE).replace("{case}", case.label),
-        subtitle=today,
-        sections=tuple(sections),
-        footer=turn.t(MADE).replace("{date}", today),
-        page=turn.t(PAGE),
-    )
+        planned = checkin_lines(turn, checkins) if kind == "check_in" else ()
+        sections.append(
+            _agreement_section(turn, turn.t(title), found, NOTHING, kind=False, lines=planned)
+        )
+    return document(turn, TITLE, case, sections, now, which=WORKING_NOTES)
 
 
 def summary(
-    turn: Turn, case: Case, people: Sequence[Person], agreements: Sequence[Agreement]
+    turn: Turn,
+    case: Case,
+    people: Sequence[Person],
+    agreements: Sequence[Agreement],
+    checkins: Sequence[Reminder] = (),
 ) -> str:
     """A few lines for the chat: who is on the map, how far the tasks are, what is open."""
     decided = {d: sum(1 for p in people if p.decision == d) for d in ("yes", "no", "open")}
@@ -185,7 +218,8 @@ def summary(
         **{d: str(n) for d, n in decided.items()},
         "approached": str(sum(1 for p in people if p.approached_at is not None)),
     }
-    after = {kind: str(sum(1 for a in agreements if a.kind == kind)) for kind, _ in SPECIAL}
+    after = {kind: sum(1 for a in agreements if a.kind == kind) for kind, _ in SPECIAL}
+    after["check_in"] += len(checkins)
     still = [a for a in tasks if a.status != AgreementStatus.DONE]
     lines = [
         fill(turn.t(SUMMARY), {"case": escape(case.label)}),
@@ -194,7 +228,7 @@ def summary(
             turn.t(SUMMARY_TASKS),
             {"open": str(len(still)), "done": str(len(tasks) - len(still))},
         ),
-        fill(turn.t(SUMMARY_AFTER), after),
+        fill(turn.t(SUMMARY_AFTER), {kind: str(n) for kind, n in after.items()}),
     ]
     if still:
         shown = "\n".join(f"▫️ {escape(shorten(a.text, 60))}" for a in still[:SUMMARY_SHOWN])
@@ -203,18 +237,26 @@ def summary(
     return "\n".join(lines)
 
 
+async def attach(turn: Turn, document: PlanDocument, files: dict[str, str]) -> None:
+    """Render `document` off the event loop and attach it, named in the practitioner's
+    language (an English practitioner gets an English file name)."""
+    content = await off_loop(pdf.render, document)
+    caption = f"<b>{escape(document.title)}</b>\n{document.subtitle}"
+    name = files.get(turn.practitioner.language, files["nl"])
+    turn.attachments.append(Attachment("document", name, content, caption))
+
+
 @registry.action("send_plan")
 async def send_plan(turn: Turn) -> None:
-    """Attach the plan of the active family as a PDF; put the summary above the next step."""
+    """Attach the working notes of the active family as a PDF; put the summary above the
+    next step."""
     case = await open_case(turn)
     now = utcnow()
     people = await turn.repo.people(case)
     agreements = await turn.repo.agreements(case)
+    checkins = await turn.repo.checkins(case)
     picture = await network_picture(turn, case, now)
-    document = plan_document(turn, case, people, agreements, picture.png, now)
-    content = await off_loop(pdf.render, document)
-    caption = f"<b>{escape(document.title)}</b>\n{document.subtitle}"
-    name = PLAN_FILES.get(turn.practitioner.language, PLAN_FILES["nl"])
-    turn.attachments.append(Attachment("document", name, content, caption))
-    turn.flash.append(summary(turn, case, people, agreements))
-    turn.record("plan.pdf", "plan", None, case_id=case.id)
+    document = plan_document(turn, case, people, agreements, picture.png, now, checkins)
+    await attach(turn, document, PLAN_FILES)
+    turn.flash.append(summary(turn, case, people, agreements, checkins))
+    turn.record("plan.pdf", "plan", "notes", case_id=case.id)

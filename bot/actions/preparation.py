@@ -2,17 +2,27 @@
 
 The flow only sets `prep_*` flags ("Done ✓") and keeps the practitioner's own opening
 sentence; this module turns those into the summary they see and the one `preparation`
-agreement of phase 1 that is kept with the family (preparing again replaces it).
+agreement of phase 1 that is kept with the family (preparing again replaces it). That
+agreement is what the reminder before the meeting carries and what its "Open ›" shows
+(`kept`): the opening sentence on the first line, because in the last minutes before the
+meeting that is what she reads first, then the points prepared.
 """
 
 from __future__ import annotations
 
-from bot.actions.phase_records import PRACTITIONER, data_text, keep_agreement, quoted
+from bot.actions.phase_records import (
+    PRACTITIONER,
+    conversation_case,
+    data_text,
+    keep_agreement,
+    quoted,
+)
 from bot.engine.errors import Reject
 from bot.engine.registry import registry
 from bot.engine.render import escape
 from bot.engine.turn import Turn
 from bot.i18n import N_
+from bot.store.models import Agreement
 
 EXAMPLE = N_(
     "I'll help you for a while, and then I'll leave again. Family, friends or neighbours "
@@ -29,6 +39,7 @@ NOT_YET = N_("Not checked yet:")
 OPENING = N_("Your opening sentence:")
 NOTHING = N_("Nothing checked yet. Go back and tap “Done ✓” on the points you prepared.")
 STORED_OPENING = N_("Opening sentence: “{sentence}”")
+NOTHING_KEPT = N_("Nothing kept yet for this family. Prepare the meeting and tap “Save ✓”.")
 
 
 def _opening(turn: Turn) -> str:
@@ -71,14 +82,32 @@ async def save_preparation(turn: Turn) -> None:
     if not done and not sentence:
         raise Reject(NOTHING)
     # Listed under the heading "Preparation" in /afspraken: the points need no label.
-    parts = ["; ".join(done) + "."] if done else []
-    if sentence:
-        parts.append(quoted(turn, STORED_OPENING, sentence=sentence))
+    parts = [quoted(turn, STORED_OPENING, sentence=sentence)] if sentence else []
+    if done:
+        parts.append("; ".join(done) + ".")
     await keep_agreement(
         turn,
         phase=1,
         kind="preparation",
-        text=" ".join(parts),
+        text="\n".join(parts),
         who=PRACTITIONER,
         one_per_kind=True,
     )
+
+
+async def _kept(turn: Turn) -> Agreement | None:
+    case = await conversation_case(turn)
+    return None if case is None else await turn.repo.preparation(case)
+
+
+@registry.guard("has_preparation")
+async def has_preparation(turn: Turn) -> bool:
+    """A preparation is kept with this family: step 1 offers to look at it."""
+    return await _kept(turn) is not None
+
+
+@registry.view("prep_kept")
+async def prep_kept(turn: Turn) -> dict[str, str]:
+    """`{kept}`: the preparation as kept with the family (also as edited in /afspraken)."""
+    kept = await _kept(turn)
+    return {"kept": escape(kept.text if kept is not None else turn.t(NOTHING_KEPT))}

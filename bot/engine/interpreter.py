@@ -25,6 +25,7 @@ from bot.engine.machines import INPUT, OPTION, build_machine, button_trigger, fi
 from bot.engine.messages import (
     CANCELLED,
     EDITED,
+    INTRODUCTION_FIRST,
     NEEDS_CASE,
     NOTHING_TO_CANCEL,
     STALE,
@@ -35,7 +36,7 @@ from bot.engine.messages import (
     USE_BUTTONS,
 )
 from bot.engine.registry import Registry
-from bot.engine.render import Renderer, fill, seq_of
+from bot.engine.render import Renderer, escape, fill, seq_of
 from bot.engine.signing import Signer
 from bot.engine.spec import CANCEL, CANCEL_EN, START, Flow, FlowSet, Step
 from bot.engine.turn import Turn
@@ -46,6 +47,10 @@ from bot.store.repo import NO_SCOPE, Repo, case_scope
 from bot.store.status import FINISHED_BEFORE, CaseStatus, ConversationStatus, counts_as_done
 
 MENU, ONBOARDING, CASES = "menu", "onboarding", "cases"
+THEN = "_then"
+"""Onboarding's data: the case flow whose command came before it, entered after it instead
+of the menu (`/voorbereiden` as someone's very first command: introduction, their first
+family, then the preparation)."""
 
 
 def _bump(p: Practitioner, before: Conversation | None, now: Conversation) -> None:
@@ -297,7 +302,9 @@ class Interpreter:
             conv.status = ConversationStatus.DONE
             turn.record("flow.done")
         assert step.end is not None
-        return await self._enter(turn.repo, turn.practitioner, step.end, result)
+        then = conv.data.get(THEN)
+        target = then if isinstance(then, str) and then in self.flows.flows else step.end
+        return await self._enter(turn.repo, turn.practitioner, target, result)
 
     # --- events --------------------------------------------------------------------------
 
@@ -336,7 +343,24 @@ class Interpreter:
             if conv is None:
                 return await self._enter(repo, p, MENU, result)
             return self._turn(repo, p, self.flows[conv.flow], conv)
+        if not p.onboarded and flow.scope == "case" and ONBOARDING in self.flows.flows:
+            return await self._introduce_first(repo, p, conv, flow, result)
         return await self._enter(repo, p, flow.id, result)
+
+    async def _introduce_first(
+        self, repo: Repo, p: Practitioner, conv: Conversation | None, flow: Flow, result: _Result
+    ) -> Turn:
+        """A case flow's command before onboarding: onboarding first (it makes the first
+        family such a flow needs), where it was if it had begun, and that flow after it."""
+        if conv is not None and conv.flow == ONBOARDING:
+            turn = self._turn(repo, p, self.flows[ONBOARDING], conv)
+        else:
+            turn = await self._enter(repo, p, ONBOARDING, result)
+        turn.conversation.data = {**turn.conversation.data, THEN: flow.id}
+        result.changed = True
+        title = self._t(p, flow.title)
+        result.flash.append(fill(self._t(p, INTRODUCTION_FIRST), {"title": escape(title)}))
+        return turn
 
     async def _press(
         self, repo: Repo, p: Practitioner, conv: Conversation, event: Press, result: _Result

@@ -18,3 +18,5 @@ INVALID = N_("That does not look right. Please try again.")
 CANCELLED = N_("Stopped. Nothing of that step was saved.")
 NEEDS_CASE = N_("This works per family. First choose or add a family.")
 NOTHING_TO_CANCEL = N_("There was nothing to stop.")
+INTRODUCTION_FIRST = N_("First a short introduction, then on to “{title}”.")
+"""Above onboarding, for a case flow's command sent before it (see `Interpreter`)."""

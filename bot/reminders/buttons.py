@@ -19,7 +19,7 @@ from bot.i18n import N_
 from bot.reminders import message
 from bot.reminders.when import days_later, say_when
 from bot.store.reminders import OPEN
-from bot.store.status import CaseStatus
+from bot.store.status import CaseStatus, ReminderKind
 
 SNOOZE_HOUR = timedelta(hours=1)
 
@@ -45,7 +45,11 @@ async def on_reminder_button(pressed: ButtonPress) -> ButtonAnswer | None:
         return ButtonAnswer(Reply(t.gettext(UNKNOWN)), t.gettext(UNKNOWN))
     case = await repo.case(p, reminder.case_id)
     label = None if case is None else case.label
-    shown = message.Shown(reminder, label, p.language, p.timezone)
+    kept = None
+    if case is not None and reminder.kind == ReminderKind.MEETING:
+        kept = await repo.preparation(case)
+    prepared = None if kept is None else kept.text
+    shown = message.Shown(reminder, label, p.language, p.timezone, prepared=prepared)
     body = message.text(shown, t, pressed.flows, late_for=None)
 
     def answer(line: str, notice: str) -> ButtonAnswer:

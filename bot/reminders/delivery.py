@@ -51,9 +51,10 @@ from bot.notify import Notifier
 from bot.reminders import message
 from bot.reminders.when import at_local, warm_up
 from bot.store import reminders as reminder_store
+from bot.store.agreements import preparation_text
 from bot.store.db import is_sqlite, store_unavailable
 from bot.store.models import Case, Practitioner, Reminder, utcnow
-from bot.store.status import CaseStatus, ReminderStatus
+from bot.store.status import CaseStatus, ReminderKind, ReminderStatus
 from bot.turns import Turns
 
 log = logging.getLogger(__name__)
@@ -233,7 +234,10 @@ class ReminderJob:
         should = planned(reminder, owner)
         late = now - should > LATE_AFTER
         is_open = case is None or case.status == CaseStatus.OPEN
-        shown = message.Shown(reminder, label, owner.language, owner.timezone, is_open)
+        prepared = None
+        if reminder.kind == ReminderKind.MEETING and case is not None and label is not None:
+            prepared = await preparation_text(session, case)
+        shown = message.Shown(reminder, label, owner.language, owner.timezone, is_open, prepared)
         reply = message.compose(
             shown,
             self.catalogs.get(owner.language),

@@ -1,6 +1,13 @@
 """The reminder as the practitioner reads it: which family, what about, the parents' tip,
 and the buttons (done, later, open).
 
+The reminder before a first meeting comes in the last minutes before it, when a tip about
+what to prepare is too late: it carries the preparation kept with the family instead (the
+practitioner's own opening sentence first, then the points prepared; `Shown.prepared`),
+read when it is sent, so an edit in /afspraken or preparing again shows. The whole
+message stays within `LIMIT` characters: the preparation is cut to fit (with "…"), as
+"Open ›" shows all of it.
+
 Its buttons are pressed long after the message was sent, with other turns in between, so
 they cannot carry the practitioner's step number like a step's buttons do (that would make
 them stale at once). They carry `r:<action>:<reminder id>` instead, signed for the
@@ -39,6 +46,10 @@ AGAIN = N_("(You may have received this reminder already: sending it was interru
 """On a reminder sent again because the process sending it died
 (`bot.store.reminders.Claim`): Telegram may or may not have shown the first one, and cannot
 tell."""
+PREPARED = N_("Your preparation")
+"""Above the preparation in the reminder before a first meeting."""
+LIMIT = 600
+"""Characters a reminder message may have at most, tags included: read on a phone."""
 BUTTON_DONE = N_("Done ✓")
 BUTTON_HOUR = N_("In 1 hour")
 BUTTON_TOMORROW = N_("Tomorrow")
@@ -55,6 +66,25 @@ class Shown:
     zone: str
     case_open: bool = True
     """A closed family (check-ins after closing) has no step to open."""
+    prepared: str | None = None
+    """Before a first meeting: the preparation kept with the family (plain text), if any."""
+
+
+def fit(plain: str, room: int) -> str:
+    """`plain` escaped for a message, in at most `room` characters: cut after a whole word
+    with "…" when it is longer (line breaks kept); empty when not even that fits."""
+    text = plain.strip()
+    escaped = escape(text)
+    limit = room - 1
+    while len(escaped) > room:
+        if limit <= 0:
+            return ""
+        cut = text[:limit]
+        if limit < len(text) and not text[limit].isspace() and " " in cut:
+            cut = cut.rsplit(" ", 1)[0]
+        escaped = escape(cut.rstrip(" ,;:\n") + "…")
+        limit = min(limit - 1, len(cut) - 1)
+    return escaped
 
 
 def reminder_data(signer: Signer, owner_key: str, action: str, reminder_id: int) -> str:
@@ -89,14 +119,21 @@ def text(
     if reminder.about:
         lines.append(fill(t.gettext(ABOUT), {"about": escape(reminder.about)}))
     tip = flows.tips().get(reminder.tip_id or "")
-    if tip is not None:
+    if tip is not None and reminder.kind != ReminderKind.MEETING:
         lines.append(f"💡 {t.gettext(tip[1].text)}")
+    after = []
     if late_for is not None:
         when = say_when(late_for, shown.language, shown.zone)
-        lines.append(f"<i>{fill(t.gettext(LATE), {'when': when})}</i>")
+        after.append(f"<i>{fill(t.gettext(LATE), {'when': when})}</i>")
     if interrupted:
-        lines.append(f"<i>{t.gettext(AGAIN)}</i>")
-    return "\n\n".join(lines)
+        after.append(f"<i>{t.gettext(AGAIN)}</i>")
+    if reminder.kind == ReminderKind.MEETING and shown.prepared:
+        heading = f"<b>{t.gettext(PREPARED)}</b>\n"
+        used = len("\n\n".join([*lines, heading, *after]))  # all but the preparation
+        kept = fit(shown.prepared, LIMIT - used)
+        if kept:
+            lines.append(heading + kept)
+    return "\n\n".join([*lines, *after])
 
 
 def compose(
@@ -121,6 +158,7 @@ def compose(
     ]
     if shown.case_open and reminder.open_flow is not None and reminder.open_flow in flows.flows:
         rows.append((button(BUTTON_OPEN, OPEN),))
-    tips = (reminder.tip_id,) if reminder.tip_id and reminder.tip_id in flows.tips() else ()
+    shows_tip = reminder.kind != ReminderKind.MEETING and reminder.tip_id in flows.tips()
+    tips = (reminder.tip_id,) if reminder.tip_id and shows_tip else ()
     body = text(shown, t, flows, late_for=late_for, interrupted=interrupted)
     return Reply(body, tuple(rows), tips)

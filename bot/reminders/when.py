@@ -364,6 +364,7 @@ class Preset:
 
 
 PRESET_LABELS = {
+    "hour": N_("In 1 hour"),
     "afternoon": N_("This afternoon 14:00"),
     "tomorrow": N_("Tomorrow 09:00"),
     "week": N_("In a week"),
@@ -371,12 +372,20 @@ PRESET_LABELS = {
 }
 AFTERNOON_MARGIN = timedelta(minutes=30)
 """"This afternoon" is offered only while 14:00 is at least this far ahead."""
+SAME_DAY = frozenset({"hour", "afternoon"})
+"""The choices for later today, for a reminder just before a meeting (between two visits)."""
+HOUR = timedelta(hours=1)
 
 
 def presets(now: datetime, zone: str, language: str) -> list[Preset]:
-    """The quick buttons, in order: this afternoon 14:00 (only while it is still ahead),
-    tomorrow 09:00, in a week and in two weeks (09:00 on that day)."""
+    """The quick buttons, in order: in 1 hour (to the minute), this afternoon 14:00 (only
+    while it is still ahead), tomorrow 09:00, in a week and in two weeks (09:00 on that
+    day). Each follows from `now`, so none is ever past; an hour from now late in the
+    evening is tomorrow, and then not offered (it is not the same day any more)."""
     moments: list[tuple[str, datetime]] = []
+    hour = (now + HOUR).replace(second=0, microsecond=0)
+    if hour.astimezone(ZoneInfo(zone)).date() == now.astimezone(ZoneInfo(zone)).date():
+        moments.append(("hour", hour))
     afternoon = days_later(now, zone, 0, AFTERNOON)
     if afternoon - now >= AFTERNOON_MARGIN:
         moments.append(("afternoon", afternoon))

@@ -62,12 +62,22 @@ class Table:
 
 @dataclass(frozen=True)
 class Section:
-    """A heading with a table, a picture, or a short line saying nothing is noted."""
+    """A heading with, in this order, a short muted note, a list of lines, a table and a
+    picture; or, when it has none of the last three, a short line saying nothing is noted."""
 
     title: str
     table: Table | None = None
     picture: bytes | None = None
     empty: str = ""
+    note: str = ""
+    """Said once under the heading, e.g. the date every row was noted on (instead of a
+    column that repeats it on every row)."""
+    lines: tuple[str, ...] = ()
+    """Short items shown as a bulleted list (the check-in dates)."""
+
+    @property
+    def has_content(self) -> bool:
+        return bool(self.lines or (self.table is not None and self.table.rows) or self.picture)
 
 
 @dataclass(frozen=True)

@@ -299,8 +299,9 @@ def _sizes(count: int, crowd: int) -> tuple[float, float]:
 
 def _legend(canvas: _Canvas, texts: MapTexts, top: float) -> tuple[list[Text], float]:
     """The legend from `top`, in two columns when the entries fit; returns its texts and
-    its height."""
-    entries = [(texts.decisions[d], d) for d in DECISION_ORDER]
+    its height. A decision without a text is left out (the family's copy, without the
+    people the parent refused, has no "not to be contacted")."""
+    entries = [(texts.decisions[d], d) for d in DECISION_ORDER if d in texts.decisions]
     entries.append((texts.approached, "approached"))
     prop = _font(21)
     labels = [fonts.printable(label) for label, _ in entries]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import Agreement, Case, Person, Practitioner
 from bot.store.queries import Queries, owned
@@ -12,6 +13,14 @@ from bot.store.status import AgreementStatus
 
 _AGREEMENT = owned(
     Agreement, Agreement.id, Case.owner_id, through=(Case, Case.id == Agreement.case_id)
+)
+PREPARATION = "preparation"
+"""The kind of the one agreement /voorbereiden keeps per case (phase 1)."""
+_PREPARATION = (
+    select(Agreement.text)
+    .where(Agreement.case_id == bindparam("case"), Agreement.kind == PREPARATION)
+    .order_by(Agreement.id.desc())
+    .limit(1)
 )
 _AGREEMENTS = (
     select(Agreement)
@@ -30,6 +39,11 @@ class AgreementQueries(Queries):
             result = await self.session.execute(_AGREEMENTS, {"case": case.id})
             found = self._agreements[case.id] = result.scalars().all()
         return found if phase is None else [a for a in found if a.phase == phase]
+
+    async def preparation(self, case: Case) -> Agreement | None:
+        """The case's kept preparation (/voorbereiden), the latest if there were more."""
+        kept = [a for a in await self.agreements(case, 1) if a.kind == PREPARATION]
+        return kept[-1] if kept else None
 
     async def agreement(self, owner: Practitioner, agreement_id: int | None) -> Agreement | None:
         """The agreement if, and only if, it belongs to one of `owner`'s cases."""
@@ -64,3 +78,12 @@ class AgreementQueries(Queries):
         self._forget()
         self._agreements.pop(agreement.case_id, None)
         await self._delete(agreement)
+
+
+async def preparation_text(session: AsyncSession, case: Case) -> str | None:
+    """The text of `case`'s kept preparation, for the reminder before its first meeting: the
+    delivery job's one read of a family's content, by a case it already owner-checked."""
+    found: str | None = (
+        await session.execute(_PREPARATION, {"case": case.id})
+    ).scalar_one_or_none()
+    return found

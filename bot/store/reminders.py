@@ -94,6 +94,23 @@ class ReminderQueries(AuditQueries):
         rows = (await self.session.execute(query)).all()
         return [Upcoming(reminder, label) for reminder, label in rows]
 
+    async def checkins(self, case: Case) -> Sequence[Reminder]:
+        """The check-ins planned at closing (fase 4's "remind me after 2, 6 and 12 weeks")
+        for `case`, soonest first: still to come, sent, or done; not the cancelled or
+        undeliverable ones. The plan lists them: they are kept as reminders, not as the
+        typed check-in agreements."""
+        query = (
+            select(Reminder)
+            .where(
+                Reminder.case_id == case.id,
+                Reminder.owner_id == case.owner_id,
+                Reminder.kind == ReminderKind.CHECKIN,
+                Reminder.status.in_((*OPEN, ReminderStatus.DONE)),
+            )
+            .order_by(Reminder.due_at, Reminder.id)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
     async def reminders(self, owner: Practitioner) -> Sequence[Reminder]:
         """All of `owner`'s reminders, whatever their status (for /export)."""
         query = select(Reminder).where(Reminder.owner_id == owner.id).order_by(Reminder.id)

@@ -68,12 +68,14 @@ async def photo(user: SimUser, command: str = "/netwerkkaart") -> BotOutput:
     return out
 
 
-async def document(user: SimUser, filename: str = "netwerkplan.pdf") -> tuple[BotOutput, BotOutput]:
-    """/plan: the PDF (named in the practitioner's language), then the summary."""
+async def document(user: SimUser, txt: Texts, language: str = "nl") -> tuple[BotOutput, BotOutput]:
+    """/plan → "Working notes": the PDF (named in the practitioner's language), then the
+    summary."""
     await user.send("/plan")
-    out = await user.reply(timeout=FILE_WAIT)
-    assert out.method == "sendDocument", out.describe()
-    assert out.file is not None and out.file.filename == filename
+    await user.reply()  # the choice: for the family, or the working notes
+    await user.press(txt.button("plan", "choose", "notes", language))
+    out = await user.wait_until(lambda o: o.method == "sendDocument", timeout=FILE_WAIT)
+    assert out.file is not None and out.file.filename == plan.PLAN_FILES[language]
     summary = await user.reply()
     assert summary.method == "sendMessage"
     return out, summary
@@ -120,7 +122,7 @@ async def test_picture_and_plan_of_a_family_in_dutch(
     menu = await user.reply()
     assert txt.first_line("menu", "main") in (menu.text or "")
 
-    out, summary = await document(user)
+    out, summary = await document(user, txt)
     text = pdf(out)
     today = date_long(datetime.now(UTC), "nl", settings.timezone)
     plan_title = fill(txt.t(plan.TITLE), {"case": "Gezin B."})
@@ -149,7 +151,7 @@ async def test_an_empty_network_still_gives_a_picture_and_a_plan(
     assert txt.t(EMPTY_MAP) in described and txt.t(network.EMPTY_HINT) in described
     await user.reply()
 
-    out, _summary = await document(user)
+    out, _summary = await document(user, txt)
     text = pdf(out)
     assert "Gezin Leeg" in text and txt.t(EMPTY_MAP) in text
     assert txt.t(plan.NO_AGREEMENTS) in text
@@ -169,7 +171,7 @@ async def test_forty_people_with_long_names_in_many_scripts_and_100_agreements(
         assert person.name in described
     await user.reply()
 
-    out, _summary = await document(user)
+    out, _summary = await document(user, txt)
     text = pdf(out)
     for person in people:
         assert contains(text, person.name), person.name
@@ -199,7 +201,7 @@ async def test_an_english_practitioner_gets_everything_in_english(
     assert "Netwerkkaart" not in described and "Dichtbij" not in described
     await user.reply()
 
-    out, summary = await document(user, "network-plan.pdf")
+    out, summary = await document(user, txt, "en")
     text = pdf(out)
     for english in (
         "Network plan · Family B.",

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.access import telegram_key
 from bot.actions.approach import FOLLOWUP_TIP
-from bot.actions.reminders.meeting import MEETING_TIP
+from bot.actions.reminders.meeting import OPENS
 from bot.config import Settings
 from bot.engine.render import fill
 from bot.engine.signing import Signer
@@ -55,6 +55,8 @@ ZONE = "Europe/Amsterdam"
 START_TIMEOUT = 30.0
 """Seconds a cold `python -m bot run` (imports, migrations) may take to do its first thing:
 a generous bound for a busy CI machine, not a speed requirement."""
+PREPARED = "Openingszin: “Ik ben er maar even.”\nEerst luisteren."
+"""A preparation kept with a family, as /voorbereiden stores it."""
 PROCESS_SECRET = CALLBACK_SECRET
 """BOT_CALLBACK_SECRET of the bot processes: the test reads their buttons with it."""
 
@@ -119,9 +121,10 @@ class BotProcess(SharedBotProcess):
 async def test_a_due_reminder_arrives_with_its_buttons_done_snooze_and_open_work(
     stub: StubBotAPI, settings: Settings, txt: Texts
 ) -> None:
-    """Delivered by the running bot: the family, what it is about, the tip, the buttons.
-    "Done" is recorded and a second press changes nothing and says so; "in 1 hour" moves
-    it; "open" makes its family active and shows the flow's step. The engine's clock is
+    """Delivered by the running bot: the family, what it is about, the tip (before a first
+    meeting: the preparation instead, #16), the buttons. "Done" is recorded and a second
+    press changes nothing and says so; "in 1 hour" moves it; "open" makes its family
+    active and shows the flow's step. The engine's clock is
     held still for the buttons ("in 1 hour" from a known now); the delivery job keeps the
     real clock, which is why the reminders are due just before the start."""
     t = txt.t
@@ -143,9 +146,10 @@ async def test_a_due_reminder_arrives_with_its_buttons_done_snooze_and_open_work
         p = await quiet_hours_off(session, user)
         [family] = [c for c in await repo.cases(p) if c.label == "Gezin A"]
         assert p.active_case_id != family.id
+        await repo.add_agreement(family, 1, PREPARED, kind="preparation", who="practitioner")
         meeting = await repo.add_reminder(
             p, case=family, kind="meeting", due_at=past - timedelta(seconds=3),
-            tip_id=MEETING_TIP, open_flow="voorbereiden", open_step="why",
+            open_flow=OPENS[0], open_step=OPENS[1],
         )  # fmt: skip
         followup = await repo.add_reminder(
             p, case=family, kind="followup", due_at=past - timedelta(seconds=2), about="Oma",
@@ -181,7 +185,7 @@ async def test_a_due_reminder_arrives_with_its_buttons_done_snooze_and_open_work
         tips = txt.flows.tips()
         plain = meeting_msg.plain_text or ""
         assert fill(t(message.HEADLINES["meeting"]), {"label": "Gezin A"}) in plain
-        assert f"💡 {t(tips[MEETING_TIP][1].text)}" in plain
+        assert PREPARED in plain and "💡" not in plain  # her preparation, no tip
         assert meeting_msg.parse_mode == "HTML"
         assert meeting_msg.buttons == [
             [t(message.BUTTON_DONE)],
@@ -242,11 +246,11 @@ async def test_a_due_reminder_arrives_with_its_buttons_done_snooze_and_open_work
             assert (row.status, row.due_at, row.next_attempt_at) == ("pending", later, later)
             assert (row.sent_at, row.claimed_until) == (None, None)
 
-        # Open: Gezin A becomes the active family and the preparation shows its step.
+        # Open: Gezin A becomes the active family and its kept preparation shows.
         await user.press(t(message.BUTTON_OPEN), message_id=meeting_msg.message_id)
         opened = await user.reply()
         assert opened.method == "sendMessage"
-        assert txt.first_line("voorbereiden", "why") in (opened.text or "")
+        assert PREPARED in (opened.plain_text or "")
         assert "Gezin A" in (opened.plain_text or "")
         assert "Gezin B" not in (opened.plain_text or "")
         await until(lambda: answered(3), 5, lambda: "the open press answered")
@@ -256,7 +260,7 @@ async def test_a_due_reminder_arrives_with_its_buttons_done_snooze_and_open_work
             conversation = await session.get(Conversation, p.current_conversation_id)
             assert conversation is not None
             assert p.active_case_id == family_id
-            assert (conversation.flow, conversation.step) == ("voorbereiden", "why")
+            assert (conversation.flow, conversation.step) == OPENS
         assert await statuses() == ["sent", "done", "pending"]
     assert len([o for o in user.outputs if is_reminder(o)]) == 3  # none came twice
 
@@ -547,7 +551,7 @@ async def test_killed_while_the_send_is_on_its_way_the_reminder_comes_once_more_
     [again] = arrived(user.outputs, user, reminder_id)  # no loss, and one message
     again_note = txt.t(message.AGAIN)
     assert again_note in (again.plain_text or "")
-    assert "Misschien heb je deze herinnering al gekregen" in (again.plain_text or "")
+    assert "Misschien kreeg je deze herinnering al" in (again.plain_text or "")
     [next_one] = arrived(user.outputs, user, later_id)
     assert again_note not in (next_one.plain_text or "")
 

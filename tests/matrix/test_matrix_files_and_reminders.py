@@ -54,8 +54,9 @@ async def test_picture_and_plan_arrive_encrypted_and_open_on_the_phone(
     assert picture.encrypted and "file" in picture.content and "url" not in picture.content
     assert (await els.download(picture)).startswith(PNG)
 
+    await els.answer("plan")  # which document: for the family, or the working notes
     start = len(els.seen)
-    await els.say("plan")
+    await els.say("werkaantekeningen")
     document = await els.wait_for(lambda s: s.content.get("msgtype") == "m.file", start)
     assert document.encrypted and document.content["info"]["mimetype"] == "application/pdf"
     text = pdf_text(await els.download(document))

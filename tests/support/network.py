@@ -88,9 +88,12 @@ async def seed_network(
     key: str,
     people: list[NewPerson],
     agreements: Sequence[NewAgreement] = (),
+    checkins: Sequence[datetime] = (),
 ) -> str:
     """Add `people` and `agreements` to the active family of the practitioner `key`, all
-    noted on NOTED (approached people on APPROACHED). Returns the family's label."""
+    noted on NOTED (approached people on APPROACHED), and the check-ins after closing due
+    at `checkins` (reminders, as fase 4's "Yes, remind me" keeps them). Returns the
+    family's label."""
     db = make_engine(database_url)
     try:
         async with make_sessionmaker(db)() as session, session.begin():
@@ -112,6 +115,8 @@ async def seed_network(
                 )
                 agreement.created_at = NOTED
                 agreement.status = "done" if item.done else "open"
+            for moment in checkins:
+                await repo.add_reminder(owner, case=case, kind="checkin", due_at=moment)
             return case.label
     finally:
         await db.dispose()

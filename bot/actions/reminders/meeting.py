@@ -1,4 +1,9 @@
-"""The reminder before a family's first meeting, offered at the end of /voorbereiden."""
+"""The reminder before a family's first meeting, offered at the end of /voorbereiden.
+
+It comes in the last minutes before the meeting, so it carries no tip about what to prepare
+(too late by then) but the preparation itself (`bot.reminders.message`), and its
+"Open ›" shows that preparation (`kept`), not step 1 of the checklist.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +13,13 @@ from bot.engine.registry import registry
 from bot.engine.turn import Turn
 from bot.store.status import ReminderKind
 
-MEETING_TIP = "f1.do.offer_join"
+OPENS = ("voorbereiden", "kept")
+"""The flow and step its "Open ›" goes to."""
 
 
 @registry.action("remind_meeting")
 async def remind_meeting(turn: Turn) -> None:
-    """/voorbereiden: a reminder before the first meeting, with the tip to offer
-    that someone may join; it opens the preparation again."""
+    """/voorbereiden: a reminder before the first meeting."""
     case = await open_case(turn)
-    await remember(
-        turn,
-        case=case,
-        kind=ReminderKind.MEETING,
-        tip=MEETING_TIP,
-        open_flow="voorbereiden",
-        open_step="why",
-    )
+    flow, step = OPENS
+    await remember(turn, case=case, kind=ReminderKind.MEETING, open_flow=flow, open_step=step)

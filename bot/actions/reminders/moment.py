@@ -22,6 +22,7 @@ from bot.engine.render import escape
 from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.reminders.when import (
+    SAME_DAY,
     WhenError,
     check_reach,
     clock_text,
@@ -34,9 +35,10 @@ from bot.store.models import Case, Reminder
 
 DUE = "due_at"
 """The chosen moment, ISO 8601 in UTC, for the actions that run after the choice."""
-SAYS_ITS_TIME = frozenset({"afternoon", "tomorrow"})
+SAYS_ITS_TIME = frozenset({"hour", "afternoon", "tomorrow"})
 """Presets whose label already says the moment; the others get it added ("In a week ·
-di 8 dec 09:00")."""
+di 8 dec 09:00"). "In 1 hour" is worked out again when pressed, so a clock time on it
+could be a minute off: the confirmation says the time."""
 
 NO_MOMENT = N_("Please choose a moment first.")
 SET = N_("I'll remind you on {when}.")
@@ -64,11 +66,14 @@ def chosen_moment(turn: Turn) -> datetime:
 
 @registry.provider("when_presets")
 async def when_presets(turn: Turn) -> list[Option]:
-    """The quick choices (this afternoon, tomorrow 9:00, in a week, ...), worked out from
-    the clock now; pressing one looks them up again, so a choice that has just passed (the
-    afternoon, at 18:00) is not offered any more."""
+    """The quick choices (in 1 hour, this afternoon, tomorrow 9:00, in a week, ...), worked
+    out from the clock now; pressing one looks them up again, so a choice that has just
+    passed (the afternoon, at 18:00) is not offered any more. A choice for later today
+    that falls in the quiet hours would only come the next morning: not offered."""
     options = []
     for p in presets(turn.now(), zone(turn), turn.language):
+        if p.key in SAME_DAY and in_quiet_hours(turn, p.due_at):
+            continue
         label = turn.t(p.label) if p.key in SAYS_ITS_TIME else f"{turn.t(p.label)} · {p.hint}"
         options.append(Option(p.key, label, {"at": p.due_at.isoformat()}))
     return options
