@@ -59,8 +59,8 @@ async def test_answers_set_before_a_step_with_a_view_reach_the_database(
     """`set:` changes the answers in place; the next step's view queries the database,
     which flushes the step change first. The answers must go with that write, not only be
     right in memory (a restart or another replica reads the database)."""
-    await walk_fase1(chat, "Yes", "Yes, enough trust")
-    assert (await chat.where()).step == "offer"  # shows `phase1_summary`
+    await walk_fase1(chat, "Yes", "Yes, map later")
+    assert (await chat.where()).flow == "menu"  # after `later`, which shows `phase1_summary`
 
     stored = await conversation(chat, "fase1")
     assert stored is not None

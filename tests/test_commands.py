@@ -25,14 +25,24 @@ async def test_either_name_works_in_either_language(engine: Turns) -> None:
         for a, b in (("help", "hulp"), ("prepare", "voorbereiden"), ("families", "gezin")):
             first = (await chat.command(a)).replies[-1].text
             second = (await chat.command(b)).replies[-1].text
-            assert first == second
+            # The same step; its tips, seen in full once for this family, are short now.
+            assert first.split("💡")[0] == second.split("💡")[0]
             assert (await chat.where()).flow != "menu" or a == "menu"
+
+
+async def command_list(chat: Chat, command: str) -> str:
+    """The command list of /hulp: its two pages after the first, about the bot."""
+    await chat.command(command)
+    await chat.press("Commands ›")
+    first = chat.last.text
+    await chat.press("More ›")
+    return f"{first}\n{chat.last.text}"
 
 
 async def test_help_lists_the_commands_in_the_practitioners_language(engine: Turns) -> None:
     english = Chat(engine, Identity("test:emma", "en"))
     await onboard(english, "Family K")
-    shown = (await english.command("help")).replies[-1].text
+    shown = await command_list(english, "help")
     for name in ("help", "prepare", "agreements", "reminders", "forget", "cancel"):
         assert f"/{name} – " in shown, name
     assert english.t(CANCEL_HELP) in shown
@@ -41,7 +51,7 @@ async def test_help_lists_the_commands_in_the_practitioners_language(engine: Tur
 
     dutch = Chat(engine, Identity("test:eva", "nl"))
     await onboard(dutch)
-    shown = (await dutch.command("hulp")).replies[-1].text
+    shown = await command_list(dutch, "hulp")
     assert "/hulp – " in shown and "/annuleer – " in shown and "/help " not in shown
 
 

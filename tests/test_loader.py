@@ -82,6 +82,7 @@ TIP = """
         kind: do
         phase: 1
         text: Listen first.
+        short: Listen.
 """
 
 # (files, expected errors as (file, line, message))
@@ -278,6 +279,7 @@ CASES: dict[str, tuple[dict[str, str], list[tuple[str, int, str]]]] = {
                     kind: do
                     phase: 1
                     text: Listen first.
+                    short: Listen.
                 steps:
                   last:
                     end: main
@@ -290,6 +292,7 @@ CASES: dict[str, tuple[dict[str, str], list[tuple[str, int, str]]]] = {
                   - id: f1.do.listen
                     kind: do
                     text: Listen again.
+                    short: Listen.
                 steps:
                   last:
                     end: main
@@ -410,6 +413,7 @@ CASES: dict[str, tuple[dict[str, str], list[tuple[str, int, str]]]] = {
                     kind: do
                     phase: 1
                     text: Listen first.
+                    short: Listen.
                 steps:
                   first:
                     buttons:
@@ -421,7 +425,19 @@ CASES: dict[str, tuple[dict[str, str], list[tuple[str, int, str]]]] = {
                     end: main
             """
         },
-        [("a.yaml", 12, "'warn' must name a dont tip, not 'f1.do.listen'")],
+        [("a.yaml", 13, "'warn' must name a dont tip, not 'f1.do.listen'")],
+    ),
+    "tip without its short form": (
+        {
+            "a.yaml": """
+                flow: main
+                title: Main
+                start: last
+                tips: [{id: f1.do.listen, kind: do, phase: 1, text: Listen first.}]
+                steps: {last: {end: main}}
+            """
+        },
+        [("a.yaml", 4, "missing 'short'")],
     ),
     "command used by two flows": (
         {

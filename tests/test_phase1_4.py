@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from bot.actions import phase1, phase4, phases, preparation
 from bot.actions.agreements import kind_and_text
-from bot.actions.labels import REFUSALS
 from bot.actions.phase_records import NO_CONTACT
 from bot.config import Settings
 from bot.engine.events import Identity
@@ -218,13 +217,7 @@ async def walk_fase1(chat: Chat, join: str, trust: str) -> int:
 
 
 async def test_fase1_with_trust_records_everything_and_offers_fase2(chat: Chat) -> None:
-    start = await walk_fase1(chat, "Yes", "Yes, enough trust")
-    assert (await chat.where()).step == "offer"
-    assert "Oma mag helpen met de kinderen, verder liever niemand." in chat.last.text
-    assert chat.has(phase1.JOIN["accepted"])
-    assert chat.has(phase1.TRUST["enough"])
-
-    await chat.press("On to phase 2 ›")
+    start = await walk_fase1(chat, "Yes", "Yes, on to phase 2 ›")  # one tap: trust, and on
     assert (await chat.where()).flow == "fase2"
     assert chat.has("Phase 1 is saved for {case}.", case="Fam. K")
     conv = await conversation(chat, "fase1")
@@ -260,7 +253,11 @@ async def test_fase1_without_trust_advises_to_wait_and_does_not_map(chat: Chat) 
     await open_phase(chat, "fase1", f"{title(chat, 'fase1')} ✓")
     await chat.text("Oma en de buurvrouw.")
     await chat.press("Yes")
-    await chat.press("Yes, enough trust")
+    await chat.press("Yes, map later")
+    assert (await chat.where()).flow == "menu"
+    assert "Oma en de buurvrouw." in chat.last.text  # what phase 1 noted, said once more
+    assert chat.has(phase1.JOIN["accepted"])
+    assert chat.has(phase1.TRUST["enough"])
     again = await agreements(chat, 1)
     assert kinds(again) == ["wish", "join_offer", "trust"]
     assert again[2].text == chat.t(phase1.TRUST["enough"])
@@ -307,29 +304,24 @@ async def test_fase4_records_all_agreements(chat: Chat) -> None:
     start = len(chat.outcomes)
     await open_phase(chat, "fase4")
     assert chat.has("Parents named no don'ts for this phase.")
-    await chat.press("Start ›")
     await chat.text("Het gaat beter, zegt moeder.")
     await chat.text("Ze vraagt makkelijker om hulp.")
     await chat.text("Een vangnet als het even niet gaat.")
-    for signal, who, what in [
-        ("Moeder slaapt slecht", "oma", "neemt de kinderen een nacht; moeder belt haar"),
-        ("Geen eten in huis", "buurvrouw", "kookt mee; moeder appt haar"),
-    ]:
-        if (await chat.where()).step == "plan_more":
-            await chat.press("Add another")
-        await chat.text(signal)
-        await chat.text(who)
-        await chat.text(what)
-        assert (await chat.where()).step == "plan_more"
-    await chat.press("Next ›")
+    await chat.text("Moeder slaapt slecht")
+    await chat.text("oma: neemt de kinderen een nacht; moeder belt haar")  # who: what, at once
+    assert (await chat.where()).step == "expect"
+    await chat.press("Another plan for a problem")
+    await chat.text("Geen eten in huis")
+    await chat.text("buurvrouw")  # who alone: what they do is asked next
+    assert (await chat.where()).step == "how"
+    await chat.text("kookt mee; moeder appt haar")
+    assert (await chat.where()).step == "expect"
     await chat.text("oma: komt op woensdag")
     await chat.text("moeder: belt zelf als het misgaat")
     assert "moeder: belt zelf als het misgaat" in chat.last.text  # listed on the step
     await chat.press("Next ›")
     await chat.text("over 2 weken bellen")
-    await chat.press("Next ›")
-    assert (await chat.where()).step == "summary"
-    assert "over 2 weken bellen" in chat.last.text
+    assert "over 2 weken bellen" in chat.last.text  # listed on the step
     await chat.press("Finish ✓")
     assert (await chat.where()).step == "remind"  # the offer of check-in reminders
     await chat.press("No, thank you")
@@ -361,19 +353,23 @@ async def test_fase4_records_all_agreements(chat: Chat) -> None:
 async def test_fase4_keeps_contact_details_out(chat: Chat) -> None:
     await onboard(chat)
     await open_phase(chat, "fase4")
-    await chat.press("Start ›")
     for _ in range(3):
         await chat.press(SKIP_LABEL)
     await chat.text("Moeder belt niet terug")
     await chat.text("06 12345678")
-    assert chat.has(REFUSALS["person"]["phone"])
+    assert chat.has(NO_CONTACT)
     assert (await chat.where()).step == "who"
+    await chat.text("oma: gaat langs, mail naar oma@example.org")
+    assert chat.has(NO_CONTACT)
+    assert (await chat.where()).step == "who"
+    await chat.text("Dorpsstraat 12: gaat langs")  # who is a label: no address either
+    assert chat.has(NO_CONTACT)
     await chat.text("oma")
     await chat.text("gaat langs, mail naar oma@example.org")
     assert chat.has(NO_CONTACT)
     assert (await chat.where()).step == "how"
     await chat.text("gaat langs op 15-03-2026")  # a date is not a phone number
-    assert (await chat.where()).step == "plan_more"
+    assert (await chat.where()).step == "expect"
     [plan] = await agreements(chat)
     assert "@" not in plan.text and "15-03-2026" in plan.text
 
@@ -390,13 +386,11 @@ async def test_a_label_or_answer_ending_in_a_full_stop_gets_no_second_one(chat: 
     assert not chat.has("Saved with {case}.", case="Gezin B.")
 
     await open_phase(chat, "fase4")
-    await chat.press("Start ›")
     for _ in range(3):
         await chat.press(SKIP_LABEL)
     await chat.text("Moeder neemt niet op.")
-    await chat.text("oma")
-    await chat.text("Gaat langs.")
-    assert (await chat.where()).step == "plan_more"
+    await chat.text("oma: Gaat langs.")
+    assert (await chat.where()).step == "expect"
     assert ".." not in chat.last.text
     [prep] = await agreements(chat, 1)
     [plan] = await agreements(chat, 4)
@@ -414,25 +408,24 @@ async def test_menu_and_fase_show_progress_and_resume_a_paused_phase(chat: Chat)
     await prepare_with_example(chat)
     await open_phase(chat, "fase1")
     await chat.text("Alleen oma.")
-    await chat.press("No")
-    assert chat.t("Step {number} of {total}", number="3", total="4") in chat.last.text
+    assert chat.t("Step {number} of {total}", number="2", total="3") in chat.last.text
     await chat.press(PAUSE)
 
     assert (await chat.where()).flow == "menu"
     assert chat.has(PAUSED)
     progress = chat.last.text
     assert f"{chat.t('Prepare')} ✓" in progress
-    assert chat.t(phases.AT_STEP, name=chat.t("Phase 1"), number="3", total="4") in progress
+    assert chat.t(phases.AT_STEP, name=chat.t("Phase 1"), number="2", total="3") in progress
     assert f"{chat.t('Phase 4')} –" in progress
 
     await chat.send("/fase")
     assert f"{title(chat, 'voorbereiden')} ✓" in chat.labels
     assert title(chat, "fase4") in chat.labels
-    await chat.press(at_step(chat, "fase1", 3, 4))
+    await chat.press(at_step(chat, "fase1", 2, 3))
     where = await chat.where()
-    assert (where.flow, where.step) == ("fase1", "trust")
+    assert (where.flow, where.step) == ("fase1", "join")
     await chat.press(BACK_LABEL)
-    assert (await chat.where()).step == "join"
+    assert (await chat.where()).step == "wish"
 
 
 async def test_phases_need_an_active_family(chat: Chat) -> None:
@@ -453,7 +446,6 @@ async def test_pause_back_restart_and_resume(settings: Settings) -> None:
         chat = Chat(first.turns, who)
         await onboard(chat)
         await open_phase(chat, "fase4")
-        await chat.press("Start ›")
         await chat.text("We staan er beter voor.")
         await chat.text("Ze hoort er weer bij.")
         await chat.press(BACK_LABEL)
@@ -465,7 +457,7 @@ async def test_pause_back_restart_and_resume(settings: Settings) -> None:
     async with open_runtime(settings, check_translations=False) as second:
         chat = Chat(second.turns, who)
         await chat.send("/fase")
-        await chat.press(at_step(chat, "fase4", 4, 10))
+        await chat.press(at_step(chat, "fase4", 3, 8))
         where = await chat.where()
         assert (where.flow, where.step) == ("fase4", "meaning")
         await chat.press(BACK_LABEL)
@@ -488,13 +480,13 @@ def flows() -> FlowSet:
 
 
 NO_PAUSE = {
-    ("fase1", "offer"),
+    ("fase1", "trust"),
     ("voorbereiden", "remind"),
     ("fase4", "remind"),
     ("fase4", "checkin_when"),
     ("voorbereiden", "kept"),
 }
-"""Steps where everything is recorded and the phase can simply close ("Continue later",
+"""Steps where everything is recorded and the phase can simply close ("Yes, map later",
 or "No, thank you" to a reminder offered after the phase is done, or "Menu" after a look
 at the kept preparation): a pause button there would look like the same choice."""
 
@@ -595,11 +587,9 @@ async def test_opening_a_finished_fase4_from_a_check_in_and_cancelling_keeps_it_
 ) -> None:
     await onboard(chat)
     await open_phase(chat, "fase4")
-    await chat.press("Start ›")
     await chat.text("Het gaat beter.")
     for _ in range(3):
         await chat.press(SKIP_LABEL)
-    await chat.press("Next ›")
     await chat.press("Next ›")
     await chat.press("Finish ✓")
     await chat.press("Yes, remind me")
@@ -615,7 +605,6 @@ async def test_fase4_does_not_paste_the_typed_who_into_the_next_question(chat: C
     who = "tante Mira haalt de kinderen op"
     await onboard(chat)
     await open_phase(chat, "fase4")
-    await chat.press("Start ›")
     for _ in range(3):
         await chat.press(SKIP_LABEL)
     await chat.text("Moeder neemt niet op")

@@ -14,6 +14,7 @@ from bot.actions import (  # noqa: F401
     language,
     network,
     people,
+    person_line,
     phase1,
     phase4,
     phases,

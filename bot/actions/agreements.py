@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.actions.common import active_open_case, forget, open_case, shorten
+from bot.actions.common import active_open_case, fill, forget, open_case, shorten
 from bot.actions.labels import check_note
 from bot.engine.errors import Reject
 from bot.engine.options import Option
@@ -64,14 +64,18 @@ WHO_LINE = N_("Who: {who}")
 DUE_LINE = N_("Until when: {due}")
 STATUS_LINE = N_("Status: {status}")
 NOTED_LINE = N_("Noted on {date}")
-OPTION_LABEL = 40
+PAGE_SIZE = 6
+"""Agreements a page of /afspraken: six short lines under up to four headings, and six
+number buttons, stay well under 600 characters."""
+PAGE_LINE = N_("{first}–{last} of {total}")
 LINE_TEXT = 48
 """Characters of "Kind: text" in the list (the text is cut with "…", to no less than
 LINE_MIN), so a line fits a phone; the item view shows all of it."""
 LINE_MIN = 20
 
-# The keys /afspraken keeps in the conversation while one agreement is open.
+# The keys /afspraken keeps in the conversation while one agreement is open, and the page.
 CHOSEN = "agreement_id"
+PAGE = "agreement_page"
 
 
 # --- helpers other modules use ------------------------------------------------------------
@@ -186,35 +190,76 @@ def list_line(turn: Turn, number: int, agreement: Agreement) -> str:
     return f"{number}. {mark} {text}" if mark else f"{number}. {text}"
 
 
+def _page_number(turn: Turn, pages: int) -> int:
+    """The page shown now, 0-based, kept within the pages there are (an agreement
+    deleted on the last page leaves one page fewer)."""
+    page = turn.data.get(PAGE)
+    return min(page, pages - 1) if isinstance(page, int) and page > 0 else 0
+
+
+async def _page(turn: Turn) -> tuple[list[tuple[int, Agreement]], int, int]:
+    """The numbered agreements of the page shown now, that page (0-based) and the count
+    of pages: PAGE_SIZE a page, so the list and its buttons fit a phone screen."""
+    agreements = list(enumerate(await _case_agreements(turn), start=1))
+    pages = max(1, -(-len(agreements) // PAGE_SIZE))
+    page = _page_number(turn, pages)
+    return agreements[page * PAGE_SIZE : (page + 1) * PAGE_SIZE], page, pages
+
+
 @registry.view("agreement_list")
 async def agreement_list(turn: Turn) -> dict[str, str]:
-    """The agreements under "Preparation" and per phase, one short line each, numbered
-    like the buttons below."""
-    agreements = await _case_agreements(turn)
-    if not agreements:
+    """The agreements of this page under "Preparation" and per phase, one short line
+    each, numbered like the buttons below; "5–8 of 17" when there is more than a page."""
+    shown, _page_shown, pages = await _page(turn)
+    if not shown:
         return {"agreements": turn.t(NONE_YET)}
     blocks: list[str] = []
     current: str | None = None
-    for number, agreement in enumerate(agreements, start=1):
+    for number, agreement in shown:
         title = heading(turn, agreement)
         if title != current:
             current = title
             blocks.append(f"\n<b>{escape(title)}</b>")
         blocks.append(list_line(turn, number, agreement))
+    if pages > 1:
+        total = str(len(await _case_agreements(turn)))
+        span = fill(turn, PAGE_LINE, first=str(shown[0][0]), last=str(shown[-1][0]), total=total)
+        blocks.append(f"\n<i>{span}</i>")
     return {"agreements": "\n".join(blocks).strip()}
 
 
 @registry.provider("agreement_options")
 async def agreement_options(turn: Turn) -> list[Option]:
-    """One button per agreement of the active case; the key is its id, which the engine
-    signs and checks against this same list when the button comes back."""
-    options = []
-    for number, agreement in enumerate(await _case_agreements(turn), start=1):
-        mark = status_mark(agreement)
-        text = shorten(agreement.text, OPTION_LABEL)
-        label = f"{number}. {mark} {text}" if mark else f"{number}. {text}"
-        options.append(Option(str(agreement.id), label))
-    return options
+    """One button per agreement of this page, labelled with its number only (the line
+    above says what it is); the key is its id, which the engine signs and checks against
+    this same list when the button comes back."""
+    shown, _page_shown, _pages = await _page(turn)
+    return [Option(str(agreement.id), str(number)) for number, agreement in shown]
+
+
+@registry.guard("agreements_later")
+async def agreements_later(turn: Turn) -> bool:
+    """There is a page after this one."""
+    _shown, page, pages = await _page(turn)
+    return page < pages - 1
+
+
+@registry.guard("agreements_earlier")
+async def agreements_earlier(turn: Turn) -> bool:
+    _shown, page, _pages = await _page(turn)
+    return page > 0
+
+
+@registry.action("agreements_next_page")
+async def agreements_next_page(turn: Turn) -> None:
+    _shown, page, _pages = await _page(turn)
+    turn.conversation.data = {**turn.data, PAGE: page + 1}
+
+
+@registry.action("agreements_previous_page")
+async def agreements_previous_page(turn: Turn) -> None:
+    _shown, page, _pages = await _page(turn)
+    turn.conversation.data = {**turn.data, PAGE: max(0, page - 1)}
 
 
 def _line(turn: Turn, msgid: str, key: str, value: str) -> str:

@@ -9,10 +9,12 @@ nothing behind.
 
 from __future__ import annotations
 
+import re
+
 from bot.actions.agreements import add_agreement
 from bot.actions.common import fill, forget, open_case, shorten
 from bot.actions.labels import check_note
-from bot.actions.people import GONE, MARKS, case_people, person_by_key, person_named
+from bot.actions.people import GONE, MARKS, case_people, person_by_key, person_named, same_name
 from bot.actions.reminders.moment import chosen_moment, remember, words
 from bot.engine.errors import Reject
 from bot.engine.options import Option
@@ -172,6 +174,61 @@ async def use_suggested_goal(turn: Turn) -> None:
     if meaning is None:
         raise Reject(NO_GOAL, name=escape(str(turn.data.get(PERSON) or "")))
     turn.data[GOAL] = check_note(meaning)
+
+
+# --- who does what, typed in one message ----------------------------------------------------
+
+_PARENT_WORDS = frozenset(
+    ("ouder", "ouders", "moeder", "vader", "mama", "papa", "parent", "parents")
+) | frozenset(("mother", "father", "mum", "mom", "dad"))
+_SELF_WORDS = frozenset(("ik", "mij", "jij", "jou", "hulpverlener", "me", "you", "i"))
+
+
+def _task_key(who: str, person: str) -> str:
+    """Which of the three a "who:" names: the parent, you, or else the person."""
+    words = set(who.casefold().split())
+    if words & _PARENT_WORDS and not same_name(who, person):
+        return "resp_parent"
+    if words & _SELF_WORDS:
+        return "resp_self"
+    return "resp_person"
+
+
+def _markers(person: str) -> re.Pattern[str]:
+    """Where a "who:" starts, also in the middle of one line: typed text reaches the
+    engine with its line breaks made spaces, so "ouder: … oma: … ik: …" is one line."""
+    names = {*_PARENT_WORDS, *_SELF_WORDS, person.casefold(), *person.casefold().split()}
+    names.discard("")
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?:^|(?<=[\s;,.]))(?:de\s+)?({alternatives})\s*:", re.IGNORECASE)
+
+
+def read_tasks(text: str, person: str) -> dict[str, str]:
+    """The three tasks from one message such as "ouder: vraagt oma eerst  oma: zegt het
+    als het niet lukt  ik: bel oma", by the "who:" each part starts with. Parts without
+    one (separated by ";") take the first of the parent, the person and you that has
+    none yet."""
+    found: dict[str, list[str]] = {key: [] for key, _ in TASKS}
+    loose: list[str] = []
+    marks = list(_markers(person).finditer(text))
+    loose.extend(p.strip() for p in text[: marks[0].start() if marks else len(text)].split(";"))
+    for mark, after in zip(marks, [*marks[1:], None], strict=False):
+        said = text[mark.end() : after.start() if after else len(text)].strip(" ;,")
+        if said:
+            found[_task_key(mark.group(1), person)].append(said)
+    for line in (line for line in loose if line):
+        key = next((k for k, _ in TASKS if not found[k]), TASKS[-1][0])
+        found[key].append(line)
+    return {key: "; ".join(lines) for key, lines in found.items() if lines}
+
+
+@registry.action("take_tasks")
+async def take_tasks(turn: Turn) -> None:
+    """Who does what, from one typed message, into the three tasks `record_approach`
+    records (a task not named this time is dropped from the draft)."""
+    tasks = read_tasks(str(turn.value or ""), str(turn.data.get(PERSON) or ""))
+    forget(turn, *(key for key, _ in TASKS))
+    turn.conversation.data = {**turn.data, **tasks}
 
 
 # --- recording -------------------------------------------------------------------------------

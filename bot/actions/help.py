@@ -13,7 +13,9 @@ CANCEL_HELP = N_("stop the current step; nothing half-saved")
 
 @registry.view("command_list")
 async def command_list(turn: Turn) -> dict[str, str]:
-    """In the practitioner's language: `/help` in English, `/hulp` in Dutch (both work)."""
+    """In the practitioner's language: `/help` in English, `/hulp` in Dutch (both work).
+    `{commands}` and `{more_commands}`: the list in two halves of about the same length,
+    one page each, so no message grows past what a phone shows at once."""
     language = turn.practitioner.language
     lines = [
         f"/{flow.command_in(language)} – {turn.t(flow.description or flow.title)}"
@@ -21,4 +23,10 @@ async def command_list(turn: Turn) -> dict[str, str]:
         if flow.command
     ]
     lines.append(f"/{cancel_in(language)} – {turn.t(CANCEL_HELP)}")
-    return {"commands": "\n".join(lines)}
+    half, length, split = sum(len(line) for line in lines) / 2, 0, len(lines) // 2
+    for index, line in enumerate(lines):
+        length += len(line)
+        if length > half:
+            split = index
+            break
+    return {"commands": "\n".join(lines[:split]), "more_commands": "\n".join(lines[split:])}

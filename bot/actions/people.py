@@ -12,7 +12,14 @@ from collections.abc import Sequence
 
 from bot.actions.agreements import add_agreement
 from bot.actions.common import active_open_case, fill, forget, open_case
-from bot.actions.labels import NAME_WARNINGS, check_label, check_note, warn_if_full_name
+from bot.actions.labels import (
+    MAX_LABEL,
+    NAME_WARNINGS,
+    check_label,
+    check_note,
+    warn_if_full_name,
+)
+from bot.actions.person_line import read_person_line
 from bot.engine.errors import Reject
 from bot.engine.options import Option
 from bot.engine.registry import registry
@@ -49,6 +56,10 @@ FULL_NAME = NAME_WARNINGS["person"]
 DUPLICATE = N_(
     "“{name}” is already on the map. Add something to tell them apart, for example "
     "“oma (mother's side)”."
+)
+NAME_TOO_LONG = N_(
+    "Keep the name short: at most {limit} characters before the first comma, for example "
+    "“grandma Els, family, close”."
 )
 INCOMPLETE = N_("Something is missing for this person. Please start again with “Add a person”.")
 GONE = N_("That person is no longer on the map. Nothing was changed.")
@@ -160,6 +171,53 @@ async def take_name(turn: Turn) -> None:
     name = check_label(str(turn.value or ""), "person")
     await _unique(turn, name)
     warn_if_full_name(turn, name, "person")
+
+
+@registry.action("take_line")
+async def take_line(turn: Turn) -> None:
+    """One typed line for a new person (`bot.actions.person_line`): what it says goes into
+    the draft, and the steps after it ask only what it left out."""
+    line = read_person_line(str(turn.value or ""))
+    name = check_label(line.name, "person")
+    if len(name) > MAX_LABEL:
+        raise Reject(NAME_TOO_LONG, limit=str(MAX_LABEL))
+    await _unique(turn, name)
+    forget(turn, *DRAFT)
+    draft = {"name": name, "group": line.group, "closeness": line.closeness}
+    draft["meaning"] = line.meaning
+    turn.conversation.data = {**turn.data, **{k: v for k, v in draft.items() if v}}
+    warn_if_full_name(turn, name, "person")
+
+
+@registry.guard("line_has_group")
+async def line_has_group(turn: Turn) -> bool:
+    """The typed line names a group, or a role that tells it ("oma": family)."""
+    return read_person_line(str(turn.value or "")).group is not None
+
+
+@registry.guard("line_has_closeness")
+async def line_has_closeness(turn: Turn) -> bool:
+    return read_person_line(str(turn.value or "")).closeness is not None
+
+
+@registry.guard("draft_has_closeness")
+async def draft_has_closeness(turn: Turn) -> bool:
+    return turn.data.get("closeness") in CLOSENESS
+
+
+@registry.view("draft_person")
+async def draft_person(turn: Turn) -> dict[str, str]:
+    """`{draft}`: the person being added as one line, "Oma Els · household · close"."""
+    data = turn.data
+    parts = [f"<b>{escape(str(data.get('name') or ''))}</b>"]
+    if data.get("group") in GROUPS:
+        parts.append(turn.t(GROUPS[data["group"]]))
+    if data.get("closeness") in CLOSENESS:
+        parts.append(turn.t(CLOSENESS[data["closeness"]]))
+    meaning = data.get("meaning")
+    if isinstance(meaning, str) and meaning:
+        parts.append(f"“{escape(meaning)}”")
+    return {"draft": " · ".join(parts)}
 
 
 @registry.action("take_note")

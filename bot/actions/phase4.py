@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.actions.labels import warn_if_full_name
+from bot.actions.labels import MAX_LABEL, warn_if_full_name
 from bot.actions.people import same_name
 from bot.actions.phase_records import (
     PARENT,
@@ -24,6 +24,7 @@ from bot.actions.phase_records import (
     person_label,
     quoted,
 )
+from bot.engine.errors import Reject
 from bot.engine.registry import registry
 from bot.engine.render import escape, fill
 from bot.engine.turn import Turn
@@ -42,6 +43,10 @@ SECTIONS = (
     ("check_in", N_("Check-ins")),
 )
 NOTHING = N_("Nothing noted yet.")
+WHO_FIRST = N_(
+    "Start with who steps in, then a colon and what they do, for example “grandma: mother "
+    "calls her that evening”."
+)
 NOT_WANTED = N_(
     "⚠️ On the map, {name} is marked: not to be contacted (the parent's choice). Only note "
     "{name} here if the parent wants that."
@@ -61,12 +66,38 @@ for _name, (_key, _msgid) in CLOSING.items():
     registry.action(f"record_{_name}")(_closing(_key, _msgid))
 
 
+def _who_and_how(text: str) -> tuple[str, str] | None:
+    """ "oma: moeder belt haar die avond" as who and how; None without a short "who:"."""
+    who, colon, how = text.partition(":")
+    who, how = who.strip(), how.strip()
+    if not colon or not who or not how or len(who) > MAX_LABEL:
+        return None
+    return who, how
+
+
+@registry.guard("says_who_and_how")
+async def says_who_and_how(turn: Turn) -> bool:
+    """Who steps in and what they do, typed in one line, starting with who."""
+    return _who_and_how(str(turn.value or "")) is not None
+
+
+@registry.action("take_who_and_how")
+async def take_who_and_how(turn: Turn) -> None:
+    """Split the typed line into who (`plan_who`) and what they do (`plan_how`)."""
+    found = _who_and_how(str(turn.value or ""))
+    assert found is not None  # the guard of this branch
+    who, how = found
+    turn.conversation.data = {**turn.data, "plan_who": who, "plan_how": how}
+
+
 @registry.action("check_who")
 async def check_who(turn: Turn) -> None:
     """Who steps in: a role or first name, never a phone number or address. Someone the
     parent said no to on the map gets a warning, not a refusal: it is the family's plan,
     and the parent may see it differently now."""
     who = person_label(data_text(turn, "plan_who"))
+    if len(who) > MAX_LABEL:
+        raise Reject(WHO_FIRST)
     warn_if_full_name(turn, who, "person")
     case = await conversation_case(turn)
     if case is None:
@@ -116,14 +147,3 @@ async def phase4_lists(turn: Turn) -> dict[str, str]:
         "expectations": bullets(found["expectation"]),
         "check_ins": bullets(found["check_in"]),
     }
-
-
-@registry.view("phase4_summary")
-async def phase4_summary(turn: Turn) -> dict[str, str]:
-    found = await _by_kind(turn)
-    blocks = [
-        f"<b>{escape(turn.t(title))}</b>\n{bullets(found[kind])}"
-        for kind, title in SECTIONS
-        if found[kind]
-    ]
-    return {"phase4": "\n\n".join(blocks) or escape(turn.t(NOTHING))}

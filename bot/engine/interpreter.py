@@ -17,6 +17,7 @@ from datetime import datetime
 from transitions.extensions.asyncio import AsyncMachine
 
 from bot.config import Settings
+from bot.engine import tips_seen
 from bot.engine.buttons import ButtonHandler, ButtonPress
 from bot.engine.errors import Reject
 from bot.engine.events import Attachment, Command, Event, Outcome, Press, Reply, Text, Unsupported
@@ -148,6 +149,7 @@ class Interpreter:
         if result.changed:
             _bump(p, before, turn.conversation)
         reply = await self._render(turn, result.flash)
+        tips_seen.remember(turn, reply.tips)
         if result.tips:
             reply = replace(reply, tips=(*result.tips, *reply.tips))
         return Outcome(
@@ -428,6 +430,7 @@ class Interpreter:
             turn = await self._move(turn, flow.step(here), target.name, result)
         p.seq += 1
         reply = await self._render(turn, result.flash)
+        tips_seen.remember(turn, reply.tips)
         return Outcome((reply,), notice=answer.notice, language=p.language)
 
     async def _text(

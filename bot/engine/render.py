@@ -1,7 +1,9 @@
 """Turn a step into a `Reply`: text in the practitioner's language and signed buttons.
 
 Rendering only reads; it never changes state. User values are HTML-escaped here, once,
-so a label like `<b>Fam</b>` is shown literally on every channel.
+so a label like `<b>Fam</b>` is shown literally on every channel. A step's tips are shown
+in full the first time for a family, short after that (`bot.engine.tips_seen`); the
+interpreter notes them as seen once the reply is made.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from bot.engine import tips_seen
 from bot.engine.events import Reply, ReplyButton
 from bot.engine.options import Option
 from bot.engine.registry import Registry
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     from bot.store.models import Conversation, Practitioner
 
 SHORT_LABEL = 16
+NUMBERS_A_ROW = 6
 BACK_LABEL = N_("‹ Back")
 SKIP_LABEL = N_("Skip ›")
 STEP_OF = N_("Step {number} of {total}")
@@ -116,22 +120,40 @@ class Renderer:
             parts.append(card)
             tips.extend(shown)
         all_tips = turn.flows.tips()
+        known = tips_seen.seen(turn)
         for tid in (*step.do, *step.dont):
             tip = all_tips[tid][1]
             mark = DO_MARK if tip.kind == "do" else DONT_MARK
-            parts.append(f"{mark} {fill(t(tip.text), values)}")
+            text = tip.short if tip.short and tid in known else tip.text
+            parts.append(f"{mark} {fill(t(text), values)}")
             tips.append(tid)
         options = await self.options(turn, step)
         if step.options and not options and step.options.empty:
             parts.append(fill(t(step.options.empty), values))
-        rows: list[tuple[ReplyButton, ...]] = [
-            (ReplyButton(escape_label(o.label), self.data(turn, f"o:{o.key}")),) for o in options
-        ]
+        rows = self._option_rows(turn, options)
         visible = [
             b for b in step.buttons if not b.when or await self.registry.passes(b.when, turn)
         ]
         rows.extend(self._button_rows(turn, step, visible))
         return Reply("\n\n".join(parts), tuple(rows), tuple(tips))
+
+    def _option_rows(self, turn: Turn, options: list[Option]) -> list[tuple[ReplyButton, ...]]:
+        """A row per choice; choices with a number for a label (the lines of a list say
+        what they are) share rows, NUMBERS_A_ROW at a time."""
+        rows: list[tuple[ReplyButton, ...]] = []
+        numbers: list[ReplyButton] = []
+        for option in options:
+            button = ReplyButton(escape_label(option.label), self.data(turn, f"o:{option.key}"))
+            if option.label.isdigit():
+                numbers.append(button)
+                if len(numbers) == NUMBERS_A_ROW:
+                    rows.append(tuple(numbers))
+                    numbers = []
+                continue
+            rows.append((button,))
+        if numbers:
+            rows.append(tuple(numbers))
+        return rows
 
     def _button_rows(
         self, turn: Turn, step: Step, visible: list[Button]

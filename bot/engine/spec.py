@@ -27,6 +27,8 @@ class Tip:
     text: str
     phase: int | None
     line: int
+    short: str | None = None
+    """The same tip in a few words, shown once the full text was shown for the family."""
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,8 @@ def flow_msgids(flow: Flow) -> Iterator[tuple[Path, int, str]]:
         yield path, flow.line, flow.description
     for tip in flow.tips:
         yield path, tip.line, tip.text
+        if tip.short:
+            yield path, tip.line, tip.short
     for step in flow.steps.values():
         if step.say:
             yield path, step.line, step.say

@@ -20,7 +20,6 @@ import pytest
 
 from bot import logsetup
 from bot.config import Settings
-from bot.engine.render import SKIP_LABEL
 from tests.e2e.test_telegram_phases import Walk
 from tests.support.onboarding import onboard_user
 from tests.support.stub_bot_api import SimUser, StubBotAPI
@@ -100,7 +99,6 @@ async def walk_everything(user: SimUser, txt: Texts) -> None:
     """Onboarding, /gezin (rename), /voorbereiden and fase 1 to 4, typing TYPED."""
     await onboard_user(user, txt, LABEL)
     walk = Walk(user, txt)
-    skip = txt.t(SKIP_LABEL)
 
     await walk.step(user.send("/gezin"), "cases", "overview")
     await walk.press("cases", "overview", "rename", ("cases", "ask_rename"))
@@ -120,21 +118,13 @@ async def walk_everything(user: SimUser, txt: Texts) -> None:
     await walk.open_phase("fase1", 1)
     await walk.step(user.send(WISH), "fase1", "join")
     await walk.press("fase1", "join", "accepted", ("fase1", "trust"))
-    await walk.press("fase1", "trust", "enough", ("fase1", "offer"))
-    await walk.press("fase1", "offer", "later", ("fase1", "later"))
+    await walk.press("fase1", "trust", "later", ("fase1", "later"))
 
     await walk.open_phase("fase2", 2)
-    await walk.press("fase2", "start", "add", ("fase2", "name"))
-    await walk.step(user.send(PERSON), "fase2", "group")
-    await walk.press("fase2", "group", "household", ("fase2", "closeness"))
-    await walk.press("fase2", "closeness", "close", ("fase2", "meaning"))
-    await walk.step(user.send(MEANING), "fase2", "decision")
+    await walk.step(user.send(f"{PERSON}, familie, dichtbij, {MEANING}"), "fase2", "decision")
     await walk.press("fase2", "decision", "consent", ("fase2", "hub"))
-    await walk.press("fase2", "hub", "add", ("fase2", "name"))
-    await walk.step(user.send(OTHER), "fase2", "group")
-    await walk.press("fase2", "group", "community", ("fase2", "closeness"))
-    await walk.press("fase2", "closeness", "far", ("fase2", "meaning"))
-    await walk.step(user.press(skip), "fase2", "decision")
+    await walk.step(user.send(OTHER), "fase2", "closeness")
+    await walk.press("fase2", "closeness", "far", ("fase2", "decision"))
     await walk.press("fase2", "decision", "undecided", ("fase2", "hub"))
     await walk.press("fase2", "hub", "done", ("fase2", "done"))
 
@@ -142,30 +132,24 @@ async def walk_everything(user: SimUser, txt: Texts) -> None:
     [person] = [b for b in choose.flat_buttons if PERSON in b]
     await walk.step(user.press(person), "fase3", "goal")
     await walk.step(user.send(GOAL), "fase3", "until")
-    await walk.step(user.send(UNTIL), "fase3", "resp_parent")
-    await walk.step(user.send(PARENT_TASK), "fase3", "resp_person")
-    await walk.step(user.send(PERSON_TASK), "fase3", "resp_self")
-    confirm = await walk.step(user.press(skip), "fase3", "confirm")
-    assert GOAL in (confirm.plain_text or "")
-    await walk.press("fase3", "confirm", "record", ("fase3", "follow_up"))
-    await walk.step(user.send("over twee weken"), "fase3", "finish")
-    await walk.press("fase3", "finish", "done", ("menu", "main"))
+    await walk.step(user.send(UNTIL), "fase3", "tasks")
+    tasks = f"ouder: {PARENT_TASK} oma: {PERSON_TASK}"
+    await walk.step(user.send(tasks), "fase3", "follow_up")
+    await walk.step(user.send("over twee weken"), "fase3", "choose")
+    await walk.press("fase3", "choose", "done", ("menu", "main"))
 
     await walk.open_phase("fase4", 4)
     now, place, meaning, signal, who, how, expect, check_in = CLOSING
-    await walk.press("fase4", "intro", "start", ("fase4", "now"))
     await walk.step(user.send(now), "fase4", "place")
     await walk.step(user.send(place), "fase4", "meaning")
     await walk.step(user.send(meaning), "fase4", "signal")
     await walk.step(user.send(signal), "fase4", "who")
     await walk.step(user.send(who), "fase4", "how")
-    await walk.step(user.send(how), "fase4", "plan_more")
-    await walk.press("fase4", "plan_more", "next", ("fase4", "expect"))
+    await walk.step(user.send(how), "fase4", "expect")
     await walk.step(user.send(expect), "fase4", "expect")
     await walk.press("fase4", "expect", "next", ("fase4", "check_in"))
     await walk.step(user.send(check_in), "fase4", "check_in")
-    await walk.press("fase4", "check_in", "next", ("fase4", "summary"))
-    await walk.press("fase4", "summary", "finish", ("fase4", "remind"))
+    await walk.press("fase4", "check_in", "finish", ("fase4", "remind"))
     summary = await walk.press("fase4", "remind", "accept", ("fase4", "done"))
     assert summary.text
 

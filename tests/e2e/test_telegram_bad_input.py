@@ -27,7 +27,6 @@ from bot.engine.messages import (
     UNSUPPORTED,
     USE_BUTTONS,
 )
-from bot.engine.render import SKIP_LABEL
 from bot.store.db import make_engine, make_sessionmaker
 from bot.store.models import Case, Practitioner
 from tests.support.onboarding import at_label_step, onboard_user
@@ -251,15 +250,7 @@ async def test_the_same_button_pressed_twice_at_once_applies_once(
         title = txt.t(txt.flows["fase2"].title)
         await user.press(next(b for b in phases.flat_buttons if title in b))
         await user.reply()
-        await user.press(txt.button("fase2", "start", "add"))
-        await user.reply()
-        await user.send("oma")
-        await user.reply()
-        await user.press(txt.button("fase2", "group", "household"))
-        await user.reply()
-        await user.press(txt.button("fase2", "closeness", "close"))
-        await user.reply()
-        await user.press(txt.t(SKIP_LABEL))
+        await user.send("oma, familie, dichtbij")
         decision = await user.reply()
         assert txt.first_line("fase2", "decision") in decision.text
         rows = await snapshot(settings.database_url)

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from bot.access import matrix_key
 from bot.channels.plain import plain
 from bot.config import Settings
-from bot.engine.render import SKIP_LABEL
 from bot.store.models import Agreement, Case, Person, Practitioner
 from tests.matrix.conftest import MatrixBot, in_chat
 from tests.support.element import ElementUser, Seen
@@ -81,24 +80,19 @@ async def test_fase_2_and_3_by_numbers_labels_and_taps_with_the_consent_refusal(
     choose = await walk.say("!fase", "fase", "choose")
     await walk.number(txt.t(txt.flows["fase2"].title), "fase2", "start")
     assert choose.body
-    await walk.number(button("fase2", "start", "add"), "fase2", "name")
-    await walk.say("Oma", "fase2", "group")
-    await walk.number(button("fase2", "group", "household"), "fase2", "closeness")
-    await walk.tap(button("fase2", "closeness", "close"), "fase2", "meaning")
-    await walk.say("Haalt de kinderen op", "fase2", "decision")
+    await walk.say("Oma, haalt de kinderen op", "fase2", "closeness")
+    await walk.tap(button("fase2", "closeness", "close"), "fase2", "decision")
     await walk.number(button("fase2", "decision", "consent"), "fase2", "hub")
-    await walk.number(button("fase2", "hub", "add"), "fase2", "name")
-    await walk.say("Juf", "fase2", "group")
+    await walk.say("Sanne", "fase2", "group")
     await walk.number(button("fase2", "group", "friends"), "fase2", "closeness")
-    await walk.tap(button("fase2", "closeness", "middle"), "fase2", "meaning")
-    await walk.number(txt.t(SKIP_LABEL), "fase2", "decision")
+    await walk.tap(button("fase2", "closeness", "middle"), "fase2", "decision")
     await walk.number(button("fase2", "decision", "undecided"), "fase2", "hub")
     await walk.number(button("fase2", "hub", "done"), "fase2", "done")
 
     await walk.say("!fase", "fase", "choose")
     await walk.number(txt.t(txt.flows["fase3"].title), "fase3", "choose")
-    # Juf was not discussed with the parent: the parents' don't-tip, and no approach.
-    refused = await walk.number("Juf", "fase3", "choose")
+    # Sanne was not discussed with the parent: the parents' don't-tip, and no approach.
+    refused = await walk.number("Sanne", "fase3", "choose")
     behind_back = txt.t(txt.flows.tips()["f3.dont.behind_back"][1].text)
     assert plain(behind_back) in refused.body
     await walk.number("Oma", "fase3", "goal")
@@ -125,5 +119,5 @@ async def test_fase_2_and_3_by_numbers_labels_and_taps_with_the_consent_refusal(
             .scalars()
             .all()
         )
-    assert people == {"Oma": "yes", "Juf": "open"}
+    assert people == {"Oma": "yes", "Sanne": "open"}
     assert approaches == []  # nothing recorded before the approach is confirmed

@@ -93,8 +93,7 @@ class Netwerkcoach:
             *self._open(f),
             self._send("Oma en de buurvrouw mogen meedenken", (f, "join")),
             p(f, "join", "accepted", (f, "trust")),
-            p(f, "trust", "enough", (f, "offer")),
-            p(f, "offer", "later", (f, "later")),
+            p(f, "trust", "later", (f, "later")),
         ]
 
     def fase2(self) -> list[Action]:
@@ -103,16 +102,10 @@ class Netwerkcoach:
             *self._open(f),
             p(f, "start", "nobody", (f, "no_network")),
             p(f, "no_network", "add", (f, "name")),
-            self._send("Oma", (f, "group")),
-            p(f, "group", "household", (f, "closeness")),
-            p(f, "closeness", "close", (f, "meaning")),
-            self._send("Haalt de kinderen op", (f, "decision")),
+            self._send("Oma, haalt de kinderen op", (f, "closeness")),
+            p(f, "closeness", "close", (f, "decision")),
             p(f, "decision", "consent", (f, "hub")),
-            p(f, "hub", "add", (f, "name")),
-            self._send("Juf", (f, "group")),
-            p(f, "group", "friends", (f, "closeness")),
-            p(f, "closeness", "middle", (f, "meaning")),
-            self._skip((f, "decision")),
+            self._send("Juf, vrienden, ertussenin", (f, "decision")),
             p(f, "decision", "undecided", (f, "hub")),
             p(f, "hub", "done", (f, "done")),
         ]
@@ -124,32 +117,26 @@ class Netwerkcoach:
             Action(PRESS_HAVING, "Juf", self._first(f, "choose")),  # refused: no consent
             Action(PRESS_HAVING, "Oma", self._first(f, "goal")),
             self._send("Haalt de kinderen op woensdag, zodat moeder kan werken", (f, "until")),
-            self._send("tot de zomervakantie", (f, "resp_parent")),
-            self._skip((f, "resp_person")),
-            self._skip((f, "resp_self")),
-            self._skip((f, "confirm")),
-            p(f, "confirm", "record", (f, "follow_up")),
-            Action(PRESS_HAVING, self.txt.t("In a week"), self._first(f, "finish")),
-            p(f, "finish", "done", ("menu", "main")),
+            self._send("tot de zomervakantie", (f, "tasks")),
+            self._send("ouder: vraagt oma eerst", (f, "follow_up")),
+            Action(PRESS_HAVING, self.txt.t("In a week"), self._first(f, "choose")),
+            p(f, "choose", "done", ("menu", "main")),
         ]
 
     def fase4(self) -> list[Action]:
         p, s, f = self._press, self._send, "fase4"
         return [
             *self._open(f),
-            p(f, "intro", "start", (f, "now")),
             s("Het gaat beter, oma helpt mee", (f, "place")),
             s("We staan er niet meer alleen voor", (f, "meaning")),
             s("Dat oma blijft helpen op woensdag", (f, "signal")),
             s("De kinderen komen te laat op school", (f, "who")),
             s("oma", (f, "how")),
-            s("Moeder belt oma die avond", (f, "plan_more")),
-            p(f, "plan_more", "next", (f, "expect")),
+            s("Moeder belt oma die avond", (f, "expect")),
             s("oma: komt op woensdag", (f, "expect")),
             p(f, "expect", "next", (f, "check_in")),
             s("over 2 weken: moeder bellen", (f, "check_in")),
-            p(f, "check_in", "next", (f, "summary")),
-            p(f, "summary", "finish", (f, "remind")),
+            p(f, "check_in", "finish", (f, "remind")),
             p(f, "remind", "decline", (f, "done")),
         ]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.access import telegram_key
@@ -51,6 +51,15 @@ def script(txt: Texts) -> list[Action]:
         press(txt.button("fase1", "join", "accepted")),
         press(txt.button("fase1", "trust", "enough")),
     ]
+
+
+def owned_cases(user_id: int) -> Select[tuple[int]]:
+    """The ids of the families of one Telegram practitioner, for `... .in_(...)`."""
+    return (
+        select(Case.id)
+        .join(Practitioner, Practitioner.id == Case.owner_id)
+        .where(Practitioner.external_key == telegram_key(user_id))
+    )
 
 
 async def state(sessions: async_sessionmaker[AsyncSession], user_id: int) -> dict[str, Any]:

@@ -181,10 +181,11 @@ class TipShape(Shape):
     ]
     kind: Annotated[Literal["do", "dont"], Says.always("tip 'kind' must be do or dont")]
     text: Text
+    short: Text
     phase: Annotated[PhaseNumber | None, Says("tip 'phase' must be 1..4")] = None
 
     def tip(self) -> Tip:
-        return Tip(self.id, self.kind, self.text, self.phase, self._line)
+        return Tip(self.id, self.kind, self.text, self.phase, self._line, self.short)
 
 
 FLOW_ID = "'flow' must be an id like fase1"

@@ -1,4 +1,4 @@
-"""The questionnaire both baselines ask: 62 questions, answered with buttons or typed text.
+"""The questionnaire both baselines ask: 49 questions, answered with buttons or typed text.
 
 Its shape is Netwerkcoach's benchmark script after /start (the same order of button
 presses and typed answers), and its messages are about as long, with HTML and inline
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 # b = answered with a button (the bot answers the callback and edits the message),
 # t = answered with typed text (the bot sends a new message). Netwerkcoach's script after
 # /start, in the order of practitioner 0 (tests/perf/scripts.py).
-PATTERN = "bbttbbbtbbtbbtbbbbbtbbbttbbbbbbtbbttttttbtbtbbbtbtbbbbbbtbtbbb"
+PATTERN = "bbttbbbtbbtbbtbbbtttbbtbtttttttbtbbtbtbbbbbbtbtbb"
 BODY = (
     "Denk aan het netwerk van het gezin: familie, vrienden, buren, school. Vraag de ouder "
     "wie er belangrijk is en wie er mag meedenken. Noteer het in de woorden van de ouder, "
