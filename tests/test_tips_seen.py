@@ -8,6 +8,8 @@ and a tip never seen in full for a family is never shown short.
 from __future__ import annotations
 
 from bot.engine.spec import Tip
+from bot.engine.tips_seen import KEY
+from bot.store.repo import Repo
 from tests.support.chat import Chat
 from tests.support.flows import enter, prepare_with_example
 from tests.support.onboarding import onboard
@@ -63,3 +65,22 @@ async def test_a_tip_is_shown_in_full_once_per_family_then_short(chat: Chat) -> 
     assert full(chat, "f1.do.offer_join") in chat.last.text
     await chat.press("‹ Back")
     assert f"💡 {short(chat, 'f1.do.listen')}" in chat.last.text  # seen once: short now
+
+
+async def test_a_deleted_family_leaves_no_tip_ids_behind(chat: Chat) -> None:
+    """What was shown is kept per family id; deleting the family drops that entry too,
+    and leaves another family's."""
+    await onboard(chat)
+    await prepare_with_example(chat)
+    await chat.send("/gezin")
+    await chat.press("New family")
+    await chat.text("Fam. L")
+    await prepare_with_example(chat)
+    async with chat.engine.sessions() as session, session.begin():
+        owner = await session.merge(await chat.practitioner())
+        families = await Repo(session).cases(owner)
+        assert set(owner.settings[KEY]) == {str(c.id) for c in families}
+        await Repo(session).delete_case(owner, families[0])
+    after = await chat.practitioner()
+    assert after is not None
+    assert set(after.settings[KEY]) == {str(families[1].id)}

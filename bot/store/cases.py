@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import CursorResult, delete, func, select, update
 
@@ -107,4 +108,16 @@ class CaseQueries(Queries):
         await self.session.execute(delete(AuditEntry).where(AuditEntry.case_id == case.id))
         if owner.active_case_id == case.id:
             owner.active_case_id = None
+        owner.settings = without_case(owner.settings, case.id)
         await self._delete(case)
+
+
+def without_case(settings: dict[str, Any], case_id: int) -> dict[str, Any]:
+    """The settings with what they keep per family (a mapping keyed by the case id, such
+    as the tips already shown in full) dropped for this family: nothing of a forgotten
+    family stays, not even ids."""
+    key = str(case_id)
+    return {
+        name: {k: v for k, v in value.items() if k != key} if isinstance(value, dict) else value
+        for name, value in settings.items()
+    }
