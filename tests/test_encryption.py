@@ -26,7 +26,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.actions import people as pe
 from bot.config import Settings
-from bot.engine.render import SKIP_LABEL
 from bot.engine.signing import Signer
 from bot.runtime import open_runtime
 from bot.store import crypto
@@ -389,9 +388,6 @@ async def walk_with_secrets(chat: Chat) -> None:
     await chat.text(GOAL)
     await chat.text(UNTIL)
     await chat.text(TASK)
-    await chat.press(SKIP_LABEL)
-    await chat.press(SKIP_LABEL)
-    await chat.press("Record together")
     assert (await chat.where()).step == "follow_up"
 
 
