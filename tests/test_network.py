@@ -81,7 +81,7 @@ async def test_netwerk_changes_a_decision_dated_in_the_audit_trail_and_removes(
     assert so_far in chat.last.text
     assert chat.t("no change recorded").lower() in chat.last.text.lower()
 
-    await chat.press("May I contact them?")
+    await chat.press("Contact decision")
     await chat.press("Yes, you may")
     assert (await chat.where()).step == "person"
     entries = [e for e in await audit(chat.engine) if e.event == "person.decision"]
@@ -96,7 +96,7 @@ async def test_netwerk_changes_a_decision_dated_in_the_audit_trail_and_removes(
     assert juf.decision == "yes" and decision.kind == "decision"
     assert "Juf A." in chat.last.text and chat.t("may be contacted") in chat.last.text
 
-    await chat.press("May I contact them?")
+    await chat.press("Contact decision")
     await chat.press("No")
     values = [e.value for e in await audit(chat.engine) if e.event == "person.decision"]
     assert values == ["yes", "no"]
@@ -208,7 +208,7 @@ async def test_english_practitioner_gets_english_picture_and_plan(
     for english in (
         "Network plan · Family B.",
         "The people and the parent's decisions",
-        "Made together with the parents on",
+        "Working notes of",  # the working notes' footer: not "made together with"
         "14 September 2026",
     ):
         assert english in text, english

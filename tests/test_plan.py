@@ -264,10 +264,15 @@ async def test_working_notes_hold_everything_and_say_a_shared_date_once(
         assert person.name in text
     for day in CHECKINS_NL:
         assert day in text
-    # Everything was noted on one day: said once per section, not on every row.
+    # Everything was noted on one day: said once in the document, not under every heading
+    # (asked in session 4: it repeated under each), nor on every row.
     assert chat.t(plan.NOTED) not in text
-    assert chat.t(NOTED_ALL, date=NOTED_NL) in text
-    assert text.count(NOTED_NL) == text.count(chat.t(NOTED_ALL, date=NOTED_NL))
+    assert text.count(chat.t(NOTED_ALL, date=NOTED_NL)) == 1
+    assert text.count(NOTED_NL) == 1
+    # The practitioner's own notes were not made together with the family: only the
+    # family's document says so in its footer.
+    assert chat.t(plan.MADE).split("{date}")[0].strip() not in text
+    assert chat.t(plan.NOTES_FOOTER).split("{date}")[0].strip() in text
     # Phase 4 has no agreement of its own kind, but plans under their own headings: no
     # "nothing agreed in this phase" above them.
     assert chat.t(plan.NO_AGREEMENTS) not in text

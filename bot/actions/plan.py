@@ -26,7 +26,7 @@ from bot.actions.common import open_case, shorten
 from bot.actions.network import GROUP_TITLES, network_picture, sorted_people
 from bot.actions.people import CLOSENESS, DECISIONS, EMPTY_MAP
 from bot.actions.phase4 import NOTHING
-from bot.actions.plan_parts import NOTED_ALL, checkin_lines, date, fold_column, who
+from bot.actions.plan_parts import NOTED_ALL, checkin_lines, date, who
 from bot.engine.events import Attachment
 from bot.engine.registry import registry
 from bot.engine.render import escape, fill
@@ -40,6 +40,9 @@ from bot.store.status import AgreementStatus
 
 TITLE = N_("Network plan · {case}")
 MADE = N_("Made together with the parents on {date}")
+"""The family's document's footer: only that one is made together with the family."""
+NOTES_FOOTER = N_("Working notes of {date}")
+"""The working notes' footer: the practitioner's own notes, not made with the family."""
 PAGE = N_("Page {page} of {pages}")
 PEOPLE = N_("The people and the parent's decisions")
 MAP = N_("The network map")
@@ -107,16 +110,18 @@ def _agreement_section(
     *,
     kind: bool,
     lines: tuple[str, ...] = (),
+    dated: bool = True,
 ) -> Section:
-    """A table of agreements: what (with its kind), who, until when, status, noted on.
-    When every row was noted on the same day, that date is said once above the table."""
+    """A table of agreements: what (with its kind), who, until when, status, and noted on
+    unless not `dated` (everything in the document was noted on one day: the document
+    says that once, `plan_document`)."""
     columns = (
         Column(turn.t(WHAT), 40),
         Column(turn.t(WHO), 16),
         Column(turn.t(UNTIL), 13),
         Column(turn.t(STATE), 10),
         Column(turn.t(NOTED), 21),
-    )
+    )[: 5 if dated else 4]
     rows, muted = [], set()
     for number, agreement in enumerate(agreements):
         what = agreement.text
@@ -127,21 +132,10 @@ def _agreement_section(
             status = turn.t(STATUS.get(agreement.status, agreement.status))
             if agreement.status == AgreementStatus.DONE:
                 muted.add(number)
-        rows.append(
-            (
-                what,
-                who(turn, agreement.who),
-                agreement.due or "—",
-                status,
-                date(turn, agreement.created_at),
-            )
-        )
-    table, note = fold_column(
-        Table(columns, tuple(rows), frozenset(muted)),
-        4,
-        turn.t(NOTED_ALL).replace("{date}", "{value}"),
-    )
-    return Section(title, table, empty=turn.t(empty), note=note, lines=lines)
+        row = (what, who(turn, agreement.who), agreement.due or "—", status)
+        rows.append((*row, date(turn, agreement.created_at)) if dated else row)
+    table = Table(columns, tuple(rows), frozenset(muted))
+    return Section(title, table, empty=turn.t(empty), lines=lines)
 
 
 def document(
@@ -152,17 +146,21 @@ def document(
     now: datetime,
     *,
     which: str | None = None,
+    footer: str = MADE,
+    note: str = "",
 ) -> PlanDocument:
     """A plan with `title` (a msgid with `{case}`), dated today (after `which` document
-    it is, a msgid, if given), with the footer both documents share: made together with
-    the parents, page n of m."""
+    it is, a msgid, if given), with `footer` (a msgid with `{date}`; by default the
+    family's: made together with the parents) and page n of m on every page, and `note`
+    (translated) once under the date."""
     today = date(turn, now)
     return PlanDocument(
         title=turn.t(title).replace("{case}", case.label),
         subtitle=f"{turn.t(which)} · {today}" if which else today,
         sections=tuple(sections),
-        footer=turn.t(MADE).replace("{date}", today),
+        footer=turn.t(footer).replace("{date}", today),
         page=turn.t(PAGE),
+        note=note,
     )
 
 
@@ -179,11 +177,16 @@ def plan_document(
     has nothing of its own but something under another heading (phase 4's plans, the
     preparation) gets no "nothing agreed" line: that would stand above its agreements."""
     special = {kind for kind, _ in SPECIAL}
+    days = {date(turn, a.created_at) for a in agreements}
+    dated = len(days) != 1  # one day for all: said once, under the title, not per section
+    note = "" if dated else turn.t(NOTED_ALL).replace("{date}", next(iter(days)))
     sections = [_people_section(turn, people), Section(turn.t(MAP), picture=picture)]
     preparation = [a for a in agreements if a.kind == PREPARATION]
     if preparation:
         title = turn.t(KINDS[PREPARATION])
-        sections.append(_agreement_section(turn, title, preparation, NOTHING, kind=False))
+        sections.append(
+            _agreement_section(turn, title, preparation, NOTHING, kind=False, dated=dated)
+        )
     for phase in (1, 2, 3, 4):
         found = [
             a
@@ -193,14 +196,19 @@ def plan_document(
         if not found and any(a.phase == phase for a in agreements):
             continue
         title = phase_title(turn, phase)
-        sections.append(_agreement_section(turn, title, found, NO_AGREEMENTS, kind=True))
+        sections.append(
+            _agreement_section(turn, title, found, NO_AGREEMENTS, kind=True, dated=dated)
+        )
     for kind, title in SPECIAL:
         found = [a for a in agreements if a.kind == kind]
         planned = checkin_lines(turn, checkins) if kind == "check_in" else ()
-        sections.append(
-            _agreement_section(turn, turn.t(title), found, NOTHING, kind=False, lines=planned)
+        section = _agreement_section(
+            turn, turn.t(title), found, NOTHING, kind=False, lines=planned, dated=dated
         )
-    return document(turn, TITLE, case, sections, now, which=WORKING_NOTES)
+        sections.append(section)
+    return document(
+        turn, TITLE, case, sections, now, which=WORKING_NOTES, footer=NOTES_FOOTER, note=note
+    )
 
 
 def summary(

@@ -48,19 +48,6 @@ def checkin_lines(turn: Turn, checkins: Sequence[Reminder]) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def fold_column(table: Table, column: int, note: str) -> tuple[Table, str]:
-    """A column that says the same on every row (the date everything was noted on) is
-    said once, as a note under the heading (`note`, with `{value}`), instead of on every
-    row; the table without it and the note ("" when the column stays)."""
-    values = {row[column] for row in table.rows}
-    if len(values) != 1:
-        return table, ""
-    [value] = values
-    columns = table.columns[:column] + table.columns[column + 1 :]
-    rows = tuple(row[:column] + row[column + 1 :] for row in table.rows)
-    return replace(table, columns=columns, rows=rows), note.replace("{value}", value)
-
-
 def drop_empty_column(table: Table, column: int, empty: str = "—") -> Table:
     """Leave out a column that is `empty` on every row ("until when" nobody said)."""
     if any(row[column] != empty for row in table.rows):

@@ -88,3 +88,6 @@ class PlanDocument:
     footer: str
     page: str
     """"Page {page} of {pages}", translated, with both placeholders."""
+    note: str = ""
+    """Said once, under the subtitle: the day everything in the document was noted on
+    (instead of under every heading)."""

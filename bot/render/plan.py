@@ -78,7 +78,7 @@ def _document(doc: PlanDocument) -> FPDF:
 
 
 def _texts(doc: PlanDocument) -> list[str]:
-    found = [doc.title, doc.subtitle, doc.footer]
+    found = [doc.title, doc.subtitle, doc.footer, doc.note]
     for section in doc.sections:
         found += [section.title, section.empty]
         if section.table is not None:
@@ -361,6 +361,8 @@ def render(doc: PlanDocument) -> bytes:
     writer.paragraph(doc.title, 18, bold=True)
     pdf.set_y(pdf.get_y() + 1)
     writer.paragraph(doc.subtitle, 10.5, colour=MUTED)
+    if doc.note:
+        writer.paragraph(doc.note, BODY, colour=MUTED)
     for number, section in enumerate(doc.sections):
         last = number == len(doc.sections) - 1
         if _floats(writer, section) and not last and writer.pending is None:
