@@ -94,6 +94,18 @@ async def prepared(chat: Chat, sentence: str) -> None:
     assert (await chat.where()).step == "remind"
 
 
+async def opened(engine: Turns, language: str) -> tuple[Chat, Reply]:
+    """Prepared, a reminder in an hour, sent then, and its "Open ›" pressed."""
+    chat = await at_the_offer(engine, language)
+    await chat.press("In 1 hour")
+    [sent] = await deliver(engine, NOW + timedelta(hours=1))
+    open_data = next(
+        b.data for row in sent.buttons for b in row if b.label == chat.t(message.BUTTON_OPEN)
+    )
+    await chat.press_data(open_data)
+    return chat, sent
+
+
 async def reminders_of(engine: Turns) -> list[Reminder]:
     async with engine.sessions() as session:
         return list((await session.execute(select(Reminder).order_by(Reminder.id))).scalars())
@@ -158,6 +170,7 @@ async def test_step_1_keeps_the_opening_sentence_typed_there(still: Turns, langu
     chat = await first_command_prepare(still, language)
     await chat.text(SENTENCE[language])
     assert (await chat.where()).step == "join"  # not "choose one of the buttons"
+    assert chat.has("Kept.")  # step 2 is skipped: the reply says the sentence was kept
     assert not chat.has("Please choose one of the buttons below.")
     for _ in range(3):
         await chat.press(SKIP_LABEL)
@@ -283,6 +296,19 @@ async def test_the_reminder_carries_the_sentence_and_the_points_not_a_tip(
     assert SENTENCE[language] not in caplog.text and "Gezin B." not in caplog.text
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_each_point_prepared_is_on_its_own_line_in_the_reminder_and_open(
+    still: Turns, language: str
+) -> None:
+    """Read on a phone just before the meeting: one point a line, not a run of "; "."""
+    chat, sent = await opened(still, language)
+    for text in (sent.text, chat.last.text):
+        lines = text.splitlines()
+        for _, point in preparation.POINTS[1:]:
+            assert f"{preparation.POINT} {escape(chat.t(point))}" in lines, text
+        assert not any(f"{chat.t(point)}; " in text for _, point in preparation.POINTS)
+
+
 async def test_the_reminder_shows_the_preparation_as_it_is_when_sent(still: Turns) -> None:
     """Prepared again after the reminder was set: the reminder shows the new one."""
     chat = await at_the_offer(still, "nl")
@@ -303,7 +329,7 @@ async def test_the_longest_reminder_stays_within_600_characters(
     t = engine.catalogs.get(language)
     sentence = " ".join(["woord"] * 60)[:300]
     opening = t.gettext(preparation.STORED_OPENING).replace("{sentence}", sentence)
-    points = "; ".join(t.gettext(label) for _, label in preparation.POINTS) + "."
+    points = "\n".join(f"{preparation.POINT} {t.gettext(label)}" for _, label in preparation.POINTS)
     reminder = Reminder(id=1, kind=ReminderKind.MEETING, due_at=NOW, tip_id=None)
     shown = message.Shown(
         reminder, "L" * 40, language, "Europe/Amsterdam", True, f"{opening}\n{points}"
@@ -330,13 +356,7 @@ def test_fit_cuts_after_a_whole_word_and_counts_what_escaping_adds() -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_open_shows_the_kept_preparation_not_step_1(still: Turns, language: str) -> None:
-    chat = await at_the_offer(still, language)
-    await chat.press("In 1 hour")
-    [sent] = await deliver(still, NOW + timedelta(hours=1))
-    open_data = next(
-        b.data for row in sent.buttons for b in row if b.label == chat.t(message.BUTTON_OPEN)
-    )
-    await chat.press_data(open_data)
+    chat, _sent = await opened(still, language)
     where = await chat.where()
     assert (where.flow, where.step) == meeting.OPENS
     assert escape(SENTENCE[language]) in chat.last.text

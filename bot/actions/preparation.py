@@ -39,6 +39,8 @@ NOT_YET = N_("Not checked yet:")
 OPENING = N_("Your opening sentence:")
 NOTHING = N_("Nothing checked yet. Go back and tap “Done ✓” on the points you prepared.")
 STORED_OPENING = N_("Opening sentence: “{sentence}”")
+POINT = "–"
+"""Before each point prepared, in the kept text (plain text: no markup)."""
 NOTHING_KEPT = N_("Nothing kept yet for this family. Prepare the meeting and tap “Save ✓”.")
 
 
@@ -82,9 +84,10 @@ async def save_preparation(turn: Turn) -> None:
     if not done and not sentence:
         raise Reject(NOTHING)
     # Listed under the heading "Preparation" in /afspraken: the points need no label.
+    # One point a line: read on a phone in the minutes before the meeting (the reminder
+    # and its "Open ›" show this text), a run of semicolons is hard to scan.
     parts = [quoted(turn, STORED_OPENING, sentence=sentence)] if sentence else []
-    if done:
-        parts.append("; ".join(done) + ".")
+    parts += [f"{POINT} {label}" for label in done]
     await keep_agreement(
         turn,
         phase=1,
