@@ -53,6 +53,11 @@ async def test_help_lists_the_commands_in_the_practitioners_language(engine: Tur
     await onboard(dutch)
     shown = await command_list(dutch, "hulp")
     assert "/hulp – " in shown and "/annuleer – " in shown and "/help " not in shown
+    for page in (shown, await command_list(english, "help")):  # every line alike
+        for line in page.splitlines():
+            if line.startswith("/") and " – " in line:
+                what = line.split(" – ", 1)[1]
+                assert what[:1].isupper(), line
 
 
 def test_telegram_gets_a_command_list_per_language(engine: Turns) -> None:

@@ -57,9 +57,11 @@ LINE_CLOSENESS = {"Close by": "close", "In between": "in between", "Further away
 """The words of a typed line (`bot.actions.person_line`) for the buttons' labels."""
 NOT_NOW = "Not now ›"
 """Who does what left out: the approach is recorded with its goal only."""
-TELL = (
-    "Tell {person} what you noted about them, and why: {person} is not your client, but "
-    "should know."
+TELL = "Tell {person} what you write down, and why. That is only fair: it is about {person} too."
+CHANGED = "Has the parent decided something else themselves? Then change it in /netwerk."
+"""After a refused person was chosen: where the parent's own new decision goes, no nudge."""
+ASK_FIRST = (
+    "Ask the parent first whether you may contact this person, and record the answer in phase 2."
 )
 TUESDAY_MORNING = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 """A fixed "now" for typed times: Tuesday 1 December 2026, 10:00 in Amsterdam."""
@@ -221,10 +223,37 @@ async def test_no_network_is_recorded_without_judgement(chat: Chat) -> None:
     assert "network.none" in await audit_events(chat.engine)
 
     await enter(chat, "fase2")  # the flow ended: it starts afresh, the map is still empty
+    assert chat.t("The parent names no one") in chat.labels
     await chat.press("The parent names no one")
     assert "f2.dont.assume_help" in chat.last.tips
     await chat.press("Record this")
     assert len(await agreements_of(chat.engine)) == 2
+
+
+async def test_the_parent_names_no_one_is_offered_only_on_an_empty_map(chat: Chat) -> None:
+    """With people on the map, "Done for now" is that choice: the button would only say so."""
+    await onboard(chat)
+    await enter(chat, "fase2")
+    assert chat.t("The parent names no one") in chat.labels
+    await add_person(chat, "Oma")
+    await chat.press("Done for now")  # the flow ends: entering again starts at its start
+    await enter(chat, "fase2")
+    assert await step(chat) == ("fase2", "start")
+    assert chat.t("Done for now") in chat.labels
+    assert chat.t("The parent names no one") not in chat.labels
+
+
+async def test_a_refused_persons_decision_is_the_parents_to_change_not_to_ask_again(
+    chat: Chat,
+) -> None:
+    """/netwerk: the refused person's decision step says a change is the parent's own."""
+    await map_with(chat, ("Oom Kees", NO))
+    await chat.send("/netwerk")
+    await press_starting(chat, f"{pe.MARKS['no']} Oom Kees")
+    await chat.press("Contact decision")
+    text = chat.last.text
+    assert "again" not in text.lower() and "opnieuw" not in text.lower(), text
+    assert "zelf iets anders besloten" in text, text  # the chat speaks Dutch
 
 
 async def test_people_the_parent_does_not_want_are_marked_and_never_offered(
@@ -250,7 +279,7 @@ async def test_editing_and_removing_people(chat: Chat) -> None:
     await press_starting(chat, f"{pe.MARKS['open']} Oma")
     assert await step(chat) == ("fase2", "person")
 
-    await chat.press("May I contact them?")
+    await chat.press("Contact decision")
     assert "f2.do.respect_choice" in chat.last.tips
     await chat.press(YES)
     await chat.press("Group")
@@ -329,7 +358,7 @@ async def test_choosing_someone_without_consent_warns_and_stores_nothing(chat: C
     await chat.press("Phase 2 · the map")
     await chat.press("Change or remove")
     await press_starting(chat, f"{pe.MARKS['yes']} Oma")
-    await chat.press("May I contact them?")
+    await chat.press("Contact decision")
     await chat.press(NO)
     agreements = await count(chat.engine, Agreement)
     await enter(chat, "fase3")
@@ -352,7 +381,7 @@ async def test_consent_withdrawn_during_the_approach_stores_nothing(chat: Chat) 
     await enter(chat, "fase2")  # meanwhile the parent changes their mind
     await chat.press("Change or remove")
     await press_starting(chat, f"{pe.MARKS['yes']} Oma")
-    await chat.press("May I contact them?")
+    await chat.press("Contact decision")
     await chat.press(NO)
     agreements = await count(chat.engine, Agreement)
 
@@ -742,8 +771,11 @@ async def test_typing_the_name_of_someone_without_consent_warns_like_pressing(
     assert "f3.dont.behind_back" in shown_tips(chat, start)
     assert not chat.has("Please choose one of the buttons below.")
 
+    assert chat.has(CHANGED) and not chat.has(ASK_FIRST)  # respected, not to be asked again
+
     await chat.text("Juf")
     assert chat.has(ap.NOT_ASKED, name="Juf")
+    assert chat.has(ASK_FIRST) and not chat.has(CHANGED)  # not discussed yet: ask first
     assert await count(chat.engine, Agreement) == agreements
     people = await people_of(chat.engine)
     assert people["Buurman Kees"].approached_at is None and people["Juf"].approached_at is None

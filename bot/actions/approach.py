@@ -113,6 +113,18 @@ async def has_consent(turn: Turn) -> bool:
     return person.decision == "yes"
 
 
+@registry.guard("refused_by_parent")
+async def refused_by_parent(turn: Turn) -> bool:
+    """The chosen (or typed) person is someone the parent does not want contacted: the
+    bot then respects that, and only says where a decision the parent changed themselves
+    is recorded; it does not suggest asking again."""
+    try:
+        person = await _picked(turn)
+    except Reject:
+        return False
+    return person.decision == "no"
+
+
 @registry.guard("names_a_person")
 async def names_a_person(turn: Turn) -> bool:
     """The typed text is the name of someone on this family's map."""

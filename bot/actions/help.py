@@ -8,7 +8,7 @@ from bot.engine.spec import cancel_in
 from bot.engine.turn import Turn
 from bot.i18n import N_
 
-CANCEL_HELP = N_("stop the current step; nothing half-saved")
+CANCEL_HELP = N_("Stop the current step; nothing half-saved")
 
 
 @registry.view("command_list")

@@ -156,6 +156,13 @@ async def has_people(turn: Turn) -> bool:
     return bool(await case_people(turn))
 
 
+@registry.guard("map_is_empty")
+async def map_is_empty(turn: Turn) -> bool:
+    """No one on the map yet: only then is "the parent names no one" a choice to offer
+    (a button takes only `when:`, so the opposite of `has_people` is a guard of its own)."""
+    return not await case_people(turn)
+
+
 # --- adding a person ------------------------------------------------------------------------
 
 
