@@ -459,6 +459,17 @@ async def finish(crowd: Crowd, tasks: list[asyncio.Task[Any]]) -> None:
     await asyncio.gather(*pending, return_exceptions=True)
 
 
+async def long_enough(stub: BenchStub, start: float, duration: float) -> None:
+    """Wait out a window of `duration`, and longer (up to 10 s) while no reply came in it:
+    a window without a reply has no figures. The smoke test's windows are 0.5 s, which on a
+    machine busy with other work could pass before the first reply."""
+    await asyncio.sleep(duration)
+    deadline = time.perf_counter() + 10.0
+    # Polled: the stub only appends to a list, and this waits past the window at most once.
+    while time.perf_counter() < deadline and not any(at >= start for at, _ in stub.samples):  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+
+
 async def saturation(
     stub: BenchStub,
     running: Running,
@@ -474,7 +485,7 @@ async def saturation(
     await asyncio.sleep(warmup)
     spy = await start_profiler(running.pid, duration, profile) if profile else None
     window = Window.open(running.pids)
-    await asyncio.sleep(duration)
+    await long_enough(stub, window.start, duration)
     result = window.close(stub, running.pids, crowd)
     if spy is not None:
         await spy.wait()
@@ -509,7 +520,7 @@ async def paced(
     ]
     await asyncio.sleep(max(0.0, start - time.perf_counter()))
     window = Window.open(running.pids)
-    await asyncio.sleep(duration)
+    await long_enough(stub, window.start, duration)
     result = window.close(stub, running.pids, crowd)
     await finish(crowd, tasks)
     result["offered_per_s"] = round(len(people) / interval, 1)
