@@ -14,10 +14,13 @@ import re
 
 from bot.actions import agreements as ag
 from bot.actions import plan
-from bot.engine.events import Identity
+from bot.channels.choices import flatten, numbered_lines
+from bot.channels.console import parse
+from bot.channels.matrix.events import text_event
+from bot.engine.events import Identity, Press
 from bot.runtime import Runtime
 from tests.support.chat import Chat
-from tests.support.network import NewAgreement, seed_network
+from tests.support.network import NewAgreement, many_agreements, seed_network
 from tests.support.onboarding import onboard
 
 _TAG = re.compile(r"<[^>]+>")
@@ -117,3 +120,47 @@ def test_words_are_cut_whole() -> None:
         "ze neemt niet op. Dan oma: belt"
     )
     assert ag.without_label("Oma belt om 10:30 op zondag") == "Oma belt om 10:30 op zondag"
+
+
+# --- 3. the numbers ------------------------------------------------------------------------
+
+
+async def to_page(chat: Chat, page: int) -> None:
+    await chat.send("/afspraken")
+    for _ in range(page - 1):
+        await chat.press(chat.t("More ›"))
+
+
+async def assert_numbers_open_their_lines(chat: Chat, page: int) -> None:
+    """Every number shown in the list is the button of that line (Telegram), and typed
+    on the console or Matrix it opens that same line's agreement."""
+    await to_page(chat, page)
+    lines = numbered(chat.last.text)
+    assert sorted(lines) == list(range(1, ag.PAGE_SIZE + 1))
+    assert chat.labels[: ag.PAGE_SIZE] == [str(n) for n in lines]
+    for number, line in lines.items():
+        choices = flatten(chat.last.buttons)  # each reply signs its own buttons
+        assert numbered_lines(choices)[number - 1] == f"{number}. {number}"
+        typed = parse(str(number), choices)
+        assert isinstance(typed, Press)
+        assert text_event(str(number), choices, ()) == typed  # Matrix reads it the same
+        await chat.handle(typed)
+        assert (await chat.where()).step == "item"
+        content = line.split(": ", 1)[1].removesuffix("…")
+        assert content in seen(chat.last.text), (number, line)
+        await chat.press(chat.t("‹ All agreements"))
+        assert numbered(chat.last.text) == lines  # back on the same page
+    beyond = str(2 * ag.PAGE_SIZE + 1)  # "13": no line says 13, on page 3 neither
+    assert not isinstance(parse(beyond, flatten(chat.last.buttons)), Press)
+    # Under the list: which page, not "13–18 of 40" above lines numbered 1 to 6.
+    assert chat.t(ag.PAGE_LINE, page=str(page), pages="7") in chat.last.text
+
+
+async def test_page_one_numbers_match_on_every_channel(engine_runtime: Runtime) -> None:
+    chat = await family(engine_runtime, many_agreements(40))
+    await assert_numbers_open_their_lines(chat, 1)
+
+
+async def test_page_three_numbers_match_on_every_channel(engine_runtime: Runtime) -> None:
+    chat = await family(engine_runtime, many_agreements(40))
+    await assert_numbers_open_their_lines(chat, 3)

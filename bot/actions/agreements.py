@@ -76,7 +76,9 @@ NOTED_LINE = N_("Noted on {date}")
 PAGE_SIZE = 6
 """Agreements a page of /afspraken: six short lines under up to four headings, and six
 number buttons, stay well under 600 characters."""
-PAGE_LINE = N_("{first}–{last} of {total}")
+PAGE_LINE = N_("Page {page} of {pages}")
+"""Under a page that is one of several. Not "13–18 of 40": the lines of every page are
+numbered 1 to 6, like its buttons (see `_page`)."""
 LINE_TEXT = 48
 """Characters of "Kind · who: text" in the list (the text is cut after a whole word with
 "…", to no less than LINE_MIN), so a line fits a phone; the item view shows all of it."""
@@ -251,18 +253,23 @@ def _page_number(turn: Turn, pages: int) -> int:
 
 async def _page(turn: Turn) -> tuple[list[tuple[int, Agreement]], int, int]:
     """The numbered agreements of the page shown now, that page (0-based) and the count
-    of pages: PAGE_SIZE a page, so the list and its buttons fit a phone screen."""
-    agreements = list(enumerate(await _case_agreements(turn), start=1))
+    of pages: PAGE_SIZE a page, so the list and its buttons fit a phone screen.
+
+    Every page numbers its lines from 1, as its buttons: where buttons are numbered
+    choices (console, Matrix) the page's agreements are choices 1 to 6, so the number a
+    line shows is the number that opens it, on page 3 as on page 1."""
+    agreements = await _case_agreements(turn)
     pages = max(1, -(-len(agreements) // PAGE_SIZE))
     page = _page_number(turn, pages)
-    return agreements[page * PAGE_SIZE : (page + 1) * PAGE_SIZE], page, pages
+    shown = agreements[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    return list(enumerate(shown, start=1)), page, pages
 
 
 @registry.view("agreement_list")
 async def agreement_list(turn: Turn) -> dict[str, str]:
     """The agreements of this page under "Preparation" and per phase, one short line
-    each, numbered like the buttons below; "5–8 of 17" when there is more than a page."""
-    shown, _page_shown, pages = await _page(turn)
+    each, numbered like the buttons below; "Page 2 of 3" when there is more than one."""
+    shown, page, pages = await _page(turn)
     if not shown:
         return {"agreements": turn.t(NONE_YET)}
     blocks: list[str] = []
@@ -274,8 +281,7 @@ async def agreement_list(turn: Turn) -> dict[str, str]:
             blocks.append(f"\n<b>{escape(title)}</b>")
         blocks.append(list_line(turn, number, agreement))
     if pages > 1:
-        total = str(len(await _case_agreements(turn)))
-        span = fill(turn, PAGE_LINE, first=str(shown[0][0]), last=str(shown[-1][0]), total=total)
+        span = fill(turn, PAGE_LINE, page=str(page + 1), pages=str(pages))
         blocks.append(f"\n<i>{span}</i>")
     return {"agreements": "\n".join(blocks).strip()}
 
