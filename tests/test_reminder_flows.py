@@ -555,10 +555,12 @@ async def test_the_follow_up_opens_where_the_outcome_is_noted(alice: Chat) -> No
     [(outcome,)] = found
     assert "woensdag blijft, vrijdag niet meer" in outcome.text and outcome.who == "Oma"
 
-    await alice.send("/afspraken")  # the kind is not said twice: "How it is going with Oma: …"
+    # The kind is not said twice: the stored "How it is going with Oma: …" is listed as
+    # "How it is going · Oma: …", the content first, with who it is about.
+    await alice.send("/afspraken")
     said = alice.t("How it is going")
     [line] = [line for line in alice.last.text.splitlines() if "Gaat goed" in line]
-    assert line.count(said) == 1 and f"<b>{said}</b> " in line, line
+    assert line.count(said) == 1 and f"<b>{said} · Oma</b>: Gaat goed" in line, line
 
 
 async def test_a_bare_time_already_past_today_is_set_for_tomorrow_and_said_so(

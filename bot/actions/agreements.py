@@ -8,9 +8,10 @@ travels in a button is never trusted on its own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from bot.actions.common import active_open_case, fill, forget, open_case, shorten
+from bot.actions.common import active_open_case, fill, forget, open_case, shorten_words
 from bot.actions.labels import check_note
 from bot.engine.errors import Reject
 from bot.engine.options import Option
@@ -50,6 +51,14 @@ KINDS = {
 }
 """How /afspraken names each kind of agreement, in all phases; unknown kinds: OTHER_KIND."""
 OTHER_KIND = N_("Agreement")
+SHORT_KINDS = {
+    "wish": N_("Wish"),
+    "responsibility": N_("Task"),
+    "closing": N_("Closing"),
+    "problem_plan": N_("Problem plan"),
+}
+"""The kind in a list line, where the long name would take the room of the content
+("Wens van de ouder: …" left a few words); the item view keeps the names of KINDS."""
 NOTE_KINDS = frozenset(
     {"preparation", "wish", "join_offer", "trust", "decision", "outcome", "closing", "expectation"}
 )
@@ -67,11 +76,20 @@ NOTED_LINE = N_("Noted on {date}")
 PAGE_SIZE = 6
 """Agreements a page of /afspraken: six short lines under up to four headings, and six
 number buttons, stay well under 600 characters."""
-PAGE_LINE = N_("{first}–{last} of {total}")
+PAGE_LINE = N_("Page {page} of {pages}")
+"""Under a page that is one of several. Not "13–18 of 40": the lines of every page are
+numbered 1 to 6, like its buttons (see `_page`)."""
 LINE_TEXT = 48
-"""Characters of "Kind: text" in the list (the text is cut with "…", to no less than
-LINE_MIN), so a line fits a phone; the item view shows all of it."""
+"""Characters of "Kind · who: text" in the list (the text is cut after a whole word with
+"…", to no less than LINE_MIN), so a line fits a phone; the item view shows all of it."""
 LINE_MIN = 20
+LINE_WHO = 20
+"""Characters of who in a line: a role and a first name ("buurvrouw Fatma")."""
+_LABEL = re.compile(r"([^:.;!?“”\"\n]{1,40}):\s+(?=\S)")
+LABEL_WORDS = 6
+"""A stored text that opens with a label of at most this many words and a colon ("In de
+woorden van de ouder: …", "Signaal: …", "Hoe het gaat met Oma: …") is listed from after
+the colon: the kind word and who already say what the label says."""
 
 # The keys /afspraken keeps in the conversation while one agreement is open, and the page.
 CHOSEN = "agreement_id"
@@ -176,16 +194,52 @@ async def _chosen(turn: Turn) -> Agreement:
 # --- /afspraken -------------------------------------------------------------------------------
 
 
+def without_label(text: str) -> str:
+    """The text on one line, without a short label before its first colon (LABEL_WORDS):
+    what a list line leads with. A text that is only a label stays as it is."""
+    flat = " ".join(text.split())
+    match = _LABEL.match(flat)
+    if match is None or len(match.group(1).split()) > LABEL_WORDS:
+        return flat
+    return flat[match.end() :]
+
+
+def line_who(turn: Turn, agreement: Agreement) -> str | None:
+    """Who, as a list line says it (plain text): for a task whoever must act, "jij" and
+    "de ouder" too; for a note only a name (a note's "the parent" says nothing new)."""
+    who = agreement.who
+    if not who or (who in WHO and not is_task(agreement)):
+        return None
+    said = turn.t(WHO[who]) if who in WHO else who
+    return shorten_words(said[:1].upper() + said[1:], LINE_WHO)
+
+
+def line_head(turn: Turn, agreement: Agreement) -> str | None:
+    """What stands before the colon of a line (plain text): a short kind word and who
+    ("Doel · Oma"); who alone for who does what ("Fatma"); none for the preparation,
+    which its heading names."""
+    who = line_who(turn, agreement)
+    if agreement.kind == PREPARATION or (who and agreement.kind == "responsibility"):
+        return who
+    msgid = SHORT_KINDS.get(agreement.kind) or KINDS.get(agreement.kind, OTHER_KIND)
+    kind = turn.t(msgid)
+    return f"{kind} · {who}" if who else kind
+
+
+def short_line(turn: Turn, agreement: Agreement, limit: int = LINE_TEXT) -> str:
+    """ "<b>Doel · Oma</b>: Haalt de kinderen op…", escaped, at most `limit` characters
+    as read: the content leads (no label repeated) and is cut only after a whole word."""
+    content = without_label(agreement.text)
+    head = line_head(turn, agreement)
+    if head is None:
+        return escape(shorten_words(content, limit))
+    room = max(LINE_MIN, limit - len(head) - len(": "))
+    return f"<b>{escape(head)}</b>: {escape(shorten_words(content, room))}"
+
+
 def list_line(turn: Turn, number: int, agreement: Agreement) -> str:
-    """One short line: number, mark (tasks only), kind and the start of the text. Under
-    the heading "Preparation" the kind would only repeat it, so it is left out there."""
-    if agreement.kind == PREPARATION:
-        text = escape(shorten(agreement.text, LINE_TEXT))
-    else:
-        kind = turn.t(KINDS.get(agreement.kind, OTHER_KIND))
-        repeated = starts_with_kind(kind, agreement.text)
-        room = LINE_TEXT if repeated else max(LINE_MIN, LINE_TEXT - len(kind) - len(": "))
-        text = kind_and_text(kind, shorten(agreement.text, room))
+    """One short line: number, mark (tasks only), who and kind, the start of the text."""
+    text = short_line(turn, agreement)
     mark = status_mark(agreement)
     return f"{number}. {mark} {text}" if mark else f"{number}. {text}"
 
@@ -199,18 +253,23 @@ def _page_number(turn: Turn, pages: int) -> int:
 
 async def _page(turn: Turn) -> tuple[list[tuple[int, Agreement]], int, int]:
     """The numbered agreements of the page shown now, that page (0-based) and the count
-    of pages: PAGE_SIZE a page, so the list and its buttons fit a phone screen."""
-    agreements = list(enumerate(await _case_agreements(turn), start=1))
+    of pages: PAGE_SIZE a page, so the list and its buttons fit a phone screen.
+
+    Every page numbers its lines from 1, as its buttons: where buttons are numbered
+    choices (console, Matrix) the page's agreements are choices 1 to 6, so the number a
+    line shows is the number that opens it, on page 3 as on page 1."""
+    agreements = await _case_agreements(turn)
     pages = max(1, -(-len(agreements) // PAGE_SIZE))
     page = _page_number(turn, pages)
-    return agreements[page * PAGE_SIZE : (page + 1) * PAGE_SIZE], page, pages
+    shown = agreements[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    return list(enumerate(shown, start=1)), page, pages
 
 
 @registry.view("agreement_list")
 async def agreement_list(turn: Turn) -> dict[str, str]:
     """The agreements of this page under "Preparation" and per phase, one short line
-    each, numbered like the buttons below; "5–8 of 17" when there is more than a page."""
-    shown, _page_shown, pages = await _page(turn)
+    each, numbered like the buttons below; "Page 2 of 3" when there is more than one."""
+    shown, page, pages = await _page(turn)
     if not shown:
         return {"agreements": turn.t(NONE_YET)}
     blocks: list[str] = []
@@ -222,8 +281,7 @@ async def agreement_list(turn: Turn) -> dict[str, str]:
             blocks.append(f"\n<b>{escape(title)}</b>")
         blocks.append(list_line(turn, number, agreement))
     if pages > 1:
-        total = str(len(await _case_agreements(turn)))
-        span = fill(turn, PAGE_LINE, first=str(shown[0][0]), last=str(shown[-1][0]), total=total)
+        span = fill(turn, PAGE_LINE, page=str(page + 1), pages=str(pages))
         blocks.append(f"\n<i>{span}</i>")
     return {"agreements": "\n".join(blocks).strip()}
 

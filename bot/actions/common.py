@@ -48,3 +48,15 @@ def shorten(text: str, limit: int) -> str:
     """One line of at most `limit` characters, cut with "…" (for buttons and lists)."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def shorten_words(text: str, limit: int) -> str:
+    """Like `shorten`, but cut after a whole word ("Wat het netwerk gaat…", never
+    "gaat beteke…"); a first word longer than the line is cut where it must be."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    kept = flat[: limit - 1]
+    if flat[limit - 1] != " " and " " in kept:
+        kept = kept[: kept.rindex(" ")]
+    return kept.rstrip(" ,;:–-") + "…"

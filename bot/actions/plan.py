@@ -21,8 +21,9 @@ from bot.actions.agreements import (
     STATUS,
     is_task,
     phase_title,
+    short_line,
 )
-from bot.actions.common import open_case, shorten
+from bot.actions.common import open_case
 from bot.actions.network import GROUP_TITLES, network_picture, sorted_people
 from bot.actions.people import CLOSENESS, DECISIONS, EMPTY_MAP
 from bot.actions.phase4 import NOTHING
@@ -74,6 +75,8 @@ SUMMARY_AFTER = N_(
 )
 SUMMARY_NEXT = N_("Still open:")
 SUMMARY_SHOWN = 5
+SUMMARY_LINE = 60
+"""Characters of one open task under "Still open:", who and kind included."""
 
 
 def _people_section(turn: Turn, people: Sequence[Person]) -> Section:
@@ -239,7 +242,8 @@ def summary(
         fill(turn.t(SUMMARY_AFTER), {kind: str(n) for kind, n in after.items()}),
     ]
     if still:
-        shown = "\n".join(f"▫️ {escape(shorten(a.text, 60))}" for a in still[:SUMMARY_SHOWN])
+        # As in /afspraken: who must act, then what, so a phone shows who to ask.
+        shown = "\n".join(f"▫️ {short_line(turn, a, SUMMARY_LINE)}" for a in still[:SUMMARY_SHOWN])
         more = f"\n… +{len(still) - SUMMARY_SHOWN}" if len(still) > SUMMARY_SHOWN else ""
         lines.append(f"{turn.t(SUMMARY_NEXT)}\n{shown}{more}")
     return "\n".join(lines)
