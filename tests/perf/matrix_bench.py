@@ -4,6 +4,7 @@ beside the smallest matrix-nio bot that answers in the same kind of room.
     python -m tests.perf.bench --channel matrix             # SQLite, 20 practitioners
     python -m tests.perf.bench --channel matrix --database-url postgresql://…/netwerkcoach_bench_m
     python -m tests.perf.bench --channel matrix --smoke     # 2 practitioners, a few seconds
+    python -m tests.perf.bench --channel matrix --synapse-database postgresql   # as deployed
     python -m tests.perf.bench --channel matrix --profile /tmp/matrix.txt   # py-spy stacks
 
 The bench starts Synapse (tests/support/synapse.py: 127.0.0.1, a free port, SQLite,
@@ -12,7 +13,11 @@ its SQLite database, is in memory (/dev/shm) where there is one: Synapse on SQLi
 database connection, and every event it stores waits for a commit to reach the disk, so
 on a disk shared with other work the figures measured that disk more than either bot.
 Both bots run against this one Synapse; the bots' own files stay on disk
-(`--synapse-on-disk` puts Synapse's there too). Each bot runs as its own process:
+(`--synapse-on-disk` puts Synapse's there too). `--synapse-database postgresql` runs
+Synapse as a real homeserver runs it, on PostgreSQL (127.0.0.1:5432, user postgres, or
+`--synapse-postgres`): a fresh database per run, created as Synapse requires (UTF8, C
+collation) and dropped at the end; its commits go to PostgreSQL's own disk, with a pool of
+connections instead of SQLite's one. Each bot runs as its own process:
 Netwerkcoach as `python -m bot run` with MATRIX_* settings (SQLite in a temporary folder
 unless `--database-url`), the baseline as
 tests/perf/baselines/matrix_echo_bot.py. The practitioners are matrix-nio clients in this
@@ -77,7 +82,7 @@ from tests.perf.bench import (
 from tests.perf.procstat import cpu_seconds, machine, memory_mb
 from tests.perf.scripts import PRESS, Netwerkcoach
 from tests.support.element import ElementUser
-from tests.support.synapse import SERVER_NAME, Synapse
+from tests.support.synapse import SERVER_NAME, Synapse, postgres_database
 from tests.support.telegram import Texts
 
 OURS, ECHO = "netwerkcoach", "echo"
@@ -91,6 +96,9 @@ POLL_MS = 30_000
 TARGETS = {"cpu_ratio_vs_echo": 1.5, "paced_p99_ms": 300.0}
 MEMORY = "/dev/shm" if Path("/dev/shm").is_dir() else None
 """Where Synapse's folder goes: in memory when the system has it (see the docstring)."""
+SQLITE, POSTGRESQL = "sqlite", "postgresql"
+SYNAPSE_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+"""The server `--synapse-database postgresql` makes Synapse's database on, through this one."""
 
 
 # --- what a practitioner says -------------------------------------------------------------
@@ -418,6 +426,15 @@ class Options:
     baselines: bool
     profile: Path | None
     synapse_on_disk: bool = False
+    synapse_database: str = SQLITE
+    synapse_postgres: str = SYNAPSE_POSTGRES
+
+    @property
+    def synapse_label(self) -> str:
+        """Where Synapse keeps its data, for the report."""
+        if self.synapse_database == POSTGRESQL:
+            return POSTGRESQL
+        return f"sqlite ({'disk' if self.synapse_on_disk or MEMORY is None else MEMORY})"
 
 
 async def practitioners(
@@ -435,6 +452,10 @@ async def practitioners(
         return Practitioner(user, room_id, bot.user_id)
 
     crowd.people = list(await asyncio.gather(*(one(i) for i in range(users))))
+    # One at a time: simultaneous claims of the bot's one-time keys can leave one of them
+    # without a key on Synapse on PostgreSQL (ElementUser.share_room_key).
+    for person in crowd.people:
+        await person.user.share_room_key(person.room_id)
 
 
 async def measure(
@@ -510,19 +531,28 @@ async def paced(bot: BotProcess, synapse: Synapse, crowd: Crowd, opts: Options) 
 
 
 async def run(opts: Options) -> dict[str, Any]:
+    if opts.synapse_database == POSTGRESQL:
+        async with postgres_database(opts.synapse_postgres) as url:
+            return await run_on(opts, url)
+    return await run_on(opts, None)
+
+
+async def run_on(opts: Options, synapse_postgres: str | None) -> dict[str, Any]:
+    """Both bots against one Synapse: on SQLite in its folder, or on `synapse_postgres`."""
     info = machine()
     if opts.database_url and not is_sqlite(opts.database_url):
         await ensure_postgres_database(opts.database_url)
     work = Path(tempfile.mkdtemp(prefix="netwerkcoach-mbench-"))
     memory = None if opts.synapse_on_disk else MEMORY
     homeserver = Path(tempfile.mkdtemp(prefix="netwerkcoach-mbench-synapse-", dir=memory))
-    synapse = await asyncio.to_thread(Synapse.start, homeserver)
+    synapse = await asyncio.to_thread(Synapse.start, homeserver, synapse_postgres)
     try:
         settings = Settings(_env_file=None, DATABASE_URL="sqlite://")  # type: ignore[call-arg]
         script = Script(Texts(*load_content(settings)))
         report: dict[str, Any] = {
             "machine": info,
             "database": "sqlite" if opts.database_url is None else "postgresql",
+            "synapse_database": opts.synapse_label,
             "users": opts.users,
         }
         url = await fresh_database(opts.database_url, work, "ours")
@@ -550,6 +580,7 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
     line: dict[str, Any] = {
         "bench": "netwerkcoach-matrix",
         "database": report["database"],
+        "synapse_database": report["synapse_database"],
         "users": report["users"],
         "replies": sat["replies"],
         "replies_per_s": sat["replies_per_s"],
@@ -608,7 +639,8 @@ def print_report(report: dict[str, Any], line: dict[str, Any]) -> None:
     m = report["machine"]
     print(
         f"\nNetwerkcoach on Matrix · {report['database']} · {report['users']} practitioners "
-        f"in encrypted direct chats · Synapse on the same machine · {m['nproc']} × {m['cpu']} "
+        f"in encrypted direct chats · Synapse on the same machine, on "
+        f"{report['synapse_database']} · {m['nproc']} × {m['cpu']} "
         f"· load {m['load_before']} → {m.get('load_after')}\n"
     )
     print(table(report))
@@ -637,6 +669,19 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument(
         "--synapse-on-disk", action="store_true", help="Synapse's folder on disk, not /dev/shm"
     )
+    parser.add_argument(
+        "--synapse-database",
+        choices=(SQLITE, POSTGRESQL),
+        default=SQLITE,
+        help="Synapse's database: SQLite in its folder, or a fresh PostgreSQL database "
+        "(dropped at the end), as a real homeserver runs",
+    )
+    parser.add_argument(
+        "--synapse-postgres",
+        default=SYNAPSE_POSTGRES,
+        help="with --synapse-database postgresql: an existing database on the server to "
+        "make Synapse's own on",
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         args.users, args.warmup, args.duration = 2, 0.5, 2.0
@@ -651,6 +696,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
         baselines=not args.no_baselines,
         profile=args.profile,
         synapse_on_disk=args.synapse_on_disk,
+        synapse_database=args.synapse_database,
+        synapse_postgres=args.synapse_postgres,
     )
 
 

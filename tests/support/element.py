@@ -151,6 +151,21 @@ class ElementUser:
         self.room_id = response.room_id
         return self.room_id
 
+    async def share_room_key(self, room_id: str | None = None) -> None:
+        """Before the first message: learn the members' devices, claim a one-time key of
+        each and send them the room key, as `say` would. The benchmark does this for one
+        user at a time: Synapse on PostgreSQL hands a device's oldest one-time key to
+        whichever of two simultaneous claims deletes it first and gives the other none
+        (its fallback key would do, but matrix-nio uploads none), and a room key shared
+        with no device of the bot leaves every message in that session unreadable."""
+        room = room_id or self.room_id
+        assert room is not None and self.client.olm is not None
+        await self._until(lambda: room in self.client.rooms, "the room")
+        if self.client.should_query_keys:
+            await self.client.keys_query()
+        if self.client.olm.should_share_group_session(room):
+            await self.client.share_group_session(room, ignore_unverified_devices=True)
+
     async def say(self, text: str, room_id: str | None = None) -> str:
         return await self._send("m.room.message", {"msgtype": "m.text", "body": text}, room_id)
 

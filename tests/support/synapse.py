@@ -4,6 +4,10 @@
 it pins libraries the bot's own environment need not agree with). The suite starts one
 Synapse per test process on a free port, with SQLite in a temporary folder, registers
 users through its shared-secret admin API, and stops it by its pid at the end.
+
+The Matrix benchmark may run it on PostgreSQL instead, as a real homeserver runs
+(`postgres_database`): Synapse on SQLite has one connection and waits for the disk at each
+commit, which a homeserver on PostgreSQL does not.
 """
 
 from __future__ import annotations
@@ -17,10 +21,16 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+from sqlalchemy import make_url, text
+
+from bot.store.db import make_engine
 
 PROJECT = Path(__file__).resolve().parents[2]
 SYNAPSE_PYTHON_ENV = "SYNAPSE_PYTHON"
@@ -42,9 +52,7 @@ listeners:
       - names: [client]
         compress: false
 database:
-  name: sqlite3
-  args:
-    database: {folder}/homeserver.db
+{database}
 log_config: "{folder}/log.yaml"
 media_store_path: {folder}/media
 registration_shared_secret: "{secret}"
@@ -73,6 +81,26 @@ rc_invites:
 rc_key_requests: {{per_second: 1000, burst_count: 1000}}
 """
 
+SQLITE = """\
+  name: sqlite3
+  args:
+    database: {folder}/homeserver.db"""
+
+POSTGRES = """\
+  name: psycopg2
+  args:
+    user: "{user}"
+    password: "{password}"
+    host: "{host}"
+    port: {port}
+    database: "{database}"
+    cp_min: 1
+    cp_max: 10"""
+"""Synapse's own pool size (its default); psycopg2 comes from tests/synapse-requirements.txt."""
+
+POSTGRES_OPTIONS = "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+"""What Synapse requires of its database: it refuses to start on another collation."""
+
 LOG_CONFIG = """\
 version: 1
 formatters:
@@ -94,6 +122,38 @@ def synapse_python() -> Path:
     return path
 
 
+def postgres_block(url: str) -> str:
+    """The `database:` section for Synapse on the PostgreSQL database of `url`."""
+    parsed = make_url(url)
+    return POSTGRES.format(
+        user=parsed.username or "postgres",
+        password=parsed.password or "",
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        database=parsed.database,
+    )
+
+
+@asynccontextmanager
+async def postgres_database(server_url: str) -> AsyncIterator[str]:
+    """A new, empty database for one Synapse on the PostgreSQL server of `server_url` (any
+    existing database there, e.g. `postgres`), created as Synapse requires; dropped at the
+    end, with whatever connections are left. Yields its URL."""
+    server = make_url(server_url)
+    name = f"synapse_bench_{uuid.uuid4().hex[:12]}"
+    engine = make_engine(server.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(f"CREATE DATABASE {name} {POSTGRES_OPTIONS}"))
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            async with engine.connect() as conn:
+                await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    finally:
+        await engine.dispose()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -113,11 +173,16 @@ class Synapse:
         return f"http://127.0.0.1:{self.port}"
 
     @classmethod
-    def start(cls, folder: Path) -> Synapse:
+    def start(cls, folder: Path, postgres_url: str | None = None) -> Synapse:
+        """Synapse with its files in `folder`; its database is SQLite there, or the
+        PostgreSQL database `postgres_url` (made by `postgres_database`)."""
         python = synapse_python()
         folder.mkdir(parents=True, exist_ok=True)
         port = free_port()
-        values = {"folder": folder, "port": port, "secret": SHARED_SECRET}
+        database = (
+            SQLITE.format(folder=folder) if postgres_url is None else postgres_block(postgres_url)
+        )
+        values = {"folder": folder, "port": port, "secret": SHARED_SECRET, "database": database}
         (folder / "homeserver.yaml").write_text(CONFIG.format(server_name=SERVER_NAME, **values))
         (folder / "log.yaml").write_text(LOG_CONFIG.format(folder=folder))
         subprocess.run(
