@@ -134,7 +134,7 @@ async def test_picture_and_plan_of_a_family_in_dutch(
         assert agreement.text in text, agreement.text
     for heading in (plan.PEOPLE, plan.MAP, "Expectations", "Check-ins"):
         assert txt.t(heading) in text, heading
-    assert fill(txt.t(plan.MADE), {"date": today}) in text
+    assert fill(txt.t(plan.NOTES_FOOTER), {"date": today}) in text  # the working notes
     assert plan_title in (summary.plain_text or "")
     people = {"count": "4", "yes": "2", "no": "1", "open": "1", "approached": "1"}
     assert fill(txt.t(plan.SUMMARY_PEOPLE), people) in (summary.plain_text or "")
@@ -210,7 +210,7 @@ async def test_an_english_practitioner_gets_everything_in_english(
         "When a problem comes up",
         "Expectations",
         "Check-ins",
-        "Made together with the parents on",
+        "Working notes of",
         "Page 1 of",
         NOTED_EN,
     ):
