@@ -37,11 +37,11 @@ POINTS = (
 )
 NOT_YET = N_("Not checked yet:")
 OPENING = N_("Your opening sentence:")
-NOTHING = N_("Nothing checked yet. Go back and tap “Done ✓” on the points you prepared.")
+NOTHING = N_("Nothing checked yet. Go back and choose “Done ✓” on the points you prepared.")
 STORED_OPENING = N_("Opening sentence: “{sentence}”")
 POINT = "–"
 """Before each point prepared, in the kept text (plain text: no markup)."""
-NOTHING_KEPT = N_("Nothing kept yet for this family. Prepare the meeting and tap “Save ✓”.")
+NOTHING_KEPT = N_("Nothing kept yet for this family. Prepare the meeting and choose “Save ✓”.")
 
 
 def _opening(turn: Turn) -> str:
