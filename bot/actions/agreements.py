@@ -20,6 +20,7 @@ from bot.engine.render import escape
 from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.i18n.fmt import date_long
+from bot.store.agreements import PREPARATION
 from bot.store.models import Agreement, Case, Person
 from bot.store.status import AgreementStatus
 
@@ -60,12 +61,10 @@ SHORT_KINDS = {
 """The kind in a list line, where the long name would take the room of the content
 ("Wens van de ouder: …" left a few words); the item view keeps the names of KINDS."""
 NOTE_KINDS = frozenset(
-    {"preparation", "wish", "join_offer", "trust", "decision", "outcome", "closing", "expectation"}
+    {PREPARATION, "wish", "join_offer", "trust", "decision", "outcome", "closing", "expectation"}
 )
 """Records of what was prepared, said or decided: notes, never marked done. Every other
 kind (approach, responsibility, follow_up, problem_plan, check_in, agreement) is a task."""
-PREPARATION = "preparation"
-"""Kept with phase 1, but listed under its own heading, before the phases."""
 WHO = {"parent": N_("the parent"), "practitioner": N_("you")}
 PHASE = N_("Phase {number}")
 STATUS: dict[str, str] = {AgreementStatus.OPEN: N_("open"), AgreementStatus.DONE: N_("done")}

@@ -17,7 +17,6 @@ from datetime import datetime
 from bot.actions.agreements import (
     KINDS,
     OTHER_KIND,
-    PREPARATION,
     STATUS,
     is_task,
     phase_title,
@@ -36,6 +35,7 @@ from bot.i18n import N_
 from bot.render import plan as pdf
 from bot.render.model import Column, PlanDocument, Section, Table
 from bot.render.worker import off_loop
+from bot.store.agreements import PREPARATION
 from bot.store.models import Agreement, Case, Person, Reminder, utcnow
 from bot.store.status import AgreementStatus
 

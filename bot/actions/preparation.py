@@ -22,6 +22,7 @@ from bot.engine.registry import registry
 from bot.engine.render import escape
 from bot.engine.turn import Turn
 from bot.i18n import N_
+from bot.store.agreements import PREPARATION
 from bot.store.models import Agreement
 
 EXAMPLE = N_(
@@ -91,7 +92,7 @@ async def save_preparation(turn: Turn) -> None:
     await keep_agreement(
         turn,
         phase=1,
-        kind="preparation",
+        kind=PREPARATION,
         text="\n".join(parts),
         who=PRACTITIONER,
         one_per_kind=True,
