@@ -11,10 +11,10 @@ was shown, and losing one costs at most a polite "that belongs to an earlier ste
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.store.models import MatrixRoom, Meta, utcnow
@@ -95,25 +95,29 @@ async def seen(sessions: Sessions, room_id: str, practitioner_key: str) -> Room:
         return _room(row)
 
 
-async def ask(sessions: Sessions, room_id: str, question: Question | None) -> Room | None:
-    """Remember the room's current question (None: the last message had no choices);
-    returns the room as stored now, None when it is no practitioner's chat."""
+async def ask(sessions: Sessions, known: Room, question: Question | None) -> Room | None:
+    """Remember the room's current question (None: the last message had no choices) on top
+    of `known`, the room as this process last stored it (only the syncing process writes
+    rooms): one UPDATE, no read, after every reply. Returns the room as stored now, None
+    when its row is gone (no practitioner's chat any more)."""
+    questions = known.questions
+    if question is not None:
+        questions = (question, *questions)[:KEEP_QUESTIONS]
+    choices = {
+        "questions": [
+            {"event": q.event_id, "choices": [list(pair) for pair in q.choices]} for q in questions
+        ]
+    }
     async with sessions() as session, session.begin():
-        row = await session.get(MatrixRoom, room_id)
-        if row is None:
-            return None
-        questions = list(_questions(row.choices))
-        if question is not None:
-            questions = [question, *questions][:KEEP_QUESTIONS]
-        row.question_event_id = question.event_id if question else None
-        row.choices = {
-            "questions": [
-                {"event": q.event_id, "choices": [list(pair) for pair in q.choices]}
-                for q in questions
-            ]
-        }
-        await session.flush()
-        return _room(row)
+        result = await session.execute(
+            update(MatrixRoom)
+            .where(MatrixRoom.room_id == known.room_id)
+            .values(question_event_id=question.event_id if question else None, choices=choices)
+            .execution_options(synchronize_session=False)  # a fresh session holds no rows
+        )
+    if not getattr(result, "rowcount", 0):
+        return None
+    return replace(known, question=question, questions=questions)
 
 
 async def warned(sessions: Sessions, room_id: str) -> Room | None:
@@ -139,10 +143,14 @@ async def value(sessions: Sessions, key: str) -> str | None:
 
 
 async def keep(sessions: Sessions, key: str, stored: str) -> None:
-    """Store (or replace) a sealed installation value."""
+    """Store (or replace) a sealed installation value: one UPDATE when it is there (the
+    sync position is kept this way after every answered sync), else an INSERT."""
     async with sessions() as session, session.begin():
-        row = await session.get(Meta, key)
-        if row is None:
+        result = await session.execute(
+            update(Meta)
+            .where(Meta.key == key)
+            .values(value=stored)
+            .execution_options(synchronize_session=False)  # a fresh session holds no rows
+        )
+        if not getattr(result, "rowcount", 0):
             session.add(Meta(key=key, value=stored))
-        else:
-            row.value = stored

@@ -349,9 +349,10 @@ class MatrixChannel:
         question = (
             rooms.Question(sent, tuple((b.label, b.data) for b in choices)) if choices else None
         )
-        # A room known to be no practitioner's chat (a refusal) has no question to keep.
-        if room_id not in self._rooms or self._rooms[room_id] is not None:
-            self._rooms[room_id] = await rooms.ask(self.turns.sessions, room_id, question)
+        # A room that is no practitioner's chat (a refusal) has no question to keep.
+        known = await self.known(room_id)
+        if known is not None:
+            self._rooms[room_id] = await rooms.ask(self.turns.sessions, known, question)
         if choices and len(choices) <= len(KEYCAPS):
             keycaps = asyncio.create_task(self.react(room_id, sent, len(choices), tx_id))
             self._background.add(keycaps)
