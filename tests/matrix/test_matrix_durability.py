@@ -322,6 +322,42 @@ async def test_a_held_answer_stops_neither_another_chat_nor_keeps_its_event_past
 
 
 @pytest.mark.slow
+async def test_keycaps_go_out_one_at_a_time_for_the_whole_channel(
+    start_bot: Callable[[str], MatrixBotProcess],
+    element: User,
+    proxy: MatrixProxy,
+    settings: Settings,
+) -> None:
+    """At most one keycap waits at the homeserver, so reactions never queue there in
+    front of another practitioner's answer: with Anna's first keycap held at the door,
+    Bert is answered, by number too, but gets no keycap; once hers fails, his current
+    question gets its keycaps and the one he answered meanwhile gets none."""
+    txt = texts(settings)
+    step = {name: plain(txt.first_line("onboarding", name)) for name in ONBOARDING}
+    bot = await running(start_bot("1"))
+    bot_id = bot.env["MATRIX_USER_ID"]
+    anna = await chat_with(element, bot_id)
+    bert = await chat_with(element, bot_id)
+
+    hold = proxy.hold(answering("-0-r1"), forward=False)
+    await anna.say("!start")
+    await hold.wait()
+    welcome = await bert.answer("!start")
+    assert step["welcome"] in welcome.body
+    privacy = await bert.answer("1")
+    assert step["privacy"] in privacy.body
+    assert sum(1 for seen in proxy.requests if answering("-r1")(seen)) == 1
+    assert bert.reactions == []
+
+    proxy.release()  # Anna's keycap fails (503): it and the rest of hers are left out
+    await bert._until(lambda: (privacy.event_id, KEYCAP_1) in bert.reactions, "a keycap")
+    assert (welcome.event_id, KEYCAP_1) not in bert.reactions
+    await anna.wait_for(lambda s: step["welcome"] in s.body)
+    assert step["privacy"] in (await anna.answer("1")).body  # her numbers work without
+    assert_keycaps_once(bert)
+
+
+@pytest.mark.slow
 async def test_kill_9_between_an_answer_and_its_keycaps_leaves_a_working_chat(
     start_bot: Callable[[str], MatrixBotProcess],
     element: User,

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import io
 import logging
+import time
 import traceback
 from collections.abc import Sequence
 from contextvars import ContextVar
@@ -58,6 +59,8 @@ DIRECT = 2
 """Members of a direct chat: the practitioner and the bot."""
 QUIET_WAIT = 0.25
 """Seconds a keycap waits at most for the replies on their way to be posted."""
+KEYCAP_TIMEOUT = 10.0
+"""Seconds a keycap may take at the homeserver before the channel's next ones go ahead."""
 _KEYCAPS: ContextVar[list[asyncio.Task[None]] | None] = ContextVar("keycaps", default=None)
 """The keycap tasks a room's events left (`MatrixChannel._after`), for the sync position."""
 
@@ -105,8 +108,11 @@ class MatrixChannel:
         """Per practitioner, the room recorded as the one they wrote from last."""
         self._chains: dict[str, asyncio.Task[list[asyncio.Task[None]]]] = {}
         """Per room, the last of its syncs' events being applied (`dispatch`)."""
-        self._keycaps: dict[str, asyncio.Lock] = {}
-        """Per room, one reaction at a time, questions in the order they were asked."""
+        self._keycaps = asyncio.Lock()
+        """One question's keycaps at a time for the whole channel, in the order asked
+        (the lock is first come, first served): at most one reaction is ever waiting at
+        the homeserver, so a busy hour's keycaps queue here, where an answered question's
+        are dropped, and not at the homeserver in front of other practitioners' replies."""
         self._replying = 0
         self._quiet = asyncio.Event()
         self._quiet.set()
@@ -364,14 +370,17 @@ class MatrixChannel:
     async def react(self, room_id: str, question: str, count: int, tx_id: str | None) -> None:
         """The keycaps 1️⃣ … under a question, in order. They are a convenience beside the
         numbers, which work as soon as the question is remembered, so they go out after
-        it and after any reply still on its way: a reply to another practitioner is never
-        queued at the homeserver behind a row of reactions, and the keycaps of a question
-        answered meanwhile are left out. The sync position waits for them all the same;
-        after a crash before they are out, the event comes again and its answer and
-        keycaps are sent again with the same transaction ids (the homeserver posts none
-        twice). A keycap that fails is logged and left out."""
+        it, one at a time for the whole channel, each after any reply still on its way and
+        a pause as long as the one before took: a reply to another practitioner is never
+        queued at the homeserver behind rows of reactions (each costs the homeserver a
+        whole event), keycaps take at most about half of its time when it is busy, and the
+        keycaps of a question answered meanwhile are left out. The sync position waits for
+        them all the same; after a crash before they are out, the event comes again and
+        its answer and keycaps are sent again with the same transaction ids (the
+        homeserver posts none twice). A keycap that fails or hangs is logged and left out
+        with the rest of its question's: it never holds up other practitioners' keycaps."""
         try:
-            async with self._keycaps.setdefault(room_id, asyncio.Lock()):
+            async with self._keycaps:
                 for number, keycap in enumerate(KEYCAPS[:count], start=1):
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._quiet.wait(), QUIET_WAIT)
@@ -384,9 +393,21 @@ class MatrixChannel:
                             "key": keycap,
                         }
                     }
-                    await self.post(
-                        room_id, reaction, f"{tx_id}-r{number}" if tx_id else None, "m.reaction"
-                    )
+                    began = time.monotonic()
+                    async with asyncio.timeout(KEYCAP_TIMEOUT):
+                        await self.post(
+                            room_id,
+                            reaction,
+                            f"{tx_id}-r{number}" if tx_id else None,
+                            "m.reaction",
+                        )
+                    # As long again before the next: Synapse's work for a reaction goes on
+                    # after it answered (every member's sync), and replies go first.
+                    await asyncio.sleep(time.monotonic() - began)
+        except TimeoutError:
+            log.warning(
+                "matrix: a keycap took over %.0f s; its question's rest left out", KEYCAP_TIMEOUT
+            )
         except Exception as error:
             self.log_failure(error)
 
