@@ -6,6 +6,7 @@ beside the smallest matrix-nio bot that answers in the same kind of room.
     python -m tests.perf.bench --channel matrix --smoke     # 2 practitioners, a few seconds
     python -m tests.perf.bench --channel matrix --synapse-database postgresql   # as deployed
     python -m tests.perf.bench --channel matrix --profile /tmp/matrix.txt   # py-spy stacks
+                                        # (and /tmp/matrix-paced.txt for the paced window)
 
 The bench starts Synapse (tests/support/synapse.py: 127.0.0.1, a free port, SQLite,
 bcrypt_rounds 4, no rate limits) and stops it by its pid at the end. Its folder, and so
@@ -522,12 +523,24 @@ async def paced(bot: BotProcess, synapse: Synapse, crowd: Crowd, opts: Options) 
         for p in crowd.people
     ]
     await asyncio.sleep(max(0.0, start - time.perf_counter()))
+    profile = paced_profile(opts.profile) if bot.name == OURS else None
+    spy = await start_profiler(bot.pid, opts.paced_duration, profile) if profile else None
     window = Window.open(bot, synapse)
     await asyncio.sleep(opts.paced_duration)
     result = window.close(bot, synapse, crowd)
+    if spy is not None:
+        await spy.wait()
     await crowd.finish(tasks)
     result["offered_per_s"] = round(opts.rate, 2)
     return result
+
+
+def paced_profile(saturation: Path | None) -> Path | None:
+    """`--profile FILE` samples the paced window too, into FILE-paced beside it: the paced
+    goals (latency, CPU per reply) are where the two bots differ most."""
+    if saturation is None:
+        return None
+    return saturation.with_name(f"{saturation.stem}-paced{saturation.suffix}")
 
 
 async def run(opts: Options) -> dict[str, Any]:
