@@ -11,6 +11,7 @@ was shown, and losing one costs at most a polite "that belongs to an earlier ste
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -95,29 +96,41 @@ async def seen(sessions: Sessions, room_id: str, practitioner_key: str) -> Room:
         return _room(row)
 
 
-async def ask(sessions: Sessions, known: Room, question: Question | None) -> Room | None:
-    """Remember the room's current question (None: the last message had no choices) on top
-    of `known`, the room as this process last stored it (only the syncing process writes
-    rooms): one UPDATE, no read, after every reply. Returns the room as stored now, None
-    when its row is gone (no practitioner's chat any more)."""
+def asked(known: Room, question: Question | None) -> Room:
+    """`known` with `question` as its current one (None: the last message had no
+    choices), the earlier ones kept, up to `KEEP_QUESTIONS`."""
     questions = known.questions
     if question is not None:
         questions = (question, *questions)[:KEEP_QUESTIONS]
+    return replace(known, question=question, questions=questions)
+
+
+async def _store_questions(session: AsyncSession, room: Room) -> bool:
+    """One UPDATE, no read: only the syncing process writes rooms, and it holds them."""
     choices = {
         "questions": [
-            {"event": q.event_id, "choices": [list(pair) for pair in q.choices]} for q in questions
+            {"event": q.event_id, "choices": [list(pair) for pair in q.choices]}
+            for q in room.questions
         ]
     }
+    event_id = room.question.event_id if room.question else None
+    result = await session.execute(
+        update(MatrixRoom)
+        .where(MatrixRoom.room_id == room.room_id)
+        .values(question_event_id=event_id, choices=choices)
+        .execution_options(synchronize_session=False)  # a fresh session holds no rows
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def ask(sessions: Sessions, known: Room, question: Question | None) -> Room | None:
+    """Remember the room's current question on top of `known`, the room as this process
+    holds it. Returns the room as stored now, None when its row is gone (no
+    practitioner's chat any more)."""
+    now = asked(known, question)
     async with sessions() as session, session.begin():
-        result = await session.execute(
-            update(MatrixRoom)
-            .where(MatrixRoom.room_id == known.room_id)
-            .values(question_event_id=question.event_id if question else None, choices=choices)
-            .execution_options(synchronize_session=False)  # a fresh session holds no rows
-        )
-    if not getattr(result, "rowcount", 0):
-        return None
-    return replace(known, question=question, questions=questions)
+        kept = await _store_questions(session, now)
+    return now if kept else None
 
 
 async def warned(sessions: Sessions, room_id: str) -> Room | None:
@@ -142,10 +155,14 @@ async def value(sessions: Sessions, key: str) -> str | None:
         return None if row is None else row.value
 
 
-async def keep(sessions: Sessions, key: str, stored: str) -> None:
-    """Store (or replace) a sealed installation value: one UPDATE when it is there (the
-    sync position is kept this way after every answered sync), else an INSERT."""
+async def keep(sessions: Sessions, key: str, stored: str, questions: Iterable[Room] = ()) -> None:
+    """Store (or replace) a sealed installation value: one UPDATE when it is there, else an
+    INSERT. `questions`: rooms whose questions are stored in the same transaction (the
+    sync position, with the questions its events asked); a room whose row is gone is
+    passed over."""
     async with sessions() as session, session.begin():
+        for room in questions:
+            await _store_questions(session, room)
         result = await session.execute(
             update(Meta)
             .where(Meta.key == key)

@@ -91,6 +91,10 @@ async def test_a_due_reminder_arrives_once_and_its_choice_works(
     assert (await job.run_once()).sent == 1
     arrived = await els.next_message(start)
     assert "oma" in arrived.body and "\n1. " in arrived.body
+    # Stored at once, not with the next sync position: no sync may come for a while.
+    room = await matrix_rooms.room(turns.sessions, els.room_id)
+    assert room is not None and room.question is not None
+    assert room.question.event_id == arrived.event_id
     await job.run_once()  # nothing due any more: no second copy
     async with turns.sessions() as session:
         stored = await session.get(Reminder, reminder_id)

@@ -16,6 +16,7 @@ import time
 import traceback
 from collections.abc import Sequence
 from contextvars import ContextVar
+from dataclasses import replace
 from typing import Any, Protocol
 
 from nio import (
@@ -104,6 +105,13 @@ class MatrixChannel:
         """The rooms' rows as last read or written. Only the process holding the sync
         lease writes them, and it makes a new channel on each take-over, so this copy
         stays true: it spares a read before and a write after most turns (`make bench`)."""
+        self._unsaved: dict[str, rooms.Room] = {}
+        """Rooms whose question was asked while applying a sync's events: stored with that
+        sync's position (`keep_position`), in one transaction, rather than each alone.
+        A crash before that leaves the position before those events too: they come again
+        and their answers, with the same transaction ids, ask the same questions again."""
+        self._room_writes = asyncio.Lock()
+        """Questions stored one write at a time, so an older one never lands last."""
         self._latest: dict[str, str] = {}
         """Per practitioner, the room recorded as the one they wrote from last."""
         self._chains: dict[str, asyncio.Task[list[asyncio.Task[None]]]] = {}
@@ -129,14 +137,23 @@ class MatrixChannel:
         known = await self.known(room_id)
         if known is not None and known.practitioner_key == key and self._latest.get(key) == room_id:
             return known
-        known = await rooms.seen(self.turns.sessions, room_id, key)
+        known = self._with_questions(await rooms.seen(self.turns.sessions, room_id, key))
         self._rooms[room_id] = known
         self._latest[key] = room_id
         return known
 
+    def _with_questions(self, stored: rooms.Room) -> rooms.Room:
+        """A room as just read and written, with the questions as this process holds them
+        (the newest may not be stored yet)."""
+        held = self._rooms.get(stored.room_id)
+        if held is None:
+            return stored
+        return replace(stored, question=held.question, questions=held.questions)
+
     async def forget(self, room_id: str) -> None:
         await rooms.forget_room(self.turns.sessions, room_id)
         self._rooms[room_id] = None
+        self._unsaved.pop(room_id, None)
 
     def forget_practitioner(self, key: str) -> None:
         """After /vergeet the store deleted their rooms' rows itself."""
@@ -144,6 +161,18 @@ class MatrixChannel:
         for room_id, known in list(self._rooms.items()):
             if known is not None and known.practitioner_key == key:
                 self._rooms[room_id] = None
+                self._unsaved.pop(room_id, None)
+
+    async def keep_position(self, key: str, position: str) -> None:
+        """Store the sync position (`meta` row `key`) and, in the same transaction, the
+        questions asked since the last one: once the position is past an event, what its
+        answer asked is stored as well."""
+        async with self._room_writes:
+            unsaved = dict(self._unsaved)
+            await rooms.keep(self.turns.sessions, key, position, unsaved.values())
+            for room_id, room in unsaved.items():
+                if self._unsaved.get(room_id) is room:
+                    del self._unsaved[room_id]
 
     # --- one sync ------------------------------------------------------------------------
 
@@ -302,7 +331,8 @@ class MatrixChannel:
             await self.send(
                 room.room_id, self.notice(outcome.language, NOT_ENCRYPTED), f"{event_id}-w"
             )
-            self._rooms[room.room_id] = await rooms.warned(self.turns.sessions, room.room_id)
+            warned = await rooms.warned(self.turns.sessions, room.room_id)
+            self._rooms[room.room_id] = warned and self._with_questions(warned)
         await self.send_outcome(room.room_id, outcome, event_id)
 
     async def say(self, room: MatrixRoom, sender: str, msgid: str, tx_id: str | None) -> None:
@@ -355,10 +385,7 @@ class MatrixChannel:
         question = (
             rooms.Question(sent, tuple((b.label, b.data) for b in choices)) if choices else None
         )
-        # A room that is no practitioner's chat (a refusal) has no question to keep.
-        known = await self.known(room_id)
-        if known is not None:
-            self._rooms[room_id] = await rooms.ask(self.turns.sessions, known, question)
+        await self.remember(room_id, question)
         if choices and len(choices) <= len(KEYCAPS):
             keycaps = asyncio.create_task(self.react(room_id, sent, len(choices), tx_id))
             self._background.add(keycaps)
@@ -366,6 +393,24 @@ class MatrixChannel:
             pending = _KEYCAPS.get()
             if pending is not None:
                 pending.append(keycaps)
+
+    async def remember(self, room_id: str, question: rooms.Question | None) -> None:
+        """The room's current question: what its numbers and keycaps now answer. Asked while
+        applying a sync's events, it is held here and stored with that sync's position;
+        otherwise (a reminder) at once. A room that is no practitioner's chat (a refusal)
+        has no question to keep."""
+        if await self.known(room_id) is None:
+            return
+        if _KEYCAPS.get() is not None:  # set while a sync's events are applied (`_after`)
+            known = self._rooms[room_id]
+            assert known is not None
+            self._rooms[room_id] = self._unsaved[room_id] = rooms.asked(known, question)
+            return
+        async with self._room_writes:
+            known = self._rooms.get(room_id)
+            if known is not None:
+                self._unsaved.pop(room_id, None)
+                self._rooms[room_id] = await rooms.ask(self.turns.sessions, known, question)
 
     async def react(self, room_id: str, question: str, count: int, tx_id: str | None) -> None:
         """The keycaps 1️⃣ … under a question, in order. They are a convenience beside the

@@ -23,11 +23,12 @@ import logging
 import os
 import socket
 from collections import deque
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from nio import AsyncClient, SyncResponse, UploadFilterResponse
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.matrix.channel import MatrixChannel
 from bot.channels.matrix.client import open_client
@@ -53,6 +54,10 @@ RETRY_AFTER = (1.0, 2.0, 5.0, 10.0, 30.0)
 PIPELINE = 64
 """Sync responses whose events may be being applied at once: the loop syncs again while a
 response's answers are still going out, up to this many behind."""
+STORE_EVERY = 0.5
+"""Seconds between two stores of the position: a crash redelivers at most this much more
+(applied ids keep it from being done twice), and a busy minute costs ~120 writes, not one
+per sync."""
 RESTART_AFTER = 10.0
 """Seconds before the channel starts again after a failure (the database away, a bug)."""
 
@@ -132,7 +137,7 @@ class MatrixService:
         client = await open_client(self.turns.settings, self.sessions)
         hide(client.access_token)
         channel = MatrixChannel(client, self.turns)
-        positions = Positions(self.sessions, client)
+        positions = Positions(client, partial(channel.keep_position, SINCE_KEY))
         tasks = {
             asyncio.create_task(self.sync_forever(client, channel, positions), name="matrix-sync"),
             asyncio.create_task(positions.keep_forever(), name="matrix-position"),
@@ -217,9 +222,10 @@ class Positions:
     before that gives the events again, and their applied ids and fixed transaction ids
     keep them from being done twice. At most `PIPELINE` responses are in flight."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], client: AsyncClient) -> None:
-        self.sessions = sessions
+    def __init__(self, client: AsyncClient, keep: Callable[[str], Awaitable[None]]) -> None:
         self.client = client
+        self.keep = keep
+        """Stores a position (with the questions its events asked: `keep_position`)."""
         self.pending: deque[tuple[int, asyncio.Future[list[Any]], str]] = deque()
         self.added = 0
         self.kept = 0
@@ -263,9 +269,11 @@ class Positions:
             # What the answers left to send between devices (nio's `sync_forever` does
             # this after each sync's callbacks), then the position.
             await self.share_keys()
-            await stored.keep(self.sessions, SINCE_KEY, position)
+            await self.keep(position)
             self.kept = number
             self.changed.set()
+            # Positions that come in meanwhile are stored together, in one transaction.
+            await asyncio.sleep(STORE_EVERY)
 
 
 async def share_keys(client: AsyncClient) -> None:
