@@ -621,9 +621,13 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
         "echo": echo,
         "machine": report["machine"],
     }
-    cpu_ratio = line["cpu_ratio_vs_echo"]
+    # The goal's CPU per reply is the paced one: there each message comes in a sync of its
+    # own, as in the "about 11 ms per reply" for the echo bot. At saturation the
+    # echo bot answers a whole sync's messages in one go and costs ~2.5 ms a reply, where
+    # each of ours is a committed turn of its own (~3 ms, as on Telegram) before it is sent.
+    cpu_ratio = line["paced_cpu_ratio_vs_echo"]
     line["targets_met"] = {
-        "cpu_ratio_vs_echo<=1.5": None
+        "paced_cpu_ratio_vs_echo<=1.5": None
         if cpu_ratio is None
         else cpu_ratio <= TARGETS["cpu_ratio_vs_echo"],
         "paced_p99<300ms": pace["latency_ms"]["p99"] < TARGETS["paced_p99_ms"],
