@@ -153,6 +153,24 @@ def answering(tx_suffix: str) -> Callable[[Seen], bool]:
     return match
 
 
+async def anna_held_at(
+    request: Callable[[Seen], bool],
+    start_bot: Callable[[str], MatrixBotProcess],
+    element: User,
+    proxy: MatrixProxy,
+) -> tuple[MatrixBotProcess, ElementUser, ElementUser]:
+    """A running bot and two practitioners in encrypted chats with it, Anna and Bert;
+    Anna has said `!start` and the bot's `request` for it is held at the homeserver's door."""
+    bot = await running(start_bot("1"))
+    bot_id = bot.env["MATRIX_USER_ID"]
+    anna = await chat_with(element, bot_id)
+    bert = await chat_with(element, bot_id)
+    hold = proxy.hold(request, forward=False)
+    await anna.say("!start")
+    await hold.wait()
+    return bot, anna, bert
+
+
 def assert_readable(user: ElementUser, txt: Texts) -> None:
     """Every message of the bot came encrypted and was decrypted here, and the bot never
     had to say that it could not decrypt one of the practitioner's."""
@@ -291,14 +309,7 @@ async def test_a_held_answer_stops_neither_another_chat_nor_keeps_its_event_past
     and the other chat gets nothing twice."""
     txt = texts(settings)
     step = {name: plain(txt.first_line("onboarding", name)) for name in ONBOARDING}
-    bot = await running(start_bot("1"))
-    bot_id = bot.env["MATRIX_USER_ID"]
-    anna = await chat_with(element, bot_id)
-    bert = await chat_with(element, bot_id)
-
-    hold = proxy.hold(answering("-0"), forward=False)
-    await anna.say("!start")
-    await hold.wait()
+    bot, anna, bert = await anna_held_at(answering("-0"), start_bot, element, proxy)
     # Anna's welcome waits at the door; Bert, who writes after her, is answered.
     assert step["welcome"] in (await bert.answer("!start")).body
     privacy = await bert.answer("1")
@@ -334,14 +345,7 @@ async def test_keycaps_go_out_one_at_a_time_for_the_whole_channel(
     question gets its keycaps and the one he answered meanwhile gets none."""
     txt = texts(settings)
     step = {name: plain(txt.first_line("onboarding", name)) for name in ONBOARDING}
-    bot = await running(start_bot("1"))
-    bot_id = bot.env["MATRIX_USER_ID"]
-    anna = await chat_with(element, bot_id)
-    bert = await chat_with(element, bot_id)
-
-    hold = proxy.hold(answering("-0-r1"), forward=False)
-    await anna.say("!start")
-    await hold.wait()
+    _, anna, bert = await anna_held_at(answering("-0-r1"), start_bot, element, proxy)
     welcome = await bert.answer("!start")
     assert step["welcome"] in welcome.body
     privacy = await bert.answer("1")
