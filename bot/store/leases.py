@@ -16,7 +16,13 @@ from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.errors import NetwerkcoachError
 from bot.store.models import Lease, utcnow
+
+
+class LeaseLost(NetwerkcoachError):  # noqa: N818 - a verdict, like Reject
+    """Another process holds the lease now: stop the job, wait for the lease again."""
+
 
 _INSERT: dict[str, Callable[[type[Lease]], postgresql.Insert | sqlite.Insert]] = {
     "postgresql": postgresql.insert,
@@ -56,3 +62,14 @@ async def release(sessions: async_sessionmaker[AsyncSession], name: str, holder:
     """Give `name` up at once (a clean stop), so a waiting process need not wait it out."""
     async with sessions() as session, session.begin():
         await session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
+
+
+async def fence(session: AsyncSession, name: str, holder: str) -> bool:
+    """In a transaction of the holder's: whether `holder` still holds `name`, and the
+    lease's row locked to that transaction (a write), so no takeover can slip in before
+    it commits. A process that stalled past its lease learns here that its writes would
+    land on top of the new holder's."""
+    touched = await session.execute(
+        update(Lease).where(Lease.name == name, Lease.holder == holder).values(holder=holder)
+    )
+    return bool(getattr(touched, "rowcount", 0))

@@ -6,7 +6,9 @@ polite "that belongs to an earlier step" as an old Telegram button), and whether
 practitioner heard that the chat is unencrypted.
 Per installation (in `meta`, sealed): the bot's access token and device id, and how far it
 has synced. The channel writes these after a turn, never inside one: they describe what
-was shown, and losing one costs at most a polite "that belongs to an earlier step".
+was shown. The questions a sync's answers asked are stored with its position, in one
+transaction (`keep_position`), a reminder's at once: a crash before that leaves the
+position before those events, which come again, and their answers ask again.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.store import leases
 from bot.store.models import MatrixRoom, Meta, utcnow
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -123,14 +126,11 @@ async def _store_questions(session: AsyncSession, room: Room) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-async def ask(sessions: Sessions, known: Room, question: Question | None) -> Room | None:
-    """Remember the room's current question on top of `known`, the room as this process
-    holds it. Returns the room as stored now, None when its row is gone (no
-    practitioner's chat any more)."""
-    now = asked(known, question)
+async def store_questions(sessions: Sessions, room: Room) -> bool:
+    """Store the room's questions as `room` holds them (a reminder's, at once); False
+    when its row is gone (no practitioner's chat any more)."""
     async with sessions() as session, session.begin():
-        kept = await _store_questions(session, now)
-    return now if kept else None
+        return await _store_questions(session, room)
 
 
 async def warned(sessions: Sessions, room_id: str) -> Room | None:
@@ -155,19 +155,37 @@ async def value(sessions: Sessions, key: str) -> str | None:
         return None if row is None else row.value
 
 
-async def keep(sessions: Sessions, key: str, stored: str, questions: Iterable[Room] = ()) -> None:
-    """Store (or replace) a sealed installation value: one UPDATE when it is there, else an
-    INSERT. `questions`: rooms whose questions are stored in the same transaction (the
-    sync position, with the questions its events asked); a room whose row is gone is
-    passed over."""
+async def keep(sessions: Sessions, key: str, stored: str) -> None:
+    """Store (or replace) a sealed installation value."""
     async with sessions() as session, session.begin():
-        for room in questions:
+        await _keep(session, key, stored)
+
+
+async def keep_position(
+    sessions: Sessions, key: str, position: str, questions: Iterable[Room], lease: tuple[str, str]
+) -> None:
+    """Store the sync position (`meta` row `key`) and, in the same transaction, the
+    questions of `questions` (those its events' answers asked; a room whose row is gone
+    is passed over), only while `lease` (name, holder) is still held: a process that
+    stalled past its lease must not write over the new holder's rooms. Raises
+    `LeaseLost` then, and nothing is written."""
+    async with sessions() as session, session.begin():
+        if not await leases.fence(session, *lease):
+            raise leases.LeaseLost
+        # Rows in one order, so two transactions on PostgreSQL never wait for each other.
+        for room in sorted(questions, key=lambda room: room.room_id):
             await _store_questions(session, room)
-        result = await session.execute(
-            update(Meta)
-            .where(Meta.key == key)
-            .values(value=stored)
-            .execution_options(synchronize_session=False)  # a fresh session holds no rows
-        )
-        if not getattr(result, "rowcount", 0):
-            session.add(Meta(key=key, value=stored))
+        await _keep(session, key, position)
+
+
+async def _keep(session: AsyncSession, key: str, stored: str) -> None:
+    """One UPDATE when the value is there (the sync position, twice a second at most),
+    else an INSERT."""
+    result = await session.execute(
+        update(Meta)
+        .where(Meta.key == key)
+        .values(value=stored)
+        .execution_options(synchronize_session=False)  # a fresh session holds no rows
+    )
+    if not getattr(result, "rowcount", 0):
+        session.add(Meta(key=key, value=stored))

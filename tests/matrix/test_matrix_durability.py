@@ -11,6 +11,7 @@ room, decrypted), the database's rows, and the bot account's devices on Synapse.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -330,6 +331,49 @@ async def test_a_held_answer_stops_neither_another_chat_nor_keeps_its_event_past
     for els in (anna, bert):
         assert_readable(els, txt)
         assert_keycaps_once(els)
+
+
+async def stored_question(settings: Settings, room_id: str) -> str | None:
+    """The event id of the room's current question as stored in the database."""
+    configure_data_key(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        room = await stored.room(make_sessionmaker(engine), room_id)
+    finally:
+        await engine.dispose()
+    return room.question.event_id if room and room.question else None
+
+
+@pytest.mark.slow
+async def test_the_question_is_stored_with_the_sync_position_and_kept_past_kill_9(
+    start_bot: Callable[[str], MatrixBotProcess],
+    element: User,
+    proxy: MatrixProxy,
+    settings: Settings,
+) -> None:
+    """An answer's question is not stored on its own but with the sync position past its
+    event. Once that is stored, a `kill -9` brings nothing back (no event comes again,
+    no answer is sent again) and the practitioner's next number answers that question."""
+    txt = texts(settings)
+    step = {name: plain(txt.first_line("onboarding", name)) for name in ONBOARDING}
+    bot = await running(start_bot("1"))
+    els = await chat_with(element, bot.env["MATRIX_USER_ID"])
+    welcome = await els.answer("!start")
+    privacy = await els.answer("1")
+    await els._until(lambda: (privacy.event_id, KEYCAP_1) in els.reactions, "a keycap")
+    deadline = time.monotonic() + 10
+    while await stored_question(settings, els.room_id) != privacy.event_id:
+        assert time.monotonic() < deadline, "the question was not stored"
+        await asyncio.sleep(0.2)
+    answers_sent = sum(1 for seen in proxy.requests if answering("-0")(seen))
+    await bot.kill()
+
+    await running(start_bot("2"))  # ready: anything that came again is answered by now
+    assert sum(1 for seen in proxy.requests if answering("-0")(seen)) == answers_sent
+    first_case = await els.answer("1")
+    assert step["first_case"] in first_case.body
+    assert_answers(els, welcome.body, privacy.body, first_case.body)
+    assert_keycaps_once(els)
 
 
 @pytest.mark.slow

@@ -61,9 +61,18 @@ DIRECT = 2
 QUIET_WAIT = 0.25
 """Seconds a keycap waits at most for the replies on their way to be posted."""
 KEYCAP_TIMEOUT = 10.0
-"""Seconds a keycap may take at the homeserver before the channel's next ones go ahead."""
+"""Seconds the channel's next keycaps wait for one the homeserver has not taken yet (it is
+not called back: that could leave matrix-nio's room key sharing half done)."""
+KEYCAP_FRESH = 5.0
+"""Seconds after its question was asked within which a keycap may still start: later ones
+are left out (by then the practitioner reads or types), so the queue of keycaps, and the
+sync position waiting for it, never runs far behind."""
+KEYCAP_PAUSE = 1.0
+"""Seconds a pause after a keycap lasts at most."""
 _KEYCAPS: ContextVar[list[asyncio.Task[None]] | None] = ContextVar("keycaps", default=None)
-"""The keycap tasks a room's events left (`MatrixChannel._after`), for the sync position."""
+"""The keycap tasks a room's events left (`MatrixChannel._after`), for the sync position.
+Set (to a list) only in a task applying a sync's events, and inherited by the tasks it
+starts: `remember` reads it as "inside a sync"; `react` clears it for itself."""
 
 
 class SendError(NetwerkcoachError):
@@ -109,7 +118,8 @@ class MatrixChannel:
         """Rooms whose question was asked while applying a sync's events: stored with that
         sync's position (`keep_position`), in one transaction, rather than each alone.
         A crash before that leaves the position before those events too: they come again
-        and their answers, with the same transaction ids, ask the same questions again."""
+        and their answers (the same transaction ids: not posted twice) ask the current
+        step's question again."""
         self._room_writes = asyncio.Lock()
         """Questions stored one write at a time, so an older one never lands last."""
         self._latest: dict[str, str] = {}
@@ -125,7 +135,7 @@ class MatrixChannel:
         self._quiet = asyncio.Event()
         self._quiet.set()
         """Set while no reply is on its way to the homeserver: keycaps wait for it."""
-        self._background: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Future[Any]] = set()
 
     async def known(self, room_id: str) -> rooms.Room | None:
         if room_id not in self._rooms:
@@ -163,16 +173,20 @@ class MatrixChannel:
                 self._rooms[room_id] = None
                 self._unsaved.pop(room_id, None)
 
-    async def keep_position(self, key: str, position: str) -> None:
+    async def keep_position(self, key: str, lease: tuple[str, str], position: str) -> None:
         """Store the sync position (`meta` row `key`) and, in the same transaction, the
-        questions asked since the last one: once the position is past an event, what its
-        answer asked is stored as well."""
+        questions asked since the last one, while `lease` is still held: once the position
+        is past an event, what its answer asked is stored as well."""
         async with self._room_writes:
             unsaved = dict(self._unsaved)
-            await rooms.keep(self.turns.sessions, key, position, unsaved.values())
-            for room_id, room in unsaved.items():
-                if self._unsaved.get(room_id) is room:
-                    del self._unsaved[room_id]
+            await rooms.keep_position(self.turns.sessions, key, position, unsaved.values(), lease)
+            self._saved(unsaved)
+
+    def _saved(self, stored: dict[str, rooms.Room]) -> None:
+        """Forget what is stored now, unless asked again meanwhile."""
+        for room_id, room in stored.items():
+            if self._unsaved.get(room_id) is room:
+                del self._unsaved[room_id]
 
     # --- one sync ------------------------------------------------------------------------
 
@@ -225,7 +239,7 @@ class MatrixChannel:
     async def close(self) -> None:
         """Stop what is still being applied (a stop, a lost lease): its sync position was
         not stored, so those events come again to whichever process syncs next."""
-        tasks: list[asyncio.Task[Any]] = [*self._chains.values(), *self._background]
+        tasks: list[asyncio.Future[Any]] = [*self._chains.values(), *self._background]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -399,62 +413,84 @@ class MatrixChannel:
         applying a sync's events, it is held here and stored with that sync's position;
         otherwise (a reminder) at once. A room that is no practitioner's chat (a refusal)
         has no question to keep."""
-        if await self.known(room_id) is None:
+        await self.known(room_id)
+        known = self._rooms.get(room_id)  # read again: the line above may have waited
+        if known is None:
             return
-        if _KEYCAPS.get() is not None:  # set while a sync's events are applied (`_after`)
-            known = self._rooms[room_id]
-            assert known is not None
-            self._rooms[room_id] = self._unsaved[room_id] = rooms.asked(known, question)
+        now = self._rooms[room_id] = self._unsaved[room_id] = rooms.asked(known, question)
+        if _KEYCAPS.get() is not None:  # a sync's events being applied (`_after`)
             return
         async with self._room_writes:
-            known = self._rooms.get(room_id)
-            if known is not None:
+            if self._unsaved.get(room_id) is not now:
+                return  # asked again meanwhile, or stored with a position already
+            if await rooms.store_questions(self.turns.sessions, now):
+                self._saved({room_id: now})
+            elif self._rooms.get(room_id) is now:  # its row is gone
+                self._rooms[room_id] = None
                 self._unsaved.pop(room_id, None)
-                self._rooms[room_id] = await rooms.ask(self.turns.sessions, known, question)
 
     async def react(self, room_id: str, question: str, count: int, tx_id: str | None) -> None:
         """The keycaps 1️⃣ … under a question, in order. They are a convenience beside the
-        numbers, which work as soon as the question is remembered, so they go out after
-        it, one at a time for the whole channel, each after any reply still on its way and
-        a pause as long as the one before took: a reply to another practitioner is never
-        queued at the homeserver behind rows of reactions (each costs the homeserver a
-        whole event), keycaps take at most about half of its time when it is busy, and the
-        keycaps of a question answered meanwhile are left out. The sync position waits for
-        them all the same; after a crash before they are out, the event comes again and
-        its answer and keycaps are sent again with the same transaction ids (the
-        homeserver posts none twice). A keycap that fails or hangs is logged and left out
-        with the rest of its question's: it never holds up other practitioners' keycaps."""
+        numbers, which work as soon as the question is remembered, so they come second:
+        one at a time for the whole channel, each after any reply still on its way and a
+        pause as long as the one before took (at most `KEYCAP_PAUSE`). A reply to another
+        practitioner is then never queued at the homeserver behind rows of reactions (each
+        costs it a whole event), and keycaps take about half of its time at most when it
+        is busy. Left out: those of a question answered meanwhile, those not started within
+        `KEYCAP_FRESH` of the question, and all when the room's key must be shared first
+        (the next reply does that). The sync position waits for them; after a crash before
+        they are out, the event comes again and its answer and keycaps are sent again with
+        the same transaction ids (the homeserver posts none twice). A keycap that fails is
+        logged, and one the homeserver has not taken within `KEYCAP_TIMEOUT` is left to
+        finish on its own; either way the rest of its question's are left out."""
+        _KEYCAPS.set(None)  # this task is no sync's: what it asks would be stored at once
+        asked = time.monotonic()
         try:
             async with self._keycaps:
                 for number, keycap in enumerate(KEYCAPS[:count], start=1):
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._quiet.wait(), QUIET_WAIT)
                     if not self.current(room_id, question):
                         return  # answered already: a tap on it would only be refused
-                    reaction = {
-                        "m.relates_to": {
-                            "rel_type": "m.annotation",
-                            "event_id": question,
-                            "key": keycap,
-                        }
-                    }
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._quiet.wait(), QUIET_WAIT)
+                    if (
+                        not self.current(room_id, question)
+                        or time.monotonic() - asked > KEYCAP_FRESH
+                        or self._must_share_key(room_id)
+                    ):
+                        return
                     began = time.monotonic()
-                    async with asyncio.timeout(KEYCAP_TIMEOUT):
-                        await self.post(
-                            room_id,
-                            reaction,
-                            f"{tx_id}-r{number}" if tx_id else None,
-                            "m.reaction",
-                        )
-                    # As long again before the next: Synapse's work for a reaction goes on
+                    if not await self._keycap(room_id, question, keycap, f"{tx_id}-r{number}"):
+                        log.warning("matrix: a keycap took over %.0f s", KEYCAP_TIMEOUT)
+                        return
+                    # A pause before the next: the homeserver's work for a reaction goes on
                     # after it answered (every member's sync), and replies go first.
-                    await asyncio.sleep(time.monotonic() - began)
-        except TimeoutError:
-            log.warning(
-                "matrix: a keycap took over %.0f s; its question's rest left out", KEYCAP_TIMEOUT
-            )
+                    await asyncio.sleep(min(time.monotonic() - began, KEYCAP_PAUSE))
         except Exception as error:
             self.log_failure(error)
+
+    async def _keycap(self, room_id: str, question: str, keycap: str, tx_id: str) -> bool:
+        """Post one reaction; False when the homeserver has not taken it within
+        `KEYCAP_TIMEOUT` (it goes on in the background, never called back)."""
+        reaction = {
+            "m.relates_to": {"rel_type": "m.annotation", "event_id": question, "key": keycap}
+        }
+        posting = asyncio.ensure_future(self.post(room_id, reaction, tx_id, "m.reaction"))
+        self._background.add(posting)
+        posting.add_done_callback(self._background.discard)
+        done, _ = await asyncio.wait({posting}, timeout=KEYCAP_TIMEOUT)
+        if not done:
+            posting.add_done_callback(lambda late: late.cancelled() or late.exception())
+            return False
+        posting.result()
+        return True
+
+    def _must_share_key(self, room_id: str) -> bool:
+        """Whether matrix-nio would first share a new room key (claiming the other side's
+        one-time keys) before sending anything to this encrypted room: a reply should do
+        that, not a keycap waited on by every other chat's keycaps."""
+        room = self.client.rooms.get(room_id)
+        olm = self.client.olm
+        return bool(room and room.encrypted and olm and olm.should_share_group_session(room_id))
 
     def current(self, room_id: str, question: str) -> bool:
         """Whether `question` is still the one the room's numbers answer (as far as this

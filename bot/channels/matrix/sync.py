@@ -32,10 +32,10 @@ from nio import AsyncClient, SyncResponse, UploadFilterResponse
 
 from bot.channels.matrix.channel import MatrixChannel
 from bot.channels.matrix.client import open_client
-from bot.errors import NetwerkcoachError
 from bot.logsetup import hide
 from bot.store import leases
 from bot.store import matrix as stored
+from bot.store.leases import LeaseLost
 from bot.turns import Turns
 
 log = logging.getLogger(__name__)
@@ -60,10 +60,6 @@ STORE_EVERY = 0.5
 per sync."""
 RESTART_AFTER = 10.0
 """Seconds before the channel starts again after a failure (the database away, a bug)."""
-
-
-class LeaseLost(NetwerkcoachError):  # noqa: N818 - a verdict, like Reject
-    """Another process holds the sync lease now: stop syncing, wait for it again."""
 
 
 def holder_name() -> str:
@@ -137,7 +133,8 @@ class MatrixService:
         client = await open_client(self.turns.settings, self.sessions)
         hide(client.access_token)
         channel = MatrixChannel(client, self.turns)
-        positions = Positions(client, partial(channel.keep_position, SINCE_KEY))
+        keep = partial(channel.keep_position, SINCE_KEY, (LEASE, self.holder))
+        positions = Positions(client, keep)
         tasks = {
             asyncio.create_task(self.sync_forever(client, channel, positions), name="matrix-sync"),
             asyncio.create_task(positions.keep_forever(), name="matrix-position"),
