@@ -92,6 +92,8 @@ class _Result:
     """An action deleted the practitioner (/vergeet everything): nothing more to show."""
     stale: bool = False
     """The press was of an earlier step's button, or of none: see `Outcome.stale`."""
+    started: bool = False
+    """`_enter` began the flow afresh (new, or done before) rather than resuming it."""
 
 
 class Interpreter:
@@ -251,6 +253,7 @@ class Interpreter:
             )  # left at a typing step: carry on there
         if conv is None:
             conv = await repo.add_conversation(p, flow.id, scope, flow.start, case_id)
+            result.started = True
         elif not resume or conv.status != ConversationStatus.ACTIVE or conv.step not in flow.steps:
             trail: dict[str, object] = {"steps": []}
             if counts_as_done(conv.status, conv.trail):
@@ -261,6 +264,7 @@ class Interpreter:
                 {},
                 trail,
             )
+            result.started = True
         await self._leave_current(repo, p, keep=conv.id)
         p.current_conversation_id = conv.id
         result.changed = True
@@ -435,7 +439,12 @@ class Interpreter:
             flow.steps.get(where.step) if flow.id == where.flow and where.step is not None else None
         )
         if target is not None and target.name != here and not target.is_end:
-            turn = await self._move(turn, flow.step(here), target.name, result)
+            if result.started:
+                # Begun afresh for this: its first step is no place the practitioner came
+                # from, so "‹ Back" does not lead there (the step shows none).
+                turn.conversation.step = target.name
+            else:  # a flow in progress: "‹ Back" returns to where it was left
+                turn = await self._move(turn, flow.step(here), target.name, result)
         p.seq += 1
         reply = await self._render(turn, result.flash)
         tips_seen.remember(turn, reply.tips)
