@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.actions.agreements import add_agreement
+from bot.actions.agreements import add_agreement, bot_label
 from bot.actions.common import fill, forget, open_case, shorten
 from bot.actions.labels import check_note
 from bot.actions.people import GONE, MARKS, case_people, person_by_key, person_named, same_name
@@ -346,7 +346,7 @@ async def record_follow_up(turn: Turn) -> None:
 
 # --- how is it going: the outcome of a check-in ----------------------------------------------
 
-OUTCOME = N_("How it is going with {name}: {note}")
+OUTCOME = bot_label(N_("How it is going with {name}: {note}"))
 OUTCOME_SAVED = N_("Noted in your agreements (/afspraken).")
 CHECK_NOTE = "check_note"
 
