@@ -30,11 +30,14 @@ async def test_back_to_a_typed_step_shows_its_answer_and_skip_says_it_stays(chat
     assert await step(chat) == ("voorbereiden", "why")
     assert chat.has(KEPT_NOW, value=OPENING)
 
+    assert chat.t(KEEP_LABEL) not in chat.labels  # skipping goes elsewhere than typing
     await chat.press(SKIP_LABEL)  # on to "In your own words", which keeps the same answer
     assert chat.has(KEPT, value=OPENING)
     assert await step(chat) == ("voorbereiden", "sentence")
     assert chat.has(KEPT_NOW, value=OPENING)
-    await chat.press(SKIP_LABEL)
+    # Skipping goes where typing goes: the button says what it does, "Keep ›".
+    assert chat.t(SKIP_LABEL) not in chat.labels
+    await chat.press(KEEP_LABEL)
     assert chat.has(KEPT, value=OPENING)
     assert await step(chat) == ("voorbereiden", "join")
 

@@ -98,6 +98,14 @@ def kept_answer(turn: Turn, step: Step) -> str | None:
     return value.strip()
 
 
+def skip_keeps(turn: Turn, step: Step) -> bool:
+    """Whether "Skip ›" on `step` is the same as typing its kept answer again: it keeps an
+    answer, and skipping goes where typing goes. Its button then says "Keep ›"."""
+    if step.input is None or kept_answer(turn, step) is None:
+        return False
+    return all(b.to == step.skip and b.flow is None for b in step.input.branches)
+
+
 class Renderer:
     def __init__(self, registry: Registry, signer: Signer) -> None:
         self.registry = registry
@@ -190,7 +198,8 @@ class Renderer:
         if step.back and turn.conversation.trail.get("steps"):
             extra.append(ReplyButton(t(BACK_LABEL), self.data(turn, "back")))
         if step.skip:
-            extra.append(ReplyButton(t(SKIP_LABEL), self.data(turn, "skip")))
+            label = KEEP_LABEL if skip_keeps(turn, step) else SKIP_LABEL
+            extra.append(ReplyButton(t(label), self.data(turn, "skip")))
         rows: list[tuple[ReplyButton, ...]] = []
         row: list[ReplyButton] = []
         for button in buttons:
