@@ -79,7 +79,7 @@ def test_who_does_what_typed_in_one_message_is_read_by_who(
 
 
 def test_the_middle_ring_is_shown_in_the_words_a_practitioner_types() -> None:
-    """"middel" typed in a person line is the middle ring; the bot used to show that ring
+    """ "middel" typed in a person line is the middle ring; the bot used to show that ring
     as "een beetje" (a little), which reads as less close than what was typed. Its Dutch
     name is "tussenin" now, on the buttons, in the line read back and on the map."""
     from pathlib import Path
