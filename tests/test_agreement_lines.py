@@ -116,10 +116,30 @@ def test_words_are_cut_whole() -> None:
     assert shorten_words("Wat het netwerk gaat betekenen", 24) == "Wat het netwerk gaat…"
     assert shorten_words("Wat het netwerk gaat", 24) == "Wat het netwerk gaat"
     assert shorten_words("Ontzettendlangwoordzonderspaties", 10) == "Ontzettend"[:9] + "…"
-    assert ag.without_label("Signaal: ze neemt niet op. Dan oma: belt") == (
+
+
+def test_only_the_bots_own_labels_are_left_out(engine_runtime: Runtime) -> None:
+    """The bot's labels go ("Signaal:", in either language), in every language; a label
+    the practitioner typed ("Let op:") is their words and stays."""
+    catalogs = engine_runtime.turns.catalogs
+    assert ag.without_label("Signaal: ze neemt niet op. Dan oma: belt", catalogs) == (
         "ze neemt niet op. Dan oma: belt"
     )
-    assert ag.without_label("Oma belt om 10:30 op zondag") == "Oma belt om 10:30 op zondag"
+    assert ag.without_label("Signal: no answer. Then grandma: calls", catalogs) == (
+        "no answer. Then grandma: calls"
+    )
+    assert ag.without_label("Oma belt om 10:30 op zondag", catalogs) == (
+        "Oma belt om 10:30 op zondag"
+    )
+    for typed in ("Let op: oma rijdt geen auto", "Belangrijk voor school: niet bellen"):
+        assert ag.without_label(typed, catalogs) == typed
+
+
+async def test_a_label_the_practitioner_typed_stays_in_the_list(engine_runtime: Runtime) -> None:
+    typed = "Let op: oma rijdt geen auto meer"
+    chat = await family(engine_runtime, [NewAgreement(4, typed, "expectation", None)])
+    await chat.send("/afspraken")
+    assert "Let op: oma rijdt" in seen(chat.last.text)
 
 
 # --- 3. the numbers ------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from bot.actions import preparation
 from bot.actions.reminders import meeting, moment
 from bot.engine.events import Identity, Reply
 from bot.engine.messages import INTRODUCTION_FIRST, NEEDS_CASE
-from bot.engine.render import SKIP_LABEL, escape
+from bot.engine.render import BACK_LABEL, SKIP_LABEL, escape
 from bot.engine.turn import Turn
 from bot.reminders import message
 from bot.reminders.delivery import LATE_AFTER, for_turns
@@ -370,6 +370,39 @@ async def test_open_shows_the_kept_preparation_not_step_1(still: Turns, language
     assert escape(SENTENCE[language]) in chat.last.text
     await chat.press("Prepare again")
     assert (await chat.where()).step == "why"
+
+
+async def test_open_on_a_finished_preparation_has_no_back_to_step_1(still: Turns) -> None:
+    """The preparation was done: "Open ›" begins the flow afresh at what was kept, and its
+    step 1 is no place the practitioner came from. "Prepare again" and "Menu" are the
+    ways on, so "‹ Back" is not offered (it used to lead to step 1)."""
+    chat, _sent = await opened(still, "nl")
+    assert (await chat.where()).step == "kept"
+    assert chat.t(BACK_LABEL) not in chat.labels
+    assert chat.labels == [chat.t("Prepare again"), chat.t("Menu")]
+
+
+async def test_open_during_a_new_preparation_goes_back_to_where_it_was_left(
+    still: Turns,
+) -> None:
+    """A preparation in progress (prepared again, paused at step 3): "Open ›" shows what
+    was kept, and "‹ Back" returns to step 3, where the practitioner left it."""
+    chat = await at_the_offer(still, "nl")
+    await chat.press("In 1 hour")
+    await chat.send("/voorbereiden")
+    assert (await chat.where()).step == "why"
+    await chat.press("Done ✓")
+    await chat.press("Use the example")
+    assert (await chat.where()).step == "join"
+    await chat.press("Pause")
+    [sent] = await deliver(still, NOW + timedelta(hours=1))
+    open_data = next(
+        b.data for row in sent.buttons for b in row if b.label == chat.t(message.BUTTON_OPEN)
+    )
+    await chat.press_data(open_data)
+    assert (await chat.where()).step == "kept"
+    await chat.press(BACK_LABEL)
+    assert (await chat.where()).step == "join"
 
 
 async def test_the_kept_step_says_so_when_nothing_was_kept(still: Turns) -> None:

@@ -76,3 +76,21 @@ def test_who_does_what_typed_in_one_message_is_read_by_who(
 ) -> None:
     person = "Ans" if "Ans" in typed else "Oma Els"
     assert read_tasks(typed, person) == tasks
+
+
+def test_the_middle_ring_is_shown_in_the_words_a_practitioner_types() -> None:
+    """ "middel" typed in a person line is the middle ring; the bot used to show that ring
+    as "een beetje" (a little), which reads as less close than what was typed. Its Dutch
+    name is "tussenin" now, on the buttons, in the line read back and on the map."""
+    from pathlib import Path
+
+    from bot.actions.network import RING_TITLES
+    from bot.actions.people import CLOSENESS
+    from bot.i18n import Catalogs
+
+    nl = Catalogs(Path(__file__).parent.parent / "locales").get("nl")
+    assert read_person_line("oma Els, familie, middel, haalt op").closeness == "middle"
+    assert nl.gettext(CLOSENESS["middle"]) == "tussenin"
+    assert nl.gettext(RING_TITLES["middle"]) == "Tussenin"
+    for word in ("tussenin", "midden", "middel"):
+        assert read_person_line(f"oma Els, {word}").closeness == "middle", word

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from bot.actions.common import active_open_case, fill, forget, open_case, shorten_words
 from bot.actions.labels import check_note
@@ -18,7 +19,7 @@ from bot.engine.options import Option
 from bot.engine.registry import registry
 from bot.engine.render import escape
 from bot.engine.turn import Turn
-from bot.i18n import N_
+from bot.i18n import LANGUAGES, N_, Catalogs
 from bot.i18n.fmt import date_long
 from bot.store.agreements import PREPARATION
 from bot.store.models import Agreement, Case, Person
@@ -84,11 +85,34 @@ LINE_TEXT = 48
 LINE_MIN = 20
 LINE_WHO = 20
 """Characters of who in a line: a role and a first name ("buurvrouw Fatma")."""
-_LABEL = re.compile(r"([^:.;!?“”\"\n]{1,40}):\s+(?=\S)")
-LABEL_WORDS = 6
-"""A stored text that opens with a label of at most this many words and a colon ("In de
-woorden van de ouder: …", "Signaal: …", "Hoe het gaat met Oma: …") is listed from after
-the colon: the kind word and who already say what the label says."""
+BOT_LABELS: list[str] = []
+"""The msgids of the texts the bot stores with a label of its own before a colon ("In de
+woorden van de ouder: …", "Signaal: …", "Hoe het gaat met Oma: …"), registered with
+`bot_label` where they are made. A list line leaves that label out (the kind word and who
+already say it); a label the practitioner typed ("Let op: …") always stays."""
+_PLACEHOLDER = re.compile(r"\\\{\w+\\\}")
+"""A placeholder once `re.escape`d: "\\{name\\}"."""
+
+
+def bot_label(msgid: str) -> str:
+    """Register `msgid` as a text that opens with the bot's own label; returns it."""
+    BOT_LABELS.append(msgid)
+    return msgid
+
+
+@lru_cache(maxsize=8)
+def _bot_labels(catalogs: Catalogs) -> re.Pattern[str]:
+    """The bot's own labels in every language (a text keeps the language it was stored
+    in), a placeholder standing for a few words: "Hoe het gaat met .{1,60}?: "."""
+    heads: set[str] = set()
+    for msgid in BOT_LABELS:
+        for language in LANGUAGES:
+            head, colon, _ = catalogs.get(language).gettext(msgid).partition(": ")
+            if colon and head:
+                heads.add(_PLACEHOLDER.sub(".{1,60}?", re.escape(head)))
+    alternatives = "|".join(sorted(heads, key=len, reverse=True)) or "(?!)"
+    return re.compile(rf"(?:{alternatives}):\s+(?=\S)")
+
 
 # The keys /afspraken keeps in the conversation while one agreement is open, and the page.
 CHOSEN = "agreement_id"
@@ -193,14 +217,13 @@ async def _chosen(turn: Turn) -> Agreement:
 # --- /afspraken -------------------------------------------------------------------------------
 
 
-def without_label(text: str) -> str:
-    """The text on one line, without a short label before its first colon (LABEL_WORDS):
-    what a list line leads with. A text that is only a label stays as it is."""
+def without_label(text: str, catalogs: Catalogs) -> str:
+    """The text on one line, without the bot's own label before its colon (BOT_LABELS):
+    what a list line leads with. A text that is only a label stays as it is, and so
+    does any label the practitioner typed."""
     flat = " ".join(text.split())
-    match = _LABEL.match(flat)
-    if match is None or len(match.group(1).split()) > LABEL_WORDS:
-        return flat
-    return flat[match.end() :]
+    match = _bot_labels(catalogs).match(flat)
+    return flat if match is None else flat[match.end() :]
 
 
 def line_who(turn: Turn, agreement: Agreement) -> str | None:
@@ -228,7 +251,7 @@ def line_head(turn: Turn, agreement: Agreement) -> str | None:
 def short_line(turn: Turn, agreement: Agreement, limit: int = LINE_TEXT) -> str:
     """ "<b>Doel · Oma</b>: Haalt de kinderen op…", escaped, at most `limit` characters
     as read: the content leads (no label repeated) and is cut only after a whole word."""
-    content = without_label(agreement.text)
+    content = without_label(agreement.text, turn.catalogs)
     head = line_head(turn, agreement)
     if head is None:
         return escape(shorten_words(content, limit))

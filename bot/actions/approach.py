@@ -10,18 +10,20 @@ nothing behind.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
-from bot.actions.agreements import add_agreement
+from bot.actions.agreements import add_agreement, bot_label
 from bot.actions.common import fill, forget, open_case, shorten
 from bot.actions.labels import check_note
 from bot.actions.people import GONE, MARKS, case_people, person_by_key, person_named, same_name
-from bot.actions.reminders.moment import chosen_moment, remember, words
+from bot.actions.reminders.moment import chosen_moment, remember, words, zone
 from bot.engine.errors import Reject
 from bot.engine.options import Option
 from bot.engine.registry import registry
 from bot.engine.render import escape
 from bot.engine.turn import Turn
 from bot.i18n import N_
+from bot.reminders.when import WhenError, parse_when
 from bot.store.models import Agreement, Person, utcnow
 from bot.store.status import ReminderKind
 
@@ -188,6 +190,61 @@ async def use_suggested_goal(turn: Turn) -> None:
     turn.data[GOAL] = check_note(meaning)
 
 
+# --- until when: read from the goal when it says so ----------------------------------------
+
+UNTIL_FROM_GOAL = N_("Until when: “{until}”, as the goal says.")
+_UNTIL_IN_GOAL = re.compile(
+    r"(?:^|[\s,;(])(?:tot(?:\s+en\s+met)?|until|till)\s+([^,;()]{2,60}?)[\s.!)]*$",
+    re.IGNORECASE,
+)
+"""An end date at the end of a goal: "… tot de zomervakantie", "… tot 1 maart"."""
+_FROM_TO = re.compile(r"\b(?:van|vanaf|from)\s+\S+(?:\s+\S+)?\s+$", re.IGNORECASE)
+"""Before "tot": a span ("van 3 tot 5 uur") is a time of day, not an end date."""
+_PERIOD = re.compile(
+    r"vakantie|zomer|kerst|pasen|schooljaar|herfst|voorjaar|winter|"
+    r"holiday|summer|christmas|easter|school year|\b(?:eind|einde|end)\b",
+    re.IGNORECASE,
+)
+"""Words that name a period rather than a day ("de zomervakantie", "het eind van het
+schooljaar"): an end date the reminders' date reading does not know, kept as said."""
+_CLOCK_ONLY = re.compile(r"\d{1,2}(?:[:.]\d{2})?\s*(?:uur|u|h)?", re.IGNORECASE)
+
+
+def until_in_goal(goal: str, *, now: datetime, language: str, zone: str) -> str | None:
+    """The end date a goal states at its end, as typed ("de zomervakantie", "1 maart"),
+    or None. A day is read as the reminders read typed days (`parse_when`); a holiday or
+    the end of the school year is taken as said; a time of day is no end date."""
+    match = _UNTIL_IN_GOAL.search(goal)
+    if match is None or _FROM_TO.search(goal[: match.start()] + " "):
+        return None
+    said = match.group(1).strip()
+    if _CLOCK_ONLY.fullmatch(said):
+        return None
+    if _PERIOD.search(said):
+        return said
+    try:
+        parse_when(said, now=now, language=language, zone=zone)
+    except WhenError as problem:
+        if problem.reason != "too_far":  # further than a reminder can go is still a date
+            return None
+    return said
+
+
+@registry.action("until_from_goal")
+async def until_from_goal(turn: Turn) -> None:
+    """An end date in the goal fills "Until when?" ahead: that step then shows it, to
+    keep with one press or to change."""
+    goal = _text(turn, GOAL)
+    found = (
+        None
+        if goal is None
+        else until_in_goal(goal, now=turn.now(), language=turn.language, zone=zone(turn))
+    )
+    if found is not None:
+        turn.data[UNTIL] = found
+        turn.flash.append(fill(turn, UNTIL_FROM_GOAL, until=escape(found)))
+
+
 # --- who does what, typed in one message ----------------------------------------------------
 
 _PARENT_WORDS = frozenset(
@@ -346,7 +403,7 @@ async def record_follow_up(turn: Turn) -> None:
 
 # --- how is it going: the outcome of a check-in ----------------------------------------------
 
-OUTCOME = N_("How it is going with {name}: {note}")
+OUTCOME = bot_label(N_("How it is going with {name}: {note}"))
 OUTCOME_SAVED = N_("Noted in your agreements (/afspraken).")
 CHECK_NOTE = "check_note"
 

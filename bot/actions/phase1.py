@@ -8,6 +8,7 @@ they are kept as the parents' wish, in the same neutral words.
 
 from __future__ import annotations
 
+from bot.actions.agreements import bot_label
 from bot.actions.phase_records import (
     PARENT,
     PRACTITIONER,
@@ -21,7 +22,7 @@ from bot.engine.registry import registry
 from bot.engine.turn import Turn
 from bot.i18n import N_
 
-WISH = N_("In their words: “{wish}”")
+WISH = bot_label(N_("In their words: “{wish}”"))
 NO_NETWORK = {
     "none": N_("The parents name no one to involve (for now)."),
     "not_now": N_("The parents don't want to involve their network now."),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.actions.agreements import bot_label
 from bot.actions.labels import MAX_LABEL, warn_if_full_name
 from bot.actions.people import same_name
 from bot.actions.phase_records import (
@@ -31,11 +32,11 @@ from bot.engine.turn import Turn
 from bot.i18n import N_
 
 CLOSING = {
-    "where_now": ("now", N_("Where we are now: {answer}")),
-    "own_place": ("place", N_("Their place in the network: {answer}")),
-    "network_meaning": ("meaning", N_("What the network will mean: {answer}")),
+    "where_now": ("now", bot_label(N_("Where we are now: {answer}"))),
+    "own_place": ("place", bot_label(N_("Their place in the network: {answer}"))),
+    "network_meaning": ("meaning", bot_label(N_("What the network will mean: {answer}"))),
 }
-PLAN = N_("Signal: {signal}. Then {who}: {action}")
+PLAN = bot_label(N_("Signal: {signal}. Then {who}: {action}"))
 SECTIONS = (
     ("closing", N_("Closing conversation")),
     ("problem_plan", N_("When a problem comes up")),

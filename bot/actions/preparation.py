@@ -10,6 +10,7 @@ meeting that is what she reads first, then the points prepared.
 
 from __future__ import annotations
 
+from bot.actions.agreements import bot_label
 from bot.actions.phase_records import (
     PRACTITIONER,
     conversation_case,
@@ -39,7 +40,7 @@ POINTS = (
 NOT_YET = N_("Not checked yet:")
 OPENING = N_("Your opening sentence:")
 NOTHING = N_("Nothing checked yet. Go back and choose “Done ✓” on the points you prepared.")
-STORED_OPENING = N_("Opening sentence: “{sentence}”")
+STORED_OPENING = bot_label(N_("Opening sentence: “{sentence}”"))
 POINT = "–"
 """Before each point prepared, in the kept text (plain text: no markup)."""
 NOTHING_KEPT = N_("Nothing kept yet for this family. Prepare the meeting and choose “Save ✓”.")

@@ -26,6 +26,7 @@ from bot.engine.messages import (
     CANCELLED,
     EDITED,
     INTRODUCTION_FIRST,
+    KEPT,
     NEEDS_CASE,
     NOTHING_TO_CANCEL,
     STALE,
@@ -36,7 +37,7 @@ from bot.engine.messages import (
     USE_BUTTONS,
 )
 from bot.engine.registry import Registry
-from bot.engine.render import Renderer, escape, fill, seq_of
+from bot.engine.render import BACK_TO, Renderer, escape, fill, kept_answer, seq_of
 from bot.engine.signing import Signer
 from bot.engine.spec import CANCEL, CANCEL_EN, START, Flow, FlowSet, Step
 from bot.engine.turn import Turn
@@ -91,6 +92,8 @@ class _Result:
     """An action deleted the practitioner (/vergeet everything): nothing more to show."""
     stale: bool = False
     """The press was of an earlier step's button, or of none: see `Outcome.stale`."""
+    started: bool = False
+    """`_enter` began the flow afresh (new, or done before) rather than resuming it."""
 
 
 class Interpreter:
@@ -250,6 +253,7 @@ class Interpreter:
             )  # left at a typing step: carry on there
         if conv is None:
             conv = await repo.add_conversation(p, flow.id, scope, flow.start, case_id)
+            result.started = True
         elif not resume or conv.status != ConversationStatus.ACTIVE or conv.step not in flow.steps:
             trail: dict[str, object] = {"steps": []}
             if counts_as_done(conv.status, conv.trail):
@@ -260,6 +264,7 @@ class Interpreter:
                 {},
                 trail,
             )
+            result.started = True
         await self._leave_current(repo, p, keep=conv.id)
         p.current_conversation_id = conv.id
         result.changed = True
@@ -383,7 +388,14 @@ class Interpreter:
         if code == "back":
             return self._back(turn, result)
         if code == "skip" and step.skip:
+            self._say_kept(turn, step, result)
             return await self._move(turn, step, step.skip, result)
+        kept = kept_answer(turn, step) if code == "keep" else None
+        if kept is not None:
+            # "Keep ›": as if the kept answer was typed again (its actions run again).
+            self._say_kept(turn, step, result)
+            turn.value = kept
+            return await self._fire(turn, INPUT, result)
         button = next((b for b in step.buttons if b.id == arg), None) if kind == "b" else None
         if button is not None and await self.registry.passes(button.when, turn):
             # A button its `when:` hides now (pressed in an older message) falls through.
@@ -427,7 +439,12 @@ class Interpreter:
             flow.steps.get(where.step) if flow.id == where.flow and where.step is not None else None
         )
         if target is not None and target.name != here and not target.is_end:
-            turn = await self._move(turn, flow.step(here), target.name, result)
+            if result.started:
+                # Begun afresh for this: its first step is no place the practitioner came
+                # from, so "‹ Back" does not lead there (the step shows none).
+                turn.conversation.step = target.name
+            else:  # a flow in progress: "‹ Back" returns to where it was left
+                turn = await self._move(turn, flow.step(here), target.name, result)
         p.seq += 1
         reply = await self._render(turn, result.flash)
         tips_seen.remember(turn, reply.tips)
@@ -481,7 +498,7 @@ class Interpreter:
         if branch.flow is not None:
             return await self._enter(turn.repo, turn.practitioner, branch.flow, result)
         if model.state != before:
-            conv.trail = {**conv.trail, "steps": [*conv.trail.get("steps", []), before]}
+            _forward(conv, before)
             conv.step = model.state
             step = turn.flow.step(model.state)
             if step.is_end:
@@ -490,7 +507,7 @@ class Interpreter:
 
     async def _move(self, turn: Turn, step: Step, target: str, result: _Result) -> Turn:
         conv = turn.conversation
-        conv.trail = {**conv.trail, "steps": [*conv.trail.get("steps", []), step.name]}
+        _forward(conv, step.name)
         conv.step = target
         result.changed = True
         new = turn.flow.step(target)
@@ -503,6 +520,27 @@ class Interpreter:
         steps = list(conv.trail.get("steps", []))
         if steps:
             conv.step = steps.pop()
-            conv.trail = {**conv.trail, "steps": steps}
+            conv.trail = {**conv.trail, "steps": steps, BACK_TO: conv.step}
             result.changed = True
         return turn
+
+    def _say_kept(self, turn: Turn, step: Step, result: _Result) -> None:
+        """Skipping (or keeping) a step that keeps an answer: say plainly that it stays."""
+        kept = kept_answer(turn, step)
+        if kept is not None:
+            result.flash.append(fill(turn.t(KEPT), {"value": escape(_short(kept))}))
+
+
+KEPT_SHOWN = 80
+"""At most this many characters of a kept answer in the line that says it stays."""
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= KEPT_SHOWN else text[: KEPT_SHOWN - 1].rstrip() + "…"
+
+
+def _forward(conv: Conversation, left: str) -> None:
+    """On from step `left`: it joins the trail that "‹ Back" walks, and the step reached
+    is no longer one that "‹ Back" went to."""
+    trail = {k: v for k, v in conv.trail.items() if k != BACK_TO}
+    conv.trail = {**trail, "steps": [*conv.trail.get("steps", []), left]}

@@ -20,3 +20,5 @@ NEEDS_CASE = N_("This works per family. First choose or add a family.")
 NOTHING_TO_CANCEL = N_("There was nothing to stop.")
 INTRODUCTION_FIRST = N_("First a short introduction, then on to “{title}”.")
 """Above onboarding, for a case flow's command sent before it (see `Interpreter`)."""
+KEPT = N_("Your earlier answer stays: “{value}”")
+"""Above the next step, when a step that keeps an answer is skipped or kept as it was."""

@@ -29,6 +29,11 @@ SHORT_LABEL = 16
 NUMBERS_A_ROW = 6
 BACK_LABEL = N_("‹ Back")
 SKIP_LABEL = N_("Skip ›")
+KEEP_LABEL = N_("Keep ›")
+KEPT_NOW = N_("Now: “{value}”")
+"""Under a typed step that keeps an answer already (`kept_answer`): what was typed."""
+BACK_TO = "back"
+"""The key in a conversation's trail naming the step "‹ Back" went to (see `kept_answer`)."""
 STEP_OF = N_("Step {number} of {total}")
 SOURCE = N_(
     "<i>Tips from parents of families with multiple and complex problems "
@@ -78,6 +83,29 @@ def escape(value: Any) -> str:
     return html.escape(str(value), quote=False)
 
 
+def kept_answer(turn: Turn, step: Step) -> str | None:
+    """The answer a typed step already keeps (its `input: save:`), when it is worth
+    showing: the practitioner came back to the step with "‹ Back", or the step can be
+    skipped (skipping keeps it). Otherwise None: a step asked afresh (a second family's
+    label) says nothing of the answer it kept last time."""
+    if step.input is None or step.input.save is None:
+        return None
+    value = turn.data.get(step.input.save)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if step.skip is None and turn.conversation.trail.get(BACK_TO) != step.name:
+        return None
+    return value.strip()
+
+
+def skip_keeps(turn: Turn, step: Step) -> bool:
+    """Whether "Skip ›" on `step` is the same as typing its kept answer again: it keeps an
+    answer, and skipping goes where typing goes. Its button then says "Keep ›"."""
+    if step.input is None or kept_answer(turn, step) is None:
+        return False
+    return all(b.to == step.skip and b.flow is None for b in step.input.branches)
+
+
 class Renderer:
     def __init__(self, registry: Registry, signer: Signer) -> None:
         self.registry = registry
@@ -115,6 +143,9 @@ class Renderer:
         if step.say:
             # Trimmed: a view with nothing to list (yet) leaves no blank line behind.
             parts.append(fill(t(step.say), values).strip())
+        kept = kept_answer(turn, step)
+        if kept is not None:
+            parts.append(fill(t(KEPT_NOW), {"value": escape(kept)}))
         if step.card is not None:
             card, shown = self.card(turn, step.card)
             parts.append(card)
@@ -162,10 +193,13 @@ class Renderer:
         t = turn.t
         buttons = [ReplyButton(t(b.label), self.data(turn, f"b:{b.id}")) for b in visible]
         extra: list[ReplyButton] = []
+        if step.skip is None and kept_answer(turn, step) is not None:
+            extra.append(ReplyButton(t(KEEP_LABEL), self.data(turn, "keep")))
         if step.back and turn.conversation.trail.get("steps"):
             extra.append(ReplyButton(t(BACK_LABEL), self.data(turn, "back")))
         if step.skip:
-            extra.append(ReplyButton(t(SKIP_LABEL), self.data(turn, "skip")))
+            label = KEEP_LABEL if skip_keeps(turn, step) else SKIP_LABEL
+            extra.append(ReplyButton(t(label), self.data(turn, "skip")))
         rows: list[tuple[ReplyButton, ...]] = []
         row: list[ReplyButton] = []
         for button in buttons:
