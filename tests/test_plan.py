@@ -6,13 +6,13 @@ check-ins fase 4 keeps as reminders in both."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from importlib import import_module
 
 import pytest
 from sqlalchemy import func, select, update
 
 from bot.actions import plan, plan_family
-from bot.actions.phase4 import PLAN
-from bot.actions.plan_parts import CHECKIN_PLANNED, NOTED_ALL, split_problem_plan
+from bot.actions.plan_parts import CHECKIN_PLANNED, NOTED_ALL
 from bot.engine.events import Identity
 from bot.i18n.fmt import date_long
 from bot.render import plan as pdf
@@ -212,6 +212,7 @@ async def test_english_family_plan_is_english_throughout(engine: Turns, database
         "Signal: No food at home. Then Gran: cooks along; mother texts her",
         "problem_plan",
         "Gran",
+        detail={"signal": "No food at home", "action": "cooks along; mother texts her"},
     )
     await reference(
         chat,
@@ -259,7 +260,10 @@ async def test_working_notes_hold_everything_and_say_a_shared_date_once(
     text = pdf_text(content)
     assert chat.t(plan.WORKING_NOTES) in text
     for agreement in AGREEMENTS:
-        assert agreement.text in text, agreement.text
+        # A plan for when things go wrong is shown in its parts, as in the family's copy.
+        for part in agreement.detail.values() if agreement.detail else [agreement.text]:
+            assert part in text, part
+    assert "Signaal: Moeder" not in text
     for person in PEOPLE:
         assert person.name in text
     for day in CHECKINS_NL:
@@ -277,7 +281,8 @@ async def test_working_notes_hold_everything_and_say_a_shared_date_once(
     # "nothing agreed in this phase" above them.
     assert chat.t(plan.NO_AGREEMENTS) not in text
     assert first_page_filled(content) >= 0.6
-    assert_no_word_cut(text, *(a.text for a in AGREEMENTS), *(a.due or "" for a in AGREEMENTS))
+    parts = (part for a in AGREEMENTS for part in (a.detail or {"text": a.text}).values())
+    assert_no_word_cut(text, *parts, *(a.due or "" for a in AGREEMENTS))
     assert chat.t(plan.SUMMARY_AFTER, problem_plan="3", expectation="3", check_in="4") in (
         chat.last.text
     )
@@ -332,11 +337,15 @@ async def test_an_empty_phase_still_says_so(chat: Chat, database_url: str) -> No
         ("Oma komt als het misgaat", "oma", None),
     ],
 )
-def test_a_plan_for_when_things_go_wrong_is_read_in_three_parts(
+def test_a_plan_kept_as_one_sentence_is_split_once_by_the_migration(
     text: str, who: str, expected: tuple[str, str] | None
 ) -> None:
-    templates = ("Signaal: {signal}. Dan {who}: {action}", PLAN)
-    assert split_problem_plan(text, who, templates) == expected
+    """Migration 0012 reads the parts of plans noted before they were kept as parts (in
+    either language), as `split_problem_plan` read them for every plan before; the plan
+    documents no longer read sentences."""
+    migration = import_module("bot.store.migrations.versions.0012_agreement_detail")
+    found = migration.split_plan(text, who)
+    assert (found["signal"], found["action"]) == expected if found else expected is None
 
 
 def test_a_narrow_column_is_widened_so_no_word_is_cut() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 from bot.actions.common import active_open_case, fill, forget, open_case, shorten_words
 from bot.actions.labels import check_note
@@ -132,10 +133,11 @@ async def add_agreement(
     who: str | None = None,
     person: Person | None = None,
     due: str | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> Agreement:
     """Store an agreement and note it in the audit trail."""
     agreement = await turn.repo.add_agreement(
-        case, phase, text, kind=kind, who=who, person=person, due=due
+        case, phase, text, kind=kind, who=who, person=person, due=due, detail=detail
     )
     turn.record("agreement.added", _ref(agreement), text, case_id=case.id)
     return agreement
@@ -408,11 +410,22 @@ async def set_agreement_status(turn: Turn) -> None:
         turn.flash.append(turn.t(REOPENED))
 
 
+def edited_detail(detail: dict[str, Any] | None, text: str) -> dict[str, Any] | None:
+    """The parts of an agreement after its text was changed by hand: a closing answer is
+    still the answer to its question (the new text, without a label before a colon);
+    other parts (a plan's signal and action, a check-in's date) were the old text's, and
+    the new text is shown whole instead."""
+    if detail is None or "question" not in detail:
+        return None
+    return {"question": detail["question"], "answer": without_label(text)}
+
+
 @registry.action("edit_agreement")
 async def edit_agreement(turn: Turn) -> None:
     agreement = await _chosen(turn)
     text = check_note(str(turn.value or "").strip())
     agreement.text = text
+    agreement.detail = edited_detail(agreement.detail, text)
     turn.record("agreement.edited", _ref(agreement), text)
     turn.flash.append(turn.t(EDITED).replace("{text}", escape(text)))
 

@@ -389,7 +389,16 @@ async def record_follow_up(turn: Turn) -> None:
     person = await person_by_key(turn, turn.data.get(PERSON_ID))
     moment = chosen_moment(turn)
     text = fill(turn, FOLLOW_TEXT, name=person.name, when=words(turn, moment))
-    await add_agreement(turn, case, 3, "follow_up", text, who="practitioner", person=person)
+    await add_agreement(
+        turn,
+        case,
+        3,
+        "follow_up",
+        text,
+        who="practitioner",
+        person=person,
+        detail={"at": moment.isoformat()},  # the family's plan lists its check-ins by date
+    )
     await remember(
         turn,
         case=case,

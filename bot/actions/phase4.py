@@ -25,11 +25,14 @@ from bot.actions.phase_records import (
     person_label,
     quoted,
 )
+from bot.actions.reminders.moment import zone
 from bot.engine.errors import Reject
 from bot.engine.registry import registry
 from bot.engine.render import escape, fill
 from bot.engine.turn import Turn
 from bot.i18n import N_
+from bot.reminders.when import WhenError, read_when
+from bot.store.models import Agreement, Person
 
 CLOSING = {
     "where_now": ("now", bot_label(N_("Where we are now: {answer}"))),
@@ -54,17 +57,29 @@ NOT_WANTED = N_(
 )
 
 
-def _closing(key: str, msgid: str) -> Callable[[Turn], Awaitable[None]]:
+def _closing(question: str, key: str, msgid: str) -> Callable[[Turn], Awaitable[None]]:
     async def record(turn: Turn) -> None:
-        text = quoted(turn, msgid, answer=data_text(turn, key))
-        await keep_agreement(turn, phase=4, kind="closing", text=text, who=PARENT, slot=f"ag_{key}")
+        answer = data_text(turn, key)
+        text = quoted(turn, msgid, answer=answer)
+        detail = {"question": question, "answer": answer}
+        await keep_agreement(
+            turn, phase=4, kind="closing", text=text, who=PARENT, detail=detail, slot=f"ag_{key}"
+        )
 
-    record.__doc__ = f"Keep the family's answer to the closing question {key!r}."
+    record.__doc__ = f"Keep the family's answer to the closing question {question!r}."
     return record
 
 
 for _name, (_key, _msgid) in CLOSING.items():
-    registry.action(f"record_{_name}")(_closing(_key, _msgid))
+    registry.action(f"record_{_name}")(_closing(_name, _key, _msgid))
+
+
+async def _on_map(turn: Turn, who: str) -> Person | None:
+    """The person on this family's map whose name is `who` (case and spacing aside)."""
+    case = await conversation_case(turn)
+    if case is None or not who:
+        return None
+    return next((p for p in await turn.repo.people(case) if same_name(p.name, who)), None)
 
 
 def _who_and_how(text: str) -> tuple[str, str] | None:
@@ -91,6 +106,26 @@ async def take_who_and_how(turn: Turn) -> None:
     turn.conversation.data = {**turn.data, "plan_who": who, "plan_how": how}
 
 
+def _typed_who(text: str) -> str:
+    """Who, from "oma: …" or from "oma" alone."""
+    found = _who_and_how(text)
+    return found[0] if found is not None else text.strip()
+
+
+@registry.guard("names_refused")
+async def names_refused(turn: Turn) -> bool:
+    """Who steps in (typed, with or without what they do) is someone the parent does not
+    want contacted: the practitioner is asked to name someone else or keep them."""
+    person = await _on_map(turn, _typed_who(str(turn.value or "")))
+    return person is not None and person.decision == "no"
+
+
+@registry.guard("has_plan_how")
+async def has_plan_how(turn: Turn) -> bool:
+    """What they do was typed already (with who, in one line)."""
+    return bool(data_text(turn, "plan_how"))
+
+
 @registry.action("check_who")
 async def check_who(turn: Turn) -> None:
     """Who steps in: a role or first name, never a phone number or address. Someone the
@@ -114,20 +149,58 @@ async def record_problem_plan(turn: Turn) -> None:
     """Signal, who, and what they do: one agreement; "back" and retyping updates it."""
     who = person_label(data_text(turn, "plan_who"))
     action = no_contact_details(data_text(turn, "plan_how"))
-    text = quoted(turn, PLAN, signal=data_text(turn, "signal"), who=who, action=action)
-    await keep_agreement(turn, phase=4, kind="problem_plan", text=text, who=who, slot="plan_slot")
+    signal = data_text(turn, "signal")
+    text = quoted(turn, PLAN, signal=signal, who=who, action=action)
+    await keep_agreement(
+        turn,
+        phase=4,
+        kind="problem_plan",
+        text=text,
+        who=who,
+        person=await _on_map(turn, who),
+        detail={"signal": signal, "action": action},
+        slot="plan_slot",
+    )
 
 
 @registry.action("record_expectation")
 async def record_expectation(turn: Turn) -> None:
-    text = data_text(turn, "expectation")
-    await keep_agreement(turn, phase=4, kind="expectation", text=text)
+    """ "oma: komt op woensdag" is kept as who (`oma`, linked to Oma on the map) and what;
+    a line without a short "who:" stays whole, without who."""
+    typed = data_text(turn, "expectation")
+    found = _who_and_how(typed)
+    who, text = found if found is not None else (None, typed)
+    person = await _on_map(turn, who) if who else None
+    await keep_agreement(
+        turn, phase=4, kind="expectation", text=text, who=who or None, person=person
+    )
+
+
+def _when_and_what(turn: Turn, typed: str) -> dict[str, str] | None:
+    """ "over 2 weken: moeder bellen" as the moment it means now (ISO, UTC) and what;
+    None when the part before the colon is not a moment in the coming year."""
+    when, colon, what = typed.partition(":")
+    if not colon or not when.strip() or not what.strip():
+        return None
+    try:
+        moment = read_when(when, now=turn.now(), language=turn.language, zone=zone(turn))
+    except WhenError:
+        return None
+    return {"at": moment.moment.isoformat(), "what": what.strip()}
 
 
 @registry.action("record_check_in")
 async def record_check_in(turn: Turn) -> None:
+    """A check-in as typed; one that starts with a moment ("over 2 weken: …") also keeps
+    the date it means today, so the plan does not say "in 2 weeks" weeks later."""
     text = data_text(turn, "check_in")
-    await keep_agreement(turn, phase=4, kind="check_in", text=text, who=PRACTITIONER)
+    detail = _when_and_what(turn, text)
+    await keep_agreement(turn, phase=4, kind="check_in", text=text, who=PRACTITIONER, detail=detail)
+
+
+def expectation_line(agreement: Agreement) -> str:
+    """An expectation as the family said it: "oma: komt op woensdag"."""
+    return f"{agreement.who}: {agreement.text}" if agreement.who else agreement.text
 
 
 async def _by_kind(turn: Turn) -> dict[str, list[str]]:
@@ -135,7 +208,10 @@ async def _by_kind(turn: Turn) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {kind: [] for kind, _ in SECTIONS}
     if case is not None:
         for agreement in await turn.repo.agreements(case, 4):
-            found.setdefault(agreement.kind, []).append(agreement.text)
+            text = agreement.text
+            if agreement.kind == "expectation":
+                text = expectation_line(agreement)
+            found.setdefault(agreement.kind, []).append(text)
     return found
 
 

@@ -9,13 +9,15 @@ agreement of the same kind in the same phase.
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.actions.labels import check_label, check_note
 from bot.engine.errors import Reject
 from bot.engine.registry import registry
 from bot.engine.render import escape, fill
 from bot.engine.turn import Turn
 from bot.i18n import N_
-from bot.store.models import Agreement, Case
+from bot.store.models import Agreement, Case, Person
 from bot.store.status import CaseStatus
 
 PARENT = "parent"
@@ -77,6 +79,8 @@ async def keep_agreement(
     kind: str,
     text: str,
     who: str | None = None,
+    person: Person | None = None,
+    detail: dict[str, Any] | None = None,
     slot: str | None = None,
     one_per_kind: bool = False,
 ) -> Agreement:
@@ -85,6 +89,8 @@ async def keep_agreement(
     `slot` names a key in the conversation's data that remembers the agreement's id, so
     answering the same step again updates it; `one_per_kind` keeps a single agreement of
     this kind per phase (the latest answer counts, the audit trail keeps the history).
+    `person` links the agreement to someone on the map it is about; `detail` keeps its
+    parts as typed (`Agreement.detail`).
     """
     case = await flow_case(turn)
     earlier: Agreement | None = None
@@ -96,11 +102,14 @@ async def keep_agreement(
         same = [a for a in await turn.repo.agreements(case, phase) if a.kind == kind]
         earlier = same[-1] if same else None
     if earlier is not None and earlier.case_id == case.id:
-        earlier.text, earlier.who = text, who
+        earlier.text, earlier.who, earlier.detail = text, who, detail
+        earlier.person_id = person.id if person is not None else None
         agreement = earlier
         turn.record("agreement.edited", _ref(agreement), text, case_id=case.id)
     else:
-        agreement = await turn.repo.add_agreement(case, phase, text, kind=kind, who=who)
+        agreement = await turn.repo.add_agreement(
+            case, phase, text, kind=kind, who=who, person=person, detail=detail
+        )
         turn.record("agreement.added", _ref(agreement), text, case_id=case.id)
     if slot is not None:
         turn.data[slot] = agreement.id

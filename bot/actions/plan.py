@@ -26,7 +26,18 @@ from bot.actions.common import open_case
 from bot.actions.network import GROUP_TITLES, network_picture, sorted_people
 from bot.actions.people import CLOSENESS, DECISIONS, EMPTY_MAP
 from bot.actions.phase4 import NOTHING
-from bot.actions.plan_parts import NOTED_ALL, checkin_lines, date, who
+from bot.actions.plan_parts import (
+    DOES,
+    NOTED_ALL,
+    SIGNAL,
+    STEPS_IN,
+    check_in_text,
+    checkin_lines,
+    date,
+    drop_empty_column,
+    problem_plan,
+    who,
+)
 from bot.engine.events import Attachment
 from bot.engine.registry import registry
 from bot.engine.render import escape, fill
@@ -127,7 +138,7 @@ def _agreement_section(
     )[: 5 if dated else 4]
     rows, muted = [], set()
     for number, agreement in enumerate(agreements):
-        what = agreement.text
+        what = check_in_text(turn, agreement) if agreement.kind == "check_in" else agreement.text
         if kind:
             what = f"{turn.t(KINDS.get(agreement.kind, OTHER_KIND))}: {what}"
         status = "—"
@@ -139,6 +150,30 @@ def _agreement_section(
         rows.append((*row, date(turn, agreement.created_at)) if dated else row)
     table = Table(columns, tuple(rows), frozenset(muted))
     return Section(title, table, empty=turn.t(empty), lines=lines)
+
+
+def _plan_section(
+    turn: Turn, title: str, agreements: Sequence[Agreement], *, dated: bool
+) -> Section:
+    """The plans for when a problem comes up, as the family's copy shows them (signal,
+    who, what they do), with their status and, unless all share one, the day noted."""
+    columns = (
+        Column(turn.t(SIGNAL), 26),
+        Column(turn.t(STEPS_IN), 14),
+        Column(turn.t(DOES), 29),
+        Column(turn.t(STATE), 10),
+        Column(turn.t(NOTED), 21),
+    )[: 5 if dated else 4]
+    rows, muted = [], set()
+    for number, agreement in enumerate(agreements):
+        plan = problem_plan(turn, agreement)
+        status = turn.t(STATUS.get(agreement.status, agreement.status))
+        if agreement.status == AgreementStatus.DONE:
+            muted.add(number)
+        row = (plan.signal, plan.who, plan.action or "—", status)
+        rows.append((*row, date(turn, agreement.created_at)) if dated else row)
+    table = drop_empty_column(Table(columns, tuple(rows), frozenset(muted)), 2)
+    return Section(title, table, empty=turn.t(NOTHING))
 
 
 def document(
@@ -204,6 +239,9 @@ def plan_document(
         )
     for kind, title in SPECIAL:
         found = [a for a in agreements if a.kind == kind]
+        if kind == "problem_plan":
+            sections.append(_plan_section(turn, turn.t(title), found, dated=dated))
+            continue
         planned = checkin_lines(turn, checkins) if kind == "check_in" else ()
         section = _agreement_section(
             turn, turn.t(title), found, NOTHING, kind=False, lines=planned, dated=dated

@@ -2,7 +2,9 @@
 
 A parent takes it out when something goes wrong, so that comes first: the signal, who
 steps in, and what they do and how the family reaches them. Then who does what and until
-when, what everyone expects, the check-in dates and the network picture. It holds only
+when (the practitioner's own tasks apart, so a note to self is not read as an order), what
+the family wants their network to mean, what everyone expects, the check-ins by date and
+the network picture, its legend in plain words. It holds only
 what was agreed with the family: nothing the practitioner noted for themselves (the
 preparation, their view on trust, how an approach went, the parent's decisions per
 person). People the parent does not want contacted are left out, from the picture and
@@ -18,12 +20,19 @@ from datetime import datetime
 from bot.actions.agreements import STATUS, is_task
 from bot.actions.common import fill, forget, open_case
 from bot.actions.network import map_people, map_texts
-from bot.actions.phase_records import conversation_case
+from bot.actions.phase4 import expectation_line
+from bot.actions.phase_records import PRACTITIONER, conversation_case
 from bot.actions.plan import UNTIL, WHAT, WHO, attach, document
 from bot.actions.plan_parts import (
+    DOES,
+    SIGNAL,
+    STEPS_IN,
     Refused,
+    check_in_text,
     checkin_lines,
+    closing_answer,
     drop_empty_column,
+    moment,
     problem_plan,
     who,
 )
@@ -44,23 +53,32 @@ SHOW_REFUSED = "show_refused"
 
 TITLE = N_("Our network plan · {case}")
 WRONG = N_("When things go wrong")
-SIGNAL, STEPS_IN, DOES = N_("Signal"), N_("Who"), N_("What they do, and how to reach them")
 NO_PLAN = N_("Nothing agreed yet for when things go wrong.")
 TASKS = N_("Who does what")
 NO_TASKS = N_("Nothing agreed yet.")
+PRACTITIONER_TASKS = N_("What the practitioner does")
+"""The practitioner's own tasks, apart: typed as a note to self ("ik: bel oma"), under
+"who does what" they read as an order to the family."""
+WISH = N_("What we want our network to mean")
 EXPECT = N_("What we expect of each other")
 CHECKINS = N_("Check-ins")
 NO_CHECKINS = N_("No check-ins planned yet.")
 MAP = N_("Our network")
+APPROACHED_LEGEND = N_("asked to help")
+"""The picture's legend for someone approached, in the family's words (no phase numbers)."""
 REFUSED_NOTE = N_(
     "The parent does not want these people contacted: {names}. The plan for the family "
     "leaves them out, unless the parent wants them in it."
 )
 LEFT_OUT = N_("Left out of this plan, as the parent wished: {names}.")
 
-TASK_KINDS = frozenset({"agreement", "approach", "responsibility", "follow_up"})
+TASK_KINDS = frozenset({"agreement", "approach", "responsibility"})
 """What someone does (phases 1 to 3): the family's "who does what". The notes of those
-phases (the parents' wish, trust, the preparation, how it went) are the practitioner's."""
+phases (the parents' wish, trust, the preparation, how it went) are the practitioner's;
+fase 3's follow-ups are check-ins."""
+CHECKIN_KINDS = frozenset({"follow_up", "check_in"})
+MEANING = "network_meaning"
+"""The closing question whose answer is the family's wish for their network."""
 
 
 def _shown(agreements: Sequence[Agreement], refused: Refused, kinds: set[str]) -> list[Agreement]:
@@ -77,9 +95,10 @@ def _wrong_section(turn: Turn, agreements: Sequence[Agreement]) -> Section:
     return Section(turn.t(WRONG), table, empty=turn.t(NO_PLAN))
 
 
-def _tasks_section(turn: Turn, agreements: Sequence[Agreement]) -> Section:
-    """What, who and until when; a done task is grey and says so."""
-    columns = (Column(turn.t(WHAT), 58), Column(turn.t(WHO), 22), Column(turn.t(UNTIL), 20))
+def _task_rows(
+    turn: Turn, agreements: Sequence[Agreement]
+) -> tuple[tuple[tuple[str, str, str], ...], frozenset[int]]:
+    """What, who and until when; a done task says so (and is grey)."""
     rows, muted = [], set()
     for number, agreement in enumerate(agreements):
         what = agreement.text
@@ -87,8 +106,40 @@ def _tasks_section(turn: Turn, agreements: Sequence[Agreement]) -> Section:
             what = f"{what} ({turn.t(STATUS[AgreementStatus.DONE])})"
             muted.add(number)
         rows.append((what, who(turn, agreement.who), agreement.due or "—"))
-    table = drop_empty_column(Table(columns, tuple(rows), frozenset(muted)), 2)
+    return tuple(rows), frozenset(muted)
+
+
+def _tasks_section(turn: Turn, agreements: Sequence[Agreement]) -> Section:
+    columns = (Column(turn.t(WHAT), 58), Column(turn.t(WHO), 22), Column(turn.t(UNTIL), 20))
+    rows, muted = _task_rows(turn, agreements)
+    table = drop_empty_column(Table(columns, rows, muted), 2)
     return Section(turn.t(TASKS), table, empty=turn.t(NO_TASKS))
+
+
+def _practitioner_section(turn: Turn, agreements: Sequence[Agreement]) -> Section:
+    """The practitioner's tasks: what and until when, under a heading that says whose."""
+    columns = (Column(turn.t(WHAT), 78), Column(turn.t(UNTIL), 22))
+    rows, muted = _task_rows(turn, agreements)
+    table = drop_empty_column(Table(columns, tuple((r[0], r[2]) for r in rows), muted), 1)
+    return Section(turn.t(PRACTITIONER_TASKS), table)
+
+
+def _checkin_lines(
+    turn: Turn, checkins: Sequence[Reminder], agreements: Sequence[Agreement]
+) -> tuple[str, ...]:
+    """The check-ins after closing, fase 3's follow-ups and the typed ones, by date; the
+    typed ones without a date last, as typed."""
+    dated = list(zip((r.due_at for r in checkins), checkin_lines(turn, checkins), strict=True))
+    undated = []
+    for agreement in agreements:
+        at = moment(agreement)
+        line = check_in_text(turn, agreement)
+        if at is None:
+            undated.append(line)
+        else:
+            dated.append((at, line))
+    dated.sort(key=lambda pair: pair[0])
+    return tuple(line for _, line in dated) + tuple(undated)
 
 
 def family_document(
@@ -104,15 +155,21 @@ def family_document(
 ) -> PlanDocument:
     """The family's plan, translated, as plain data for the PDF renderer."""
     refused = Refused(()) if show_refused else Refused.of(people)
+    tasks = _shown(agreements, refused, set(TASK_KINDS))
     sections = [
         _wrong_section(turn, _shown(agreements, refused, {"problem_plan"})),
-        _tasks_section(turn, _shown(agreements, refused, set(TASK_KINDS))),
+        _tasks_section(turn, [a for a in tasks if a.who != PRACTITIONER]),
     ]
+    own = [a for a in tasks if a.who == PRACTITIONER]
+    if own:
+        sections.append(_practitioner_section(turn, own))
+    wishes = [closing_answer(a, MEANING) for a in _shown(agreements, refused, {"closing"})]
+    if any(wishes):
+        sections.append(Section(turn.t(WISH), lines=tuple(w for w in wishes if w)))
     expected = _shown(agreements, refused, {"expectation"})
     if expected:
-        sections.append(Section(turn.t(EXPECT), lines=tuple(a.text for a in expected)))
-    typed = tuple(a.text for a in _shown(agreements, refused, {"check_in"}))
-    lines = checkin_lines(turn, checkins) + typed
+        sections.append(Section(turn.t(EXPECT), lines=tuple(map(expectation_line, expected))))
+    lines = _checkin_lines(turn, checkins, _shown(agreements, refused, set(CHECKIN_KINDS)))
     sections.append(Section(turn.t(CHECKINS), lines=lines, empty=turn.t(NO_CHECKINS)))
     sections.append(Section(turn.t(MAP), picture=picture))
     return document(turn, TITLE, case, sections, now)
@@ -152,7 +209,7 @@ async def send_family_plan(turn: Turn) -> None:
     checkins = await turn.repo.checkins(case)
     refused = Refused(()) if show else Refused.of(people)
     shown = [p for p in people if not refused.person(p)]
-    texts = map_texts(turn, case, now)
+    texts = replace(map_texts(turn, case, now), approached=turn.t(APPROACHED_LEGEND))
     if refused.people:  # no one "not to be contacted" is on the picture: nor in its legend
         decisions = {d: text for d, text in texts.decisions.items() if d != "no"}
         texts = replace(texts, decisions=decisions)

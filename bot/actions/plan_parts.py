@@ -2,8 +2,9 @@
 
 The check-ins after closing are kept as reminders (fase 4's "remind me after 2, 6 and 12
 weeks"), not as agreements, so the plan reads them from the reminders; the typed check-in
-agreements come beside them. A plan for when things go wrong is stored as one sentence
-("Signal: …. Then oma: …"); the family's table splits it again into signal, who and what.
+agreements come beside them. A plan for when things go wrong is kept in its parts
+(signal, who, what: `Agreement.detail` and `who`), and both documents show them so, in the
+reader's language, whatever language it was noted in.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.actions.people import same_name
-from bot.actions.phase4 import PLAN
 from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.i18n.fmt import date_long
@@ -25,6 +25,8 @@ from bot.store.status import ReminderStatus
 CHECKIN_PLANNED = N_("{date}: the practitioner checks in on how it is going")
 CHECKIN_DONE = N_("{date}: the practitioner checked in")
 NOTED_ALL = N_("Everything here was noted on {date}.")
+SIGNAL, STEPS_IN, DOES = N_("Signal"), N_("Who"), N_("What they do, and how to reach them")
+"""The columns of a plan for when things go wrong, in both documents."""
 WHO_NAMES = {"parent": N_("the parent"), "practitioner": N_("the practitioner")}
 """The plan is read by the family too: it says "the practitioner" where the bot says "you"."""
 
@@ -66,46 +68,46 @@ class ProblemPlan:
     action: str
 
 
-def _pattern(template: str, who: str) -> re.Pattern[str] | None:
-    """A regular expression for a sentence made from `template` with this `who`; the
-    full stop after a value that ends in one was dropped by `fill`."""
-    parts = re.split(r"(\{signal\}|\{who\}|\{action\})", template)
-    if sorted(p for p in parts if p.startswith("{")) != ["{action}", "{signal}", "{who}"]:
-        return None
-    out = []
-    for part in parts:
-        if part == "{signal}":
-            out.append(r"(?P<signal>.+?)")
-        elif part == "{action}":
-            out.append(r"(?P<action>.+)")
-        elif part == "{who}":
-            out.append(re.escape(who))
-        elif part.startswith("."):
-            out.append(r"\.?" + re.escape(part[1:]))
-        else:
-            out.append(re.escape(part))
-    return re.compile("^" + "".join(out) + "$", re.DOTALL | re.IGNORECASE)
-
-
-def split_problem_plan(text: str, named: str, templates: Sequence[str]) -> tuple[str, str] | None:
-    """The signal and what `named` does, read back from a sentence made from one of
-    `templates` (the plan's sentence in each language it may have been written in)."""
-    for template in templates:
-        pattern = _pattern(template, named) if named else None
-        found = pattern.match(text) if pattern else None
-        if found:
-            return found["signal"].strip(), found["action"].strip()
-    return None
-
-
 def problem_plan(turn: Turn, agreement: Agreement) -> ProblemPlan:
-    """Signal, who and what, read back from the stored sentence (in the practitioner's
-    language, or English); a sentence that does not read that way stays whole as the
-    signal."""
-    parts = split_problem_plan(agreement.text, agreement.who or "", (turn.t(PLAN), PLAN))
-    if parts is None:
+    """Signal, who and what, as fase 4 kept them (`Agreement.detail`); a plan kept
+    without its parts (changed by hand, or from before they were kept and not in a form
+    the migration could read) is its text, whole, as the signal."""
+    detail = agreement.detail or {}
+    signal, action = detail.get("signal"), detail.get("action")
+    if not isinstance(signal, str) or not isinstance(action, str):
         return ProblemPlan(agreement.text, who(turn, agreement.who), "")
-    return ProblemPlan(parts[0], who(turn, agreement.who), parts[1])
+    return ProblemPlan(signal or "—", who(turn, agreement.who), action)
+
+
+def moment(agreement: Agreement) -> datetime | None:
+    """When a check-in is, if it was kept with its moment (`detail["at"]`)."""
+    at = (agreement.detail or {}).get("at")
+    if not isinstance(at, str):
+        return None
+    try:
+        found = datetime.fromisoformat(at)
+    except ValueError:
+        return None
+    return found if found.tzinfo is not None else None
+
+
+def check_in_text(turn: Turn, agreement: Agreement) -> str:
+    """A typed check-in with the date it meant ("28 september 2026: moeder bellen" for
+    "over 2 weken: moeder bellen"); as typed when it was kept without one."""
+    at = moment(agreement)
+    what = (agreement.detail or {}).get("what")
+    if at is None or not isinstance(what, str):
+        return agreement.text
+    return f"{date(turn, at)}: {what}"
+
+
+def closing_answer(agreement: Agreement, question: str) -> str | None:
+    """The family's answer to a closing question (`detail`), if this is that answer."""
+    detail = agreement.detail or {}
+    answer = detail.get("answer")
+    if agreement.kind != "closing" or detail.get("question") != question:
+        return None
+    return answer.strip() or None if isinstance(answer, str) else None
 
 
 def _name_pattern(name: str) -> re.Pattern[str]:
@@ -135,17 +137,20 @@ class Refused:
         return any(p.id == person.id for p in self.people)
 
     def agreement(self, agreement: Agreement) -> bool:
-        """The agreement is about someone refused: linked to them, with them as who, or
-        naming them in its text (as a whole word, whatever the case, and not as part of
-        the longer name of someone shown)."""
+        """The agreement is about someone refused. One linked to a person on the map
+        (fase 3's goals, tasks and check-ins, fase 4's plans and expectations whose who
+        is on the map) is decided by that link alone. Free text with no link (who not on
+        the map, an expectation without who, older rows) falls back to names: who is a
+        refused person's name, or the text names them as a whole word, whatever the case,
+        and not as part of the longer name of someone shown."""
         if not self.people:
             return False
+        if agreement.person_id is not None:
+            return any(agreement.person_id == person.id for person in self.people)
         text = agreement.text
         for name in self.shown:
             text = _name_pattern(name).sub(" ", text)
         for person in self.people:
-            if agreement.person_id == person.id:
-                return True
             if agreement.who and same_name(agreement.who, person.name):
                 return True
             if person.name.strip() and _name_pattern(person.name).search(text):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,6 +60,7 @@ class AgreementQueries(Queries):
         who: str | None = None,
         person: Person | None = None,
         due: str | None = None,
+        detail: dict[str, Any] | None = None,
     ) -> Agreement:
         agreement = Agreement(
             case_id=case.id,
@@ -68,6 +70,7 @@ class AgreementQueries(Queries):
             who=who,
             person_id=person.id if person else None,
             due=due,
+            detail=detail,
             status=AgreementStatus.OPEN,
         )
         await self._add(agreement, owner_id=case.owner_id)

@@ -198,6 +198,12 @@ class Agreement(Base):
     )
     due: Mapped[str | None] = mapped_column(SensitiveText, default=None)
     """Until when, as agreed (free text such as "eind maart"), or None."""
+    detail: Mapped[dict[str, Any] | None] = mapped_column(SensitiveJSON, default=None)
+    """The parts of an agreement that has parts, as typed, so nothing has to be read back
+    from `text` (a sentence in the language of the day it was noted): a plan for when
+    things go wrong `{"signal", "action"}` (who is `who`), a closing answer `{"question",
+    "answer"}`, a check-in `{"at", "what"}` (`at` an ISO moment in UTC). None for the
+    rest, and for a plan whose text was changed by hand (/afspraken)."""
     status: Mapped[str] = mapped_column(String(8), default=AgreementStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -43,7 +43,8 @@ RECORDED = {
     (3, "follow_up", "practitioner", False): 2,
     (4, "closing", "parent", False): 3,
     (4, "problem_plan", "oma", False): 1,
-    (4, "expectation", None, False): 2,
+    (4, "expectation", "oma", False): 1,  # "oma: …": who is kept (it was lost before)
+    (4, "expectation", "moeder", False): 1,
     (4, "check_in", "practitioner", False): 1,
 }
 """What the walk records: (phase, kind, who, has an end date) and how often."""

@@ -26,9 +26,11 @@ from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from bot.engine.events import Identity
 from bot.engine.spec import Flow, FlowSet
-from bot.store.models import Case
+from bot.store.models import Case, Person
 from bot.turns import Turns
 from tests.support.chat import Chat, Where
 from tests.support.flows import enter
@@ -38,6 +40,10 @@ ANSWERS = ("oma", "opa", "buurvrouw", "juf", "tante", "oom", "neef", "buurman", 
 """Typed answers: roles, as the bot asks, and one first name; they pass as labels, names
 and notes alike. A role on the network map tells its group, a first name does not, so
 the step that asks for the group is reached by the name."""
+
+REFUSED_FOR = frozenset({"fase4"})
+"""Flows with a step only someone the parent refused leads to (fase 4's "keep them, or
+name someone else?")."""
 
 OnStep = Callable[[Chat, str, str], Awaitable[None]]
 
@@ -127,6 +133,8 @@ class Explorer:
     async def explore(self, flow: Flow) -> None:
         retried = flow.id == ONBOARDING  # a new practitioner each time already
         home = await self._family()
+        if flow.id in REFUSED_FOR:
+            await self._refuse_one()
         while self._wanted(flow):
             if await self._open(flow) and await self._walk(flow):
                 # What failed before may work now (a person approached makes "how is it
@@ -255,6 +263,20 @@ class Explorer:
             step = onboarding.step(at.step)
             move = "text" if step.input is not None else f"b:{step.buttons[0].id}"
             await self._take(move)
+
+    async def _refuse_one(self) -> None:
+        """The parent says no to someone on the active family's map (whose name is one of
+        ANSWERS, so typing reaches them): a step of REFUSED_FOR needs such a person, and
+        no walk of fase 2 presses "No" (every decision leads to the same step)."""
+        p = await self.chat.practitioner()
+        if p is None or p.active_case_id is None:
+            return
+        async with self.chat.engine.sessions() as session, session.begin():
+            found = await session.execute(select(Person).where(Person.case_id == p.active_case_id))
+            answers = {answer.casefold() for answer in ANSWERS}
+            named = [person for person in found.scalars() if person.name.casefold() in answers]
+            if named and not any(person.decision == "no" for person in named):
+                named[-1].decision = "no"
 
     async def _new_case(self) -> None:
         await self.chat.command(self.flows[CASES].command or CASES)

@@ -8,6 +8,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -43,6 +44,8 @@ class NewAgreement:
     who: str | None = None
     due: str | None = None
     done: bool = False
+    detail: dict[str, Any] | None = None
+    """Its parts, as fase 4 keeps them (`Agreement.detail`)."""
 
 
 def many_people(count: int = 40) -> list[NewPerson]:
@@ -91,7 +94,8 @@ async def seed_network(
     checkins: Sequence[datetime] = (),
 ) -> str:
     """Add `people` and `agreements` to the active family of the practitioner `key`, all
-    noted on NOTED (approached people on APPROACHED), and the check-ins after closing due
+    noted on NOTED (approached people on APPROACHED), each linked to the person its who
+    names (as fase 3 and 4 link them), and the check-ins after closing due
     at `checkins` (reminders, as fase 4's "Yes, remind me" keeps them). Returns the
     family's label."""
     db = make_engine(database_url)
@@ -109,9 +113,17 @@ async def seed_network(
                 person.created_at = NOTED
                 if new.approached:
                     person.approached_at = APPROACHED
+            on_map = {p.name: p for p in await repo.people(case)}
             for item in agreements:
                 agreement = await repo.add_agreement(
-                    case, item.phase, item.text, kind=item.kind, who=item.who, due=item.due
+                    case,
+                    item.phase,
+                    item.text,
+                    kind=item.kind,
+                    who=item.who,
+                    person=on_map.get(item.who or ""),  # as fase 3 and 4 link them
+                    due=item.due,
+                    **({"detail": item.detail} if item.detail else {}),
                 )
                 agreement.created_at = NOTED
                 agreement.status = "done" if item.done else "open"

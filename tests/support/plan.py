@@ -46,6 +46,10 @@ WRONG = [
         "nacht mee; moeder belt haar.",
         "problem_plan",
         "Oma Els",
+        detail={
+            "signal": "Moeder slaapt slecht en is erg moe",
+            "action": "neemt de kinderen een nacht mee; moeder belt haar.",
+        },
     ),
     NewAgreement(
         4,
@@ -53,6 +57,10 @@ WRONG = [
         "moeder appt haar.",
         "problem_plan",
         "Buurvrouw Fatma",
+        detail={
+            "signal": "Er is geen eten in huis",
+            "action": "kookt een avond mee; moeder appt haar.",
+        },
     ),
     NewAgreement(
         4,
@@ -60,6 +68,10 @@ WRONG = [
         "langs; hij woont naast haar.",
         "problem_plan",
         "Buurman Piet",
+        detail={
+            "signal": "Moeder neemt de telefoon niet op",
+            "action": "kijkt even bij haar langs; hij woont naast haar.",
+        },
     ),
 ]
 TASKS = [
