@@ -410,14 +410,16 @@ async def set_agreement_status(turn: Turn) -> None:
         turn.flash.append(turn.t(REOPENED))
 
 
-def edited_detail(detail: dict[str, Any] | None, text: str) -> dict[str, Any] | None:
+def edited_detail(
+    detail: dict[str, Any] | None, text: str, catalogs: Catalogs
+) -> dict[str, Any] | None:
     """The parts of an agreement after its text was changed by hand: a closing answer is
     still the answer to its question (the new text, without a label before a colon);
     other parts (a plan's signal and action, a check-in's date) were the old text's, and
     the new text is shown whole instead."""
     if detail is None or "question" not in detail:
         return None
-    return {"question": detail["question"], "answer": without_label(text)}
+    return {"question": detail["question"], "answer": without_label(text, catalogs)}
 
 
 @registry.action("edit_agreement")
@@ -425,7 +427,7 @@ async def edit_agreement(turn: Turn) -> None:
     agreement = await _chosen(turn)
     text = check_note(str(turn.value or "").strip())
     agreement.text = text
-    agreement.detail = edited_detail(agreement.detail, text)
+    agreement.detail = edited_detail(agreement.detail, text, turn.catalogs)
     turn.record("agreement.edited", _ref(agreement), text)
     turn.flash.append(turn.t(EDITED).replace("{text}", escape(text)))
 
