@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.access import matrix_key
 from bot.actions import plan
+from bot.channels.matrix.render import KEYCAPS
 from bot.channels.plain import plain
 from bot.config import Settings
 from bot.engine.events import Reply, ReplyButton
@@ -104,6 +105,34 @@ async def test_a_due_reminder_arrives_once_and_its_choice_works(
     answer = await els.answer("1")
     assert answer.body != arrived.body
     assert [s for s in els.seen[start:] if s.body == arrived.body] == [arrived]
+
+
+async def test_every_reminder_gets_keycaps_of_its_own(
+    matrix_bot: Bot, element: User, settings: Settings
+) -> None:
+    """A reminder answers no event, so no transaction id comes from one: its keycaps still
+    get ids of their own. (A fixed id per keycap made the homeserver hand back the first
+    reminder's reaction for every later one, and post nothing.)"""
+    bot, els = await onboarded(matrix_bot, element, "Gezin K.")
+    assert bot.runtime is not None and bot.notifier is not None
+    turns = bot.runtime.turns
+    morning = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)  # 10:00 in Amsterdam
+    turns.clock = lambda: morning
+    for about in ("oma", "buurman"):
+        async with turns.sessions() as session, session.begin():
+            repo = Repo(session)
+            owner = await repo.practitioner(matrix_key(els.user_id))
+            assert owner is not None
+            case = await repo.case(owner, None)
+            await repo.add_reminder(
+                owner, case=case, kind="free", due_at=morning - timedelta(minutes=1), about=about
+            )
+        start = len(els.seen)
+        assert (await reminder_job(turns, bot.notifier).run_once()).sent == 1
+        arrived = await els.next_message(start)
+        assert about in arrived.body
+        keycap = (arrived.event_id, KEYCAPS[0])
+        await els._until(lambda keycap=keycap: keycap in els.reactions, "a keycap")
 
 
 async def test_a_reminder_goes_to_a_chat_the_practitioner_is_still_in(

@@ -459,7 +459,8 @@ class MatrixChannel:
                     ):
                         return
                     began = time.monotonic()
-                    if not await self._keycap(room_id, question, keycap, f"{tx_id}-r{number}"):
+                    keycap_tx = f"{tx_id}-r{number}" if tx_id else None
+                    if not await self._keycap(room_id, question, keycap, keycap_tx):
                         log.warning("matrix: a keycap took over %.0f s", KEYCAP_TIMEOUT)
                         return
                     # A pause before the next: the homeserver's work for a reaction goes on
@@ -468,7 +469,7 @@ class MatrixChannel:
         except Exception as error:
             self.log_failure(error)
 
-    async def _keycap(self, room_id: str, question: str, keycap: str, tx_id: str) -> bool:
+    async def _keycap(self, room_id: str, question: str, keycap: str, tx_id: str | None) -> bool:
         """Post one reaction; False when the homeserver has not taken it within
         `KEYCAP_TIMEOUT` (it goes on in the background, never called back)."""
         reaction = {
