@@ -15,10 +15,12 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.access import matrix_key
 from bot.channels.matrix.channel import MatrixNotifier, NotSyncing
@@ -94,14 +96,21 @@ async def start_bot(
             await process.stop()
 
 
-async def kept_login(settings: Settings) -> tuple[str, str]:
-    """The bot's device id and access token as it kept them (sealed) in the database."""
+@asynccontextmanager
+async def bot_database(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the bot's database from the test's side, its sealed values readable."""
     configure_data_key(settings)
     engine = make_engine(settings.database_url)
     try:
-        raw = await stored.value(make_sessionmaker(engine), SESSION_KEY)
+        yield make_sessionmaker(engine)
     finally:
         await engine.dispose()
+
+
+async def kept_login(settings: Settings) -> tuple[str, str]:
+    """The bot's device id and access token as it kept them (sealed) in the database."""
+    async with bot_database(settings) as sessions:
+        raw = await stored.value(sessions, SESSION_KEY)
     assert raw is not None, "the bot kept no login"
     kept = json.loads(raw)
     return str(kept["device_id"]), str(kept["access_token"])
@@ -335,12 +344,8 @@ async def test_a_held_answer_stops_neither_another_chat_nor_keeps_its_event_past
 
 async def stored_question(settings: Settings, room_id: str) -> str | None:
     """The event id of the room's current question as stored in the database."""
-    configure_data_key(settings)
-    engine = make_engine(settings.database_url)
-    try:
-        room = await stored.room(make_sessionmaker(engine), room_id)
-    finally:
-        await engine.dispose()
+    async with bot_database(settings) as sessions:
+        room = await stored.room(sessions, room_id)
     return room.question.event_id if room and room.question else None
 
 
