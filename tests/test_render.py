@@ -162,19 +162,32 @@ def test_plan_pdf_holds_every_name_and_agreement_in_every_script(
     assert not [r for r in caplog.records if "missing" in r.getMessage()]  # no glyph lacks
 
 
-def test_plan_embeds_the_cjk_font_only_when_needed() -> None:
+def embedded(content: bytes) -> set[str]:
+    """The names of the fonts a PDF embeds."""
     from pypdf import PdfReader
 
-    def embedded(content: bytes) -> set[str]:
-        reader = PdfReader(io.BytesIO(content))
-        return {
-            str(font.get_object()["/BaseFont"]).split("+")[-1]
-            for page in reader.pages
-            for font in page["/Resources"]["/Font"].values()
-        }
+    reader = PdfReader(io.BytesIO(content))
+    return {
+        str(font.get_object()["/BaseFont"]).split("+")[-1]
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+
+
+def test_plan_embeds_the_cjk_font_only_when_needed() -> None:
 
     latin = pdf.render(plan_document(3, 3))  # Zoë, Łukasz, Ελένη: no CJK
     mixed = pdf.render(plan_document(10, 3))  # 李雷 among them
     assert not any("CJK" in name for name in embedded(latin))
     assert any("CJK" in name for name in embedded(mixed))
     assert len(mixed) < len(latin) + 60_000  # a subset of the font, not its 16 MB
+
+
+def test_a_cjk_name_only_in_a_sections_lines_gets_its_font() -> None:
+    """The family's plan lists expectations, its wish and check-ins as lines: a name there
+    in Chinese characters needs the CJK font as much as one in a table."""
+    lines = Section("Wat we van elkaar verwachten", lines=("李雷 komt woensdag",))
+    document = PlanDocument("Ons netwerkplan", "", (lines,), footer="", page="Pagina {page}")
+    content = pdf.render(document)
+    assert any("CJK" in name for name in embedded(content))
+    assert "李雷" in pdf_text(content)

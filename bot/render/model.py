@@ -62,16 +62,13 @@ class Table:
 
 @dataclass(frozen=True)
 class Section:
-    """A heading with, in this order, a short muted note, a list of lines, a table and a
-    picture; or, when it has none of the last three, a short line saying nothing is noted."""
+    """A heading with, in this order, a list of lines, a table and a picture; or, when it
+    has none of them, a short line saying nothing is noted."""
 
     title: str
     table: Table | None = None
     picture: bytes | None = None
     empty: str = ""
-    note: str = ""
-    """Said once under the heading, e.g. the date every row was noted on (instead of a
-    column that repeats it on every row)."""
     lines: tuple[str, ...] = ()
     """Short items shown as a bulleted list (the check-in dates)."""
 

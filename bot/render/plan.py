@@ -80,7 +80,7 @@ def _document(doc: PlanDocument) -> FPDF:
 def _texts(doc: PlanDocument) -> list[str]:
     found = [doc.title, doc.subtitle, doc.footer, doc.note]
     for section in doc.sections:
-        found += [section.title, section.empty]
+        found += [section.title, section.empty, *section.lines]
         if section.table is not None:
             found += [column.title for column in section.table.columns]
             found += [cell for row in section.table.rows for cell in row]
@@ -327,8 +327,6 @@ def _bullets(writer: _Writer, lines: Sequence[str]) -> None:
 def _section(writer: _Writer, section: Section) -> None:
     height = 0.0
     keep = 8.0
-    if section.note:
-        keep += LINE
     if section.lines:
         keep += 2 * LINE
     elif section.table is not None and section.table.rows:
@@ -341,10 +339,6 @@ def _section(writer: _Writer, section: Section) -> None:
         if section.empty:
             writer.paragraph(section.empty, BODY, colour=MUTED)
         return
-    if section.note:
-        writer.paragraph(section.note, BODY, colour=MUTED)
-        pdf = writer.pdf
-        pdf.set_y(pdf.get_y() + 1)
     if section.lines:
         _bullets(writer, section.lines)
     if section.table is not None and section.table.rows:
