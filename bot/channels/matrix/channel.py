@@ -72,7 +72,7 @@ KEYCAP_PAUSE = 1.0
 _KEYCAPS: ContextVar[list[asyncio.Task[None]] | None] = ContextVar("keycaps", default=None)
 """The keycap tasks a room's events left (`MatrixChannel._after`), for the sync position.
 Set (to a list) only in a task applying a sync's events, and inherited by the tasks it
-starts: `remember` reads it as "inside a sync"; `react` clears it for itself."""
+starts: `remember` reads it as "inside a sync"."""
 
 
 class SendError(NetwerkcoachError):
@@ -138,8 +138,11 @@ class MatrixChannel:
         self._background: set[asyncio.Future[Any]] = set()
 
     async def known(self, room_id: str) -> rooms.Room | None:
+        """The room as this process holds it, read once. Two turns may read an unknown room
+        at once: the first to finish is kept, so a question asked meanwhile is not undone."""
         if room_id not in self._rooms:
-            self._rooms[room_id] = await rooms.room(self.turns.sessions, room_id)
+            read = await rooms.room(self.turns.sessions, room_id)
+            return self._rooms.setdefault(room_id, read)
         return self._rooms[room_id]
 
     async def seen(self, room_id: str, key: str) -> rooms.Room:
@@ -413,8 +416,7 @@ class MatrixChannel:
         applying a sync's events, it is held here and stored with that sync's position;
         otherwise (a reminder) at once. A room that is no practitioner's chat (a refusal)
         has no question to keep."""
-        await self.known(room_id)
-        known = self._rooms.get(room_id)  # read again: the line above may have waited
+        known = await self.known(room_id)
         if known is None:
             return
         now = self._rooms[room_id] = self._unsaved[room_id] = rooms.asked(known, question)
@@ -443,15 +445,15 @@ class MatrixChannel:
         the same transaction ids (the homeserver posts none twice). A keycap that fails is
         logged, and one the homeserver has not taken within `KEYCAP_TIMEOUT` is left to
         finish on its own; either way the rest of its question's are left out."""
-        _KEYCAPS.set(None)  # this task is no sync's: what it asks would be stored at once
         asked = time.monotonic()
         try:
             async with self._keycaps:
                 for number, keycap in enumerate(KEYCAPS[:count], start=1):
                     if not self.current(room_id, question):
                         return  # answered already: a tap on it would only be refused
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._quiet.wait(), QUIET_WAIT)
+                    if not self._quiet.is_set():  # replies on their way go first
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._quiet.wait(), QUIET_WAIT)
                     if (
                         not self.current(room_id, question)
                         or time.monotonic() - asked > KEYCAP_FRESH
@@ -499,15 +501,13 @@ class MatrixChannel:
         known = self._rooms.get(room_id)
         return known is None or (known.question is not None and known.question.event_id == question)
 
-    async def send(
-        self, room_id: str, content: dict[str, Any], tx_id: str | None, kind: str = "m.room.message"
-    ) -> str:
+    async def send(self, room_id: str, content: dict[str, Any], tx_id: str | None) -> str:
         """Post one message (encrypted in an encrypted room); returns its event id. While
         it is on its way, keycaps wait (`react`)."""
         self._replying += 1
         self._quiet.clear()
         try:
-            return await self.post(room_id, content, tx_id, kind)
+            return await self.post(room_id, content, tx_id, "m.room.message")
         finally:
             self._replying -= 1
             if not self._replying:
