@@ -1086,7 +1086,10 @@ def bench_parser(
     )
     parser.add_argument("--no-baselines", action="store_true", help="only Netwerkcoach")
     parser.add_argument(
-        "--profile", type=Path, help="py-spy stacks of Netwerkcoach's saturation window, to a file"
+        "--profile",
+        type=Path,
+        help="py-spy stacks of Netwerkcoach's saturation window to FILE "
+        "(Matrix: also the paced window, to FILE-paced)",
     )
     return parser
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.engine.render import SKIP_LABEL
 from tests.perf.baselines.questionnaire import QUESTIONS, answer_label, answer_text
 from tests.support.telegram import Texts
 
@@ -51,9 +50,6 @@ class Netwerkcoach:
 
     def _send(self, text: str, to: tuple[str, str]) -> Action:
         return Action(SEND, text, self._first(*to))
-
-    def _skip(self, to: tuple[str, str]) -> Action:
-        return Action(PRESS, self.txt.t(SKIP_LABEL), self._first(*to))
 
     def _open(self, flow: str) -> list[Action]:
         """/fase, then the button that carries the phase's title (and its progress)."""
