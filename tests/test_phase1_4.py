@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.actions import phase1, phase4, phases, preparation
-from bot.actions.agreements import kind_and_text
 from bot.actions.phase_records import NO_CONTACT
 from bot.config import Settings
 from bot.engine.events import Identity
@@ -521,19 +520,6 @@ def test_phase_tips_are_placed_in_their_flows(flows: FlowSet) -> None:
     assert shown("voorbereiden") == PHASE1_TIPS
     assert shown("fase1") == PHASE1_TIPS - {"f1.do.explain_why", "f1.do.from_day_one"}
     assert shown("fase4") == PHASE4_TIPS
-
-
-@pytest.mark.parametrize(
-    ("kind", "text", "line"),
-    [
-        ("Hoe het gaat", "Hoe het gaat met Oma: goed", "<b>Hoe het gaat</b> met Oma: goed"),
-        ("Doel", "Doelen: oma haalt op", "<b>Doel</b>: Doelen: oma haalt op"),
-        ("Contact", "Contactpersoon school", "<b>Contact</b>: Contactpersoon school"),
-        ("Doel", "doel: <oma>", "<b>doel</b>: &lt;oma&gt;"),
-    ],
-)
-def test_a_kind_is_said_once_but_only_as_a_whole_word(kind: str, text: str, line: str) -> None:
-    assert kind_and_text(kind, text) == line
 
 
 # --- a finished phase stays finished --------------------------------------------------------

@@ -181,21 +181,6 @@ def heading(turn: Turn, agreement: Agreement) -> str:
     return phase_title(turn, agreement.phase)
 
 
-def starts_with_kind(kind: str, text: str) -> bool:
-    """Whether `text` begins with the word(s) `kind` ("Hoe het gaat met Oma: …"), not
-    merely with its letters ("Doelen: …" does not begin with "Doel")."""
-    rest = text[len(kind) : len(kind) + 1]
-    return text[: len(kind)].casefold() == kind.casefold() and not rest.isalnum()
-
-
-def kind_and_text(kind: str, text: str) -> str:
-    """ "<b>Goal</b>: text", escaped; a text that starts with its kind already ("How it is
-    going with Oma: …") gets that start in bold instead of the kind a second time."""
-    if starts_with_kind(kind, text):
-        return f"<b>{escape(text[: len(kind)])}</b>{escape(text[len(kind) :])}"
-    return f"<b>{escape(kind)}</b>: {escape(text)}"
-
-
 async def _case_agreements(turn: Turn) -> Sequence[Agreement]:
     """The active case's agreements in the order /afspraken lists and numbers them: the
     preparation first, then per phase, each in the order they were made."""

@@ -53,7 +53,6 @@ NO_CONSENT = N_(
 )
 NO_GOAL = N_("There is no goal yet. Please note what {name} will do, and why.")
 NO_PERSON = N_("Please choose whom to approach first.")
-NOT_NOTED = N_("not noted")
 RECORDED = N_("Recorded together in your agreements (/afspraken): the goal and who does what.")
 RECORDED_GOAL = N_("The goal is in your agreements (/afspraken). Who does what is not noted yet.")
 """When all three "who does what" steps were skipped: only the goal was recorded."""
@@ -316,19 +315,6 @@ def _text(turn: Turn, key: str) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
-@registry.view("approach_summary")
-async def approach_summary(turn: Turn) -> dict[str, str]:
-    """What will be recorded, for the check before recording (`{s_goal}` and so on)."""
-
-    def shown(key: str) -> str:
-        value = _text(turn, key)
-        return escape(value) if value else f"<i>{turn.t(NOT_NOTED)}</i>"
-
-    keys = {"s_goal": GOAL, "s_until": UNTIL}
-    keys.update({f"s_{key.removeprefix('resp_')}": key for key, _ in TASKS})
-    return {name: shown(key) for name, key in keys.items()}
-
-
 async def _earlier(turn: Turn, case_id: int, key: str) -> Agreement | None:
     """The agreement an earlier "Record together" of this approach made for `key`."""
     recorded = turn.data.get(RECORDED_IDS)
@@ -452,9 +438,3 @@ async def record_outcome(turn: Turn) -> None:
     await add_agreement(turn, case, 3, "outcome", text, who=person.name, person=person)
     forget(turn, CHECK_NOTE, PERSON_ID, PERSON)
     turn.flash.append(turn.t(OUTCOME_SAVED))
-
-
-@registry.action("forget_approach")
-async def forget_approach(turn: Turn) -> None:
-    """Before choosing the next person: nothing of the last one lingers."""
-    forget(turn, *DRAFT, PERSON_ID, PERSON)

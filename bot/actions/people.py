@@ -47,8 +47,7 @@ DECISION_TEXT = {
     "open": N_("Contact with {name} is not discussed with the parent yet."),
 }
 """The decision as an agreement, listed after its kind ("Contact: …"): a sentence about
-the person, not a second "name:" label after the kind's colon. "Contact with …" starts
-with the kind, so the list does not say it twice (`agreements.kind_and_text`)."""
+the person, not a second "name:" label after the kind's colon."""
 
 EMPTY_MAP = N_("No one on the map yet.")
 PERSON_LINE = N_("{name} · {group} · {closeness}")
@@ -164,20 +163,6 @@ async def map_is_empty(turn: Turn) -> bool:
 
 
 # --- adding a person ------------------------------------------------------------------------
-
-
-@registry.action("new_person")
-async def new_person(turn: Turn) -> None:
-    """Start a new person with an empty draft."""
-    forget(turn, *DRAFT)
-
-
-@registry.action("take_name")
-async def take_name(turn: Turn) -> None:
-    """Refuse contact details; warn (and go on) when it looks like a full name."""
-    name = check_label(str(turn.value or ""), "person")
-    await _unique(turn, name)
-    warn_if_full_name(turn, name, "person")
 
 
 @registry.action("take_line")

@@ -40,12 +40,6 @@ CLOSING = {
     "network_meaning": ("meaning", bot_label(N_("What the network will mean: {answer}"))),
 }
 PLAN = bot_label(N_("Signal: {signal}. Then {who}: {action}"))
-SECTIONS = (
-    ("closing", N_("Closing conversation")),
-    ("problem_plan", N_("When a problem comes up")),
-    ("expectation", N_("Expectations")),
-    ("check_in", N_("Check-ins")),
-)
 NOTHING = N_("Nothing noted yet.")
 WHO_FIRST = N_(
     "Start with who steps in, then a colon and what they do, for example “grandma: mother "
@@ -205,13 +199,13 @@ def expectation_line(agreement: Agreement) -> str:
 
 async def _by_kind(turn: Turn) -> dict[str, list[str]]:
     case = await conversation_case(turn)
-    found: dict[str, list[str]] = {kind: [] for kind, _ in SECTIONS}
+    found: dict[str, list[str]] = {"expectation": [], "check_in": []}
     if case is not None:
         for agreement in await turn.repo.agreements(case, 4):
-            text = agreement.text
             if agreement.kind == "expectation":
-                text = expectation_line(agreement)
-            found.setdefault(agreement.kind, []).append(text)
+                found["expectation"].append(expectation_line(agreement))
+            elif agreement.kind == "check_in":
+                found["check_in"].append(agreement.text)
     return found
 
 
@@ -220,7 +214,6 @@ async def phase4_lists(turn: Turn) -> dict[str, str]:
     """What is noted so far, under the step that adds more of it."""
     found = await _by_kind(turn)
     return {
-        "plans": bullets(found["problem_plan"]),
         "expectations": bullets(found["expectation"]),
         "check_ins": bullets(found["check_in"]),
     }
