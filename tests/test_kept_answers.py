@@ -9,7 +9,7 @@ says nothing of what it kept last time.
 from __future__ import annotations
 
 from bot.engine.messages import KEPT
-from bot.engine.render import BACK_LABEL, KEEP_LABEL, KEPT_NOW, SKIP_LABEL
+from bot.engine.render import BACK_LABEL, KEEP_LABEL, KEPT_NOW, KEPT_SHOWN, SKIP_LABEL, shorten
 from tests.support.chat import Chat
 from tests.support.flows import enter
 from tests.support.onboarding import onboard
@@ -68,3 +68,19 @@ async def test_a_step_asked_afresh_says_nothing_of_its_last_answer(chat: Chat) -
     await chat.press("New family")
     assert not chat.has(KEPT_NOW, value="Gezin B.")
     assert chat.t(KEEP_LABEL) not in chat.labels
+
+
+async def test_a_long_kept_answer_is_shown_on_one_short_line(chat: Chat) -> None:
+    """A goal may be a long note: what "‹ Back" shows of it, and the line that says it
+    stays, are one line of `KEPT_SHOWN` characters, so the question stays on the screen."""
+    long_goal = " ".join([GOAL] * 4)
+    shown = shorten(long_goal, KEPT_SHOWN)
+    assert shown.endswith("…") and len(shown) == KEPT_SHOWN
+    await map_with(chat, ("Oma", YES))
+    await enter(chat, "fase3")
+    await press_starting(chat, "✅ Oma")
+    await chat.text(long_goal)
+    await chat.press(BACK_LABEL)
+    assert chat.has(KEPT_NOW, value=shown)
+    await chat.press(KEEP_LABEL)
+    assert chat.has(KEPT, value=shown)

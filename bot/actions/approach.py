@@ -13,14 +13,14 @@ import re
 from datetime import datetime
 
 from bot.actions.agreements import add_agreement, bot_label
-from bot.actions.common import fill, forget, open_case, shorten
+from bot.actions.common import fill, forget, open_case
 from bot.actions.labels import check_note
 from bot.actions.people import GONE, MARKS, case_people, person_by_key, person_named, same_name
 from bot.actions.reminders.moment import chosen_moment, remember, words, zone
 from bot.engine.errors import Reject
 from bot.engine.options import Option
 from bot.engine.registry import registry
-from bot.engine.render import escape
+from bot.engine.render import escape, shorten
 from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.reminders.when import WhenError, parse_when

@@ -44,12 +44,6 @@ def fill(turn: Turn, msgid: str, **values: str) -> str:
     return render_fill(turn.t(msgid), values)
 
 
-def shorten(text: str, limit: int) -> str:
-    """One line of at most `limit` characters, cut with "…" (for buttons and lists)."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
-
-
 def shorten_words(text: str, limit: int) -> str:
     """Like `shorten`, but cut after a whole word ("Wat het netwerk gaat…", never
     "gaat beteke…"); a first word longer than the line is cut where it must be."""

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.actions.approach import APPROACHED
-from bot.actions.common import open_case, shorten
+from bot.actions.common import open_case
 from bot.actions.people import (
     CHOSEN,
     CLOSENESS,
@@ -28,7 +28,7 @@ from bot.engine.errors import Reject
 from bot.engine.events import Attachment
 from bot.engine.options import Option
 from bot.engine.registry import registry
-from bot.engine.render import escape, fill
+from bot.engine.render import escape, fill, shorten
 from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.i18n.fmt import date_long

@@ -528,15 +528,7 @@ class Interpreter:
         """Skipping (or keeping) a step that keeps an answer: say plainly that it stays."""
         kept = kept_answer(turn, step)
         if kept is not None:
-            result.flash.append(fill(turn.t(KEPT), {"value": escape(_short(kept))}))
-
-
-KEPT_SHOWN = 80
-"""At most this many characters of a kept answer in the line that says it stays."""
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= KEPT_SHOWN else text[: KEPT_SHOWN - 1].rstrip() + "…"
+            result.flash.append(fill(turn.t(KEPT), {"value": escape(kept)}))
 
 
 def _forward(conv: Conversation, left: str) -> None:

@@ -83,11 +83,22 @@ def escape(value: Any) -> str:
     return html.escape(str(value), quote=False)
 
 
+def shorten(text: str, limit: int) -> str:
+    """One line of at most `limit` characters, cut with "…" (for buttons and lists)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+KEPT_SHOWN = 80
+"""At most this many characters of a kept answer, where it is shown."""
+
+
 def kept_answer(turn: Turn, step: Step) -> str | None:
     """The answer a typed step already keeps (its `input: save:`), when it is worth
     showing: the practitioner came back to the step with "‹ Back", or the step can be
     skipped (skipping keeps it). Otherwise None: a step asked afresh (a second family's
-    label) says nothing of the answer it kept last time."""
+    label) says nothing of the answer it kept last time. Shortened to one line of
+    `KEPT_SHOWN` characters: a long note would push the question off a phone's screen."""
     if step.input is None or step.input.save is None:
         return None
     value = turn.data.get(step.input.save)
@@ -95,7 +106,7 @@ def kept_answer(turn: Turn, step: Step) -> str | None:
         return None
     if step.skip is None and turn.conversation.trail.get(BACK_TO) != step.name:
         return None
-    return value.strip()
+    return shorten(value, KEPT_SHOWN)
 
 
 def skip_keeps(turn: Turn, step: Step) -> bool:

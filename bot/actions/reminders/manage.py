@@ -7,7 +7,7 @@ of the practitioner's own ("free") is about the active family or about none.
 
 from __future__ import annotations
 
-from bot.actions.common import fill, forget, open_case, shorten
+from bot.actions.common import fill, forget, open_case
 from bot.actions.labels import check_note
 from bot.actions.reminders.moment import (
     DUE,
@@ -22,7 +22,7 @@ from bot.actions.reminders.quiet_hours import in_quiet_hours
 from bot.engine.errors import Reject
 from bot.engine.options import Option
 from bot.engine.registry import registry
-from bot.engine.render import escape
+from bot.engine.render import escape, shorten
 from bot.engine.turn import Turn
 from bot.i18n import N_
 from bot.reminders.when import clock_text, say_short
