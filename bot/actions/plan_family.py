@@ -43,7 +43,7 @@ from bot.i18n import N_
 from bot.render import netmap
 from bot.render.model import Column, PlanDocument, Section, Table
 from bot.render.worker import off_loop
-from bot.store.models import Agreement, Case, Person, Reminder, utcnow
+from bot.store.models import Agreement, Case, Reminder, utcnow
 from bot.store.status import AgreementStatus
 
 FAMILY_FILES = {"nl": "netwerkplan.pdf", "en": "network-plan.pdf"}
@@ -145,16 +145,14 @@ def _checkin_lines(
 def family_document(
     turn: Turn,
     case: Case,
-    people: Sequence[Person],
+    refused: Refused,
     agreements: Sequence[Agreement],
     checkins: Sequence[Reminder],
     picture: bytes,
     now: datetime,
-    *,
-    show_refused: bool,
 ) -> PlanDocument:
-    """The family's plan, translated, as plain data for the PDF renderer."""
-    refused = Refused(()) if show_refused else Refused.of(people)
+    """The family's plan, translated, as plain data for the PDF renderer; what is about
+    someone in `refused` is left out."""
     tasks = _shown(agreements, refused, set(TASK_KINDS))
     sections = [
         _wrong_section(turn, _shown(agreements, refused, {"problem_plan"})),
@@ -214,9 +212,7 @@ async def send_family_plan(turn: Turn) -> None:
         decisions = {d: text for d, text in texts.decisions.items() if d != "no"}
         texts = replace(texts, decisions=decisions)
     picture = await off_loop(netmap.draw, map_people(shown), texts)
-    document = family_document(
-        turn, case, people, agreements, checkins, picture.png, now, show_refused=show
-    )
+    document = family_document(turn, case, refused, agreements, checkins, picture.png, now)
     await attach(turn, document, FAMILY_FILES)
     if refused.people:
         names = ", ".join(escape(name) for name in refused.names())

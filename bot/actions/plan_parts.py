@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 
 from bot.actions.people import same_name
 from bot.engine.turn import Turn
@@ -110,6 +111,7 @@ def closing_answer(agreement: Agreement, question: str) -> str | None:
     return answer.strip() or None if isinstance(answer, str) else None
 
 
+@lru_cache(maxsize=256)
 def _name_pattern(name: str) -> re.Pattern[str]:
     """A name as a whole word (or words), whatever the case and spacing."""
     words = r"\s+".join(re.escape(word) for word in name.split())
