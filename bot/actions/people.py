@@ -110,9 +110,14 @@ def same_name(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
+def named(people: Sequence[Person], name: str) -> Person | None:
+    """The one of `people` whose name is `name` (case and spacing aside), if any."""
+    return next((p for p in people if same_name(p.name, name)), None)
+
+
 async def person_named(turn: Turn, name: str) -> Person | None:
     """The person of the active case whose name is typed here, if there is one."""
-    return next((p for p in await case_people(turn) if same_name(p.name, name)), None)
+    return named(await case_people(turn), name)
 
 
 def person_line(turn: Turn, person: Person) -> str:

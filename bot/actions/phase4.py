@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.actions.agreements import bot_label
 from bot.actions.labels import MAX_LABEL, warn_if_full_name
-from bot.actions.people import same_name
+from bot.actions.people import named
 from bot.actions.phase_records import (
     PARENT,
     PRACTITIONER,
@@ -73,7 +73,7 @@ async def _on_map(turn: Turn, who: str) -> Person | None:
     case = await conversation_case(turn)
     if case is None or not who:
         return None
-    return next((p for p in await turn.repo.people(case) if same_name(p.name, who)), None)
+    return named(await turn.repo.people(case), who)
 
 
 def _who_and_how(text: str) -> tuple[str, str] | None:
@@ -129,13 +129,9 @@ async def check_who(turn: Turn) -> None:
     if len(who) > MAX_LABEL:
         raise Reject(WHO_FIRST)
     warn_if_full_name(turn, who, "person")
-    case = await conversation_case(turn)
-    if case is None:
-        return
-    for person in await turn.repo.people(case):
-        if person.decision == "no" and same_name(person.name, who):
-            turn.flash.append(fill(turn.t(NOT_WANTED), {"name": escape(person.name)}))
-            return
+    person = await _on_map(turn, who)
+    if person is not None and person.decision == "no":
+        turn.flash.append(fill(turn.t(NOT_WANTED), {"name": escape(person.name)}))
 
 
 @registry.action("record_problem_plan")
