@@ -32,11 +32,12 @@ def remember(turn: Turn, tip_ids: Iterable[str]) -> None:
     """Note `tip_ids` as shown for this conversation's family. Writes the practitioner's
     row only when a tip is new for the family: a few times per family, not every turn."""
     case_id = turn.conversation.case_id
-    new = set(tip_ids) - seen(turn)
+    known = seen(turn)
+    new = set(tip_ids) - known
     if case_id is None or not new:
         return
     p = turn.practitioner
     by_case = p.settings.get(KEY)
     by_case = dict(by_case) if isinstance(by_case, dict) else {}
-    by_case[str(case_id)] = sorted(seen(turn) | new)
+    by_case[str(case_id)] = sorted(known | new)
     p.settings = {**p.settings, KEY: by_case}
