@@ -20,7 +20,7 @@ from bot.render.model import Column, MapPerson, PlanDocument, Section, Table
 from bot.store.models import Agreement, Reminder
 from bot.turns import Turns
 from tests.support.chat import Chat
-from tests.support.network import NOTED_NL, NewAgreement, pdf_text, seed_network
+from tests.support.network import NOTED_NL, NewAgreement, pages, pdf_text, seed_network
 from tests.support.onboarding import onboard
 from tests.support.plan import (
     AGREEMENTS,
@@ -34,7 +34,6 @@ from tests.support.plan import (
     TASKS,
     TYPED_CHECKIN,
     first_page_filled,
-    pages,
     words,
 )
 from tests.test_phase1_4 import SKIP_LABEL, open_phase

@@ -25,11 +25,11 @@ from bot.store.models import Conversation, Reminder, utcnow
 from bot.store.status import ReminderKind
 from tests.e2e.test_telegram_reminders import (
     START_TIMEOUT,
-    database,
     is_reminder,
     practitioner_row,
     quiet_hours_off,
 )
+from tests.support.databases import database
 from tests.support.stub_bot_api import StubBotAPI
 from tests.support.telegram import Texts, bot_against, engine_of
 

@@ -9,7 +9,7 @@ from bot.actions import plan, plan_family
 from bot.actions.plan_parts import CHECKIN_PLANNED
 from bot.config import Settings
 from bot.engine.render import fill
-from tests.support.network import pdf_text, seed_network
+from tests.support.network import pages, pdf_text, seed_network
 from tests.support.onboarding import onboard_user
 from tests.support.plan import (
     AGREEMENTS,
@@ -19,7 +19,6 @@ from tests.support.plan import (
     PEOPLE,
     REFUSED,
     TASKS,
-    pages,
 )
 from tests.support.stub_bot_api import BotOutput, SimUser, StubBotAPI
 from tests.support.telegram import Texts

@@ -25,11 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.access import telegram_key
 from bot.config import Settings
-from bot.store.crypto import configure_data_key
-from bot.store.db import make_engine, make_sessionmaker
 from bot.store.models import Practitioner, ProcessedUpdate
 from tests.conftest import POSTGRES_ENV
 from tests.support.bot_process import BotProcess, until
+from tests.support.databases import database
 from tests.support.db_locks import holding
 from tests.support.stub_bot_api import SimUser, StubBotAPI
 from tests.support.telegram import Texts
@@ -48,10 +47,8 @@ START_TIMEOUT = 30.0
 
 @pytest.fixture
 async def sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    configure_data_key(settings)  # to read back what the bot stored, encrypted
-    db = make_engine(settings.database_url)
-    yield make_sessionmaker(db)
-    await db.dispose()
+    async with database(settings) as made:  # to read back what the bot stored, sealed
+        yield made
 
 
 async def step(user: SimUser, action: Action, timeout: float = 10.0) -> None:  # noqa: ASYNC109

@@ -37,12 +37,12 @@ from bot.engine.signing import Signer
 from bot.reminders import buttons, message
 from bot.reminders.delivery import LATE_AFTER
 from bot.reminders.when import say_when
-from bot.store.crypto import configure_data_key
-from bot.store.db import is_sqlite, make_engine, make_sessionmaker
+from bot.store.db import is_sqlite
 from bot.store.models import AuditEntry, Case, Conversation, Practitioner, Reminder, utcnow
 from bot.store.repo import Repo
 from tests.support.bot_process import CALLBACK_SECRET, until
 from tests.support.bot_process import BotProcess as SharedBotProcess
+from tests.support.databases import database
 from tests.support.db_locks import holding
 from tests.support.onboarding import onboard_user
 from tests.support.snapshot import snapshot
@@ -64,17 +64,6 @@ Sessions = async_sessionmaker[AsyncSession]
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-@asynccontextmanager
-async def database(settings: Settings) -> AsyncIterator[Sessions]:
-    """Sessions on the test's database, with the data key (family data is sealed)."""
-    configure_data_key(settings)
-    db = make_engine(settings.database_url)
-    try:
-        yield make_sessionmaker(db)
-    finally:
-        await db.dispose()
 
 
 def is_reminder(out: BotOutput) -> bool:

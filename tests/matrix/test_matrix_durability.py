@@ -15,12 +15,10 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.access import matrix_key
 from bot.channels.matrix.channel import MatrixNotifier, NotSyncing
@@ -32,9 +30,8 @@ from bot.config import Settings
 from bot.engine.events import Reply
 from bot.runtime import Runtime
 from bot.store import matrix as stored
-from bot.store.crypto import configure_data_key
-from bot.store.db import make_engine, make_sessionmaker
 from tests.matrix.conftest import BOT_PASSWORD
+from tests.support.databases import database
 from tests.support.element import ElementUser, unique
 from tests.support.matrix_process import (
     FIRST_LOGIN,
@@ -96,20 +93,9 @@ async def start_bot(
             await process.stop()
 
 
-@asynccontextmanager
-async def bot_database(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """Sessions on the bot's database from the test's side, its sealed values readable."""
-    configure_data_key(settings)
-    engine = make_engine(settings.database_url)
-    try:
-        yield make_sessionmaker(engine)
-    finally:
-        await engine.dispose()
-
-
 async def kept_login(settings: Settings) -> tuple[str, str]:
     """The bot's device id and access token as it kept them (sealed) in the database."""
-    async with bot_database(settings) as sessions:
+    async with database(settings) as sessions:
         raw = await stored.value(sessions, SESSION_KEY)
     assert raw is not None, "the bot kept no login"
     kept = json.loads(raw)
@@ -345,7 +331,7 @@ async def test_a_held_answer_stops_neither_another_chat_nor_keeps_its_event_past
 
 async def stored_state(settings: Settings, room_id: str) -> tuple[str | None, str | None]:
     """The sync position and the event id of the room's current question, as stored."""
-    async with bot_database(settings) as sessions:
+    async with database(settings) as sessions:
         room = await stored.room(sessions, room_id)
         position = await stored.value(sessions, SINCE_KEY)
     return position, (room.question.event_id if room and room.question else None)

@@ -15,13 +15,17 @@ import asyncio
 import shutil
 import sqlite3
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-from bot.store.db import make_engine
+from bot.config import Settings
+from bot.store.crypto import configure_data_key
+from bot.store.db import make_engine, make_sessionmaker
 from bot.store.migrate import upgrade
 
 SESSION_LOCK_KEY = 0x6E657477  # "netw": the advisory lock that serialises test sessions
@@ -194,5 +198,17 @@ async def execute_once(url: str, *statements: str) -> None:
         async with engine.begin() as conn:
             for statement in statements:
                 await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def database(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the test's database from the test's side (what a bot process stored),
+    with the data key, so sealed family data reads back."""
+    configure_data_key(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        yield make_sessionmaker(engine)
     finally:
         await engine.dispose()

@@ -134,8 +134,8 @@ async def seed_network(
         await db.dispose()
 
 
-def pdf_text(content: bytes) -> str:
-    """All text of a PDF, pages joined, with runs of white space made single spaces.
+def pages(content: bytes) -> list[str]:
+    """Each page's text of a PDF, with runs of white space made single spaces.
 
     NULs are dropped: pypdf reads the two-byte codes of the embedded CJK font (a CFF font,
     which fpdf2 writes with its own CMap) one byte at a time, so "李雷" comes out as
@@ -143,8 +143,14 @@ def pdf_text(content: bytes) -> str:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(content))
-    pages = ((page.extract_text() or "").replace("\x00", "") for page in reader.pages)
-    return " ".join(" ".join(text.split()) for text in pages)
+    return [
+        " ".join((page.extract_text() or "").replace("\x00", "").split()) for page in reader.pages
+    ]
+
+
+def pdf_text(content: bytes) -> str:
+    """All text of a PDF, its pages joined (`pages`)."""
+    return " ".join(pages(content))
 
 
 MAP_TEXTS = MapTexts(

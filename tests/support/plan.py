@@ -113,17 +113,6 @@ CHECKINS_NL = ("28 september 2026", "26 oktober 2026", "7 december 2026")
 CHECKINS_EN = ("28 September 2026", "26 October 2026", "7 December 2026")
 
 
-def pages(content: bytes) -> list[str]:
-    """Each page's text, runs of white space made single spaces (NULs dropped, as in
-    `tests.support.network.pdf_text`)."""
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(content))
-    return [
-        " ".join((page.extract_text() or "").replace("\x00", "").split()) for page in reader.pages
-    ]
-
-
 FOOTER_ZONE = 25 * 72 / 25.4
 """The lowest 25 mm of a page hold the footer ("Page 1 of 2"): not content."""
 
