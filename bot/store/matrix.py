@@ -133,14 +133,17 @@ async def store_questions(sessions: Sessions, room: Room) -> bool:
         return await _store_questions(session, room)
 
 
-async def warned(sessions: Sessions, room_id: str) -> Room | None:
+async def warned(sessions: Sessions, room_id: str) -> bool:
+    """Note that the practitioner heard the chat is unencrypted; False when the room's
+    row is gone."""
     async with sessions() as session, session.begin():
-        row = await session.get(MatrixRoom, room_id)
-        if row is None:
-            return None
-        row.warned_unencrypted = True
-        await session.flush()
-        return _room(row)
+        result = await session.execute(
+            update(MatrixRoom)
+            .where(MatrixRoom.room_id == room_id)
+            .values(warned_unencrypted=True)
+            .execution_options(synchronize_session=False)  # a fresh session holds no rows
+        )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def forget_room(sessions: Sessions, room_id: str) -> None:

@@ -349,7 +349,10 @@ class MatrixChannel:
                 room.room_id, self.notice(outcome.language, NOT_ENCRYPTED), f"{event_id}-w"
             )
             warned = await rooms.warned(self.turns.sessions, room.room_id)
-            self._rooms[room.room_id] = warned and self._with_questions(warned)
+            held = self._rooms.get(room.room_id)  # as it is now: a reminder may have asked
+            self._rooms[room.room_id] = (
+                replace(held, warned_unencrypted=True) if warned and held else None
+            )
         await self.send_outcome(room.room_id, outcome, event_id)
 
     async def say(self, room: MatrixRoom, sender: str, msgid: str, tx_id: str | None) -> None:
