@@ -166,7 +166,8 @@ class MatrixService:
         self, client: AsyncClient, channel: MatrixChannel, positions: Positions
     ) -> None:
         """Sync again as soon as a response is handed to the channel; `positions` stores
-        each response's position once it and every earlier one is applied."""
+        the newest position whose response and all earlier ones are answered, at most
+        every `STORE_EVERY`, with the questions their answers asked."""
         since = await stored.value(self.sessions, SINCE_KEY)
         first = True
         failures = 0
@@ -202,10 +203,14 @@ class MatrixService:
             # The very first sync (no position yet): what is in the rooms' history was
             # written before the bot ran, so only the invites waiting for it are answered.
             applied = channel.dispatch(response) if since is not None else asyncio.gather()
-            number = positions.add(applied, response.next_batch)
             since = response.next_batch
-            if first:
-                await positions.stored(number)
+            if not first:
+                positions.add(applied, since)
+            else:
+                # Ready once what came again after a restart is answered and stored.
+                await applied
+                await positions.share_keys()
+                await positions.keep(since)
                 first = False
                 self.channel = channel
                 self.ready.set()
@@ -223,27 +228,17 @@ class Positions:
         self.client = client
         self.keep = keep
         """Stores a position (with the questions its events asked: `keep_position`)."""
-        self.pending: deque[tuple[int, asyncio.Future[list[Any]], str]] = deque()
-        self.added = 0
-        self.kept = 0
-        """How many positions were handed out, and the number of the last one stored."""
+        self.pending: deque[tuple[asyncio.Future[list[Any]], str]] = deque()
         self.changed = asyncio.Event()
         self.keys = asyncio.Lock()
 
-    def add(self, applied: asyncio.Future[list[Any]], position: str) -> int:
-        self.added += 1
-        self.pending.append((self.added, applied, position))
+    def add(self, applied: asyncio.Future[list[Any]], position: str) -> None:
+        self.pending.append((applied, position))
         self.changed.set()
-        return self.added
 
     async def room(self) -> None:
         """Wait while `PIPELINE` responses are still being applied."""
         while len(self.pending) >= PIPELINE:
-            await self._change()
-
-    async def stored(self, number: int) -> None:
-        """Wait until the position `add` numbered so (or a later one) is stored."""
-        while self.kept < number:
             await self._change()
 
     async def _change(self) -> None:
@@ -259,15 +254,14 @@ class Positions:
         while True:
             while not self.pending:
                 await self._change()
-            await asyncio.wait({self.pending[0][1]})
-            number, _, position = self.pending.popleft()
-            while self.pending and self.pending[0][1].done():
-                number, _, position = self.pending.popleft()
+            await asyncio.wait({self.pending[0][0]})
+            _, position = self.pending.popleft()
+            while self.pending and self.pending[0][0].done():
+                _, position = self.pending.popleft()
             # What the answers left to send between devices (nio's `sync_forever` does
             # this after each sync's callbacks), then the position.
             await self.share_keys()
             await self.keep(position)
-            self.kept = number
             self.changed.set()
             # Positions that come in meanwhile are stored together, in one transaction.
             await asyncio.sleep(STORE_EVERY)
