@@ -7,11 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from bot.channels.matrix.sync import LEASE
 from bot.store import leases
 from bot.store import matrix as stored
 from bot.turns import Turns
-
-LEASE = "matrix-sync"
 
 
 async def test_a_process_that_lost_the_lease_stores_neither_position_nor_questions(

@@ -113,6 +113,10 @@ class MatrixProxy:
                 self._changed.clear()
                 await self._changed.wait()
 
+    def count(self, match: Callable[[Seen], bool]) -> int:
+        """How many requests so far `match`."""
+        return sum(1 for seen in self.requests if match(seen))
+
     async def _forward(self, request: web.Request) -> web.StreamResponse:
         assert self._http is not None
         seen = Seen(request.method, request.path, dict(request.query))
