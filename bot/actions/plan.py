@@ -11,7 +11,7 @@ reminders, and the ones typed in phase 4). Both say "the practitioner" where the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.actions.agreements import (
@@ -136,20 +136,37 @@ def _agreement_section(
         Column(turn.t(STATE), 10),
         Column(turn.t(NOTED), 21),
     )[: 5 if dated else 4]
-    rows, muted = [], set()
-    for number, agreement in enumerate(agreements):
+
+    def cells(agreement: Agreement) -> tuple[str, ...]:
         what = check_in_text(turn, agreement) if agreement.kind == "check_in" else agreement.text
         if kind:
             what = f"{turn.t(KINDS.get(agreement.kind, OTHER_KIND))}: {what}"
+        return (what, who(turn, agreement.who), agreement.due or "—")
+
+    table = _table(turn, columns, agreements, cells, dated=dated)
+    return Section(title, table, empty=turn.t(empty), lines=lines)
+
+
+def _table(
+    turn: Turn,
+    columns: tuple[Column, ...],
+    agreements: Sequence[Agreement],
+    cells: Callable[[Agreement], tuple[str, ...]],
+    *,
+    dated: bool,
+) -> Table:
+    """One row per agreement: its `cells`, then its status (a task's; done ones shown in
+    grey, a note's "—") and, when `dated`, the day it was noted."""
+    rows, muted = [], set()
+    for number, agreement in enumerate(agreements):
         status = "—"
         if is_task(agreement):
             status = turn.t(STATUS.get(agreement.status, agreement.status))
             if agreement.status == AgreementStatus.DONE:
                 muted.add(number)
-        row = (what, who(turn, agreement.who), agreement.due or "—", status)
+        row = (*cells(agreement), status)
         rows.append((*row, date(turn, agreement.created_at)) if dated else row)
-    table = Table(columns, tuple(rows), frozenset(muted))
-    return Section(title, table, empty=turn.t(empty), lines=lines)
+    return Table(columns, tuple(rows), frozenset(muted))
 
 
 def _plan_section(
@@ -164,15 +181,12 @@ def _plan_section(
         Column(turn.t(STATE), 10),
         Column(turn.t(NOTED), 21),
     )[: 5 if dated else 4]
-    rows, muted = [], set()
-    for number, agreement in enumerate(agreements):
+
+    def cells(agreement: Agreement) -> tuple[str, ...]:
         plan = problem_plan(turn, agreement)
-        status = turn.t(STATUS.get(agreement.status, agreement.status))
-        if agreement.status == AgreementStatus.DONE:
-            muted.add(number)
-        row = (plan.signal, plan.who, plan.action or "—", status)
-        rows.append((*row, date(turn, agreement.created_at)) if dated else row)
-    table = drop_empty_column(Table(columns, tuple(rows), frozenset(muted)), 2)
+        return (plan.signal, plan.who, plan.action or "—")
+
+    table = drop_empty_column(_table(turn, columns, agreements, cells, dated=dated), 2)
     return Section(title, table, empty=turn.t(NOTHING))
 
 
